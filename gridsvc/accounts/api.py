@@ -1,0 +1,118 @@
+"""Accounts endpoints: /auth/*, /me, /users."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import current_user, get_jwt
+from flask_smorest import Blueprint
+
+from gridsvc.accounts import service
+from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts.schemas import (
+    LoginIn,
+    LogoutIn,
+    RefreshOut,
+    TokensOut,
+    UserCreate,
+    UserListArgs,
+    UserOut,
+    UserPage,
+    UserUpdate,
+)
+from gridsvc.extensions import limiter
+from gridsvc.http import etag, require_if_match
+
+blp = Blueprint("accounts", __name__, description="Log in, tokens, who am I, user management")
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    decorators = [limiter.limit(_login_limit, key_func=lambda: _login_key())]
+
+    @blp.arguments(LoginIn)
+    @blp.response(200, TokensOut)
+    @blp.doc(security=[])
+    def post(self, data):
+        """Exchange username and password for an access and a refresh token."""
+        user = service.authenticate(data["username"], data["password"])
+        return service.issue_tokens(user)
+
+
+def _login_key() -> str:
+    # Per client address: a phone farm behind one NAT shares it, so the default limit is generous.
+    from flask_limiter.util import get_remote_address
+
+    return f"login:{get_remote_address()}"
+
+
+@blp.route("/auth/refresh")
+class Refresh(MethodView):
+    @roles_required(refresh=True)
+    @blp.response(200, RefreshOut)
+    @blp.doc(security=[{"bearerAuth": []}])
+    def post(self):
+        """Trade a refresh token (as the bearer) for a new access token."""
+        return service.refresh_access(current_user)
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @roles_required()
+    @blp.arguments(LogoutIn)
+    @blp.response(204)
+    def post(self, data):
+        """Revoke the access token, and the refresh token when it is given."""
+        service.logout(get_jwt(), data.get("refresh_token"))
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @roles_required()
+    @blp.response(200, UserOut)
+    def get(self):
+        """The caller, with role and scope."""
+        return current_user
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @roles_required("admin")
+    @blp.arguments(UserListArgs, location="query")
+    @blp.response(200, UserPage)
+    def get(self, args):
+        """Users in the caller's scope, by id, cursor-paged."""
+        items, next_cursor = service.list_users(current_scope(), args)
+        return {"items": items, "next_cursor": next_cursor}
+
+    @roles_required("admin")
+    @blp.arguments(UserCreate)
+    @blp.response(201, UserOut)
+    def post(self, data):
+        """Create a user inside the caller's scope."""
+        user = service.create_user(current_scope(), data)
+        return user, 201, {"ETag": etag("user", user.id, user.version)}
+
+
+@blp.route("/users/<int:user_id>")
+class UserItem(MethodView):
+    @roles_required("admin")
+    @blp.response(200, UserOut)
+    def get(self, user_id):
+        """One user (404 when outside the caller's scope)."""
+        user = service.get_user(current_scope(), user_id)
+        return user, 200, {"ETag": etag("user", user.id, user.version)}
+
+    @roles_required("admin")
+    @blp.arguments(UserUpdate)
+    @blp.response(200, UserOut)
+    def patch(self, data, user_id):
+        """Change role, scope, password or active flag; needs If-Match."""
+        user = service.get_user(current_scope(), user_id)
+        require_if_match(etag("user", user.id, user.version))
+        user = service.update_user(current_scope(), user, data)
+        return user, 200, {"ETag": etag("user", user.id, user.version)}

@@ -1,0 +1,173 @@
+"""Account logic: authentication, token revocation, user management inside the caller's scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import func, select
+
+from gridsvc.accounts.models import TOWNSHIP_ROLES, RevokedToken, User
+from gridsvc.accounts.passwords import hash_password, needs_rehash, verify_password
+from gridsvc.accounts.scope import Scope
+from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from gridsvc.extensions import db
+from gridsvc.paging import keyset_page, split_page
+
+
+def find_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def authenticate(username: str, password: str) -> User:
+    """Return the user for valid credentials; one error for every failure (no user enumeration)."""
+    user = find_by_username(username)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        raise Unauthorized("Wrong username or password.", code="auth.invalid_credentials")
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def issue_tokens(user: User) -> dict:
+    from flask import current_app
+
+    expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    claims = {"role": user.role}
+    return {
+        "access_token": create_access_token(identity=user, additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=user),
+        "token_type": "Bearer",
+        "expires_in": int(expires.total_seconds()),
+        "user": user,
+    }
+
+
+def refresh_access(user: User) -> dict:
+    from flask import current_app
+
+    expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    token = create_access_token(identity=user, additional_claims={"role": user.role})
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": int(expires.total_seconds()),
+    }
+
+
+def revoke(payload: dict) -> None:
+    """Store a token's id until it expires; idempotent (logging out twice is fine)."""
+    if db.session.get(RevokedToken, payload["jti"]) is None:
+        db.session.add(
+            RevokedToken(
+                jti=payload["jti"],
+                token_type=payload.get("type", "access"),
+                user_id=int(payload["sub"]),
+                expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+            )
+        )
+
+
+def logout(access_payload: dict, refresh_token: str | None) -> None:
+    revoke(access_payload)
+    if refresh_token:
+        try:
+            refresh_payload = decode_token(refresh_token, allow_expired=True)
+        except Exception as exc:
+            raise Invalid("refresh_token is not a valid token.", code="auth.token_invalid") from exc
+        if refresh_payload.get("sub") != access_payload["sub"]:
+            raise Invalid("refresh_token belongs to another user.", code="auth.token_invalid")
+        revoke(refresh_payload)
+    db.session.commit()
+
+
+def purge_expired_revocations(now: datetime | None = None) -> int:
+    """Revocations of expired tokens are dead weight; the sweep removes them."""
+    now = now or datetime.now(UTC)
+    rows = db.session.query(RevokedToken).filter(RevokedToken.expires_at < now).delete()
+    db.session.commit()
+    return rows
+
+
+# --- user management -------------------------------------------------------------------------
+
+
+def _check_assignable(scope: Scope, data: dict) -> None:
+    """An admin may only create or move users inside their own scope, and never above it."""
+    county, township = data.get("county_code"), data.get("township_code")
+    if township and not county:
+        county = data["county_code"] = township[:6]
+    if scope.county_code and county != scope.county_code:
+        raise Forbidden("You can only manage users of your own county.", code="user.out_of_scope")
+    if scope.township_code and township != scope.township_code:
+        raise Forbidden("You can only manage users of your own township.", code="user.out_of_scope")
+    role = data.get("role")
+    if role in TOWNSHIP_ROLES and not township:
+        raise Invalid(
+            f"A {role} belongs to a township.",
+            code="user.township_required",
+            errors={"township_code": ["required for this role"]},
+        )
+    if role and role != "admin" and not county:
+        raise Invalid(
+            "Only an admin may have a global scope.",
+            code="user.county_required",
+            errors={"county_code": ["required for this role"]},
+        )
+
+
+def create_user(scope: Scope, data: dict) -> User:
+    _check_assignable(scope, data)
+    if find_by_username(data["username"]) is not None:
+        raise Conflict("That username is taken.", code="user.username_taken")
+    password = data.pop("password")
+    user = User(**data, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def get_user(scope: Scope, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not scope.covers_area_of(user.county_code, user.township_code):
+        raise NotFound("user not found", code="user.not_found")
+    return user
+
+
+def update_user(scope: Scope, user: User, data: dict) -> User:
+    merged = {
+        "role": data.get("role", user.role),
+        "county_code": data.get("county_code", user.county_code),
+        "township_code": data.get("township_code", user.township_code),
+    }
+    _check_assignable(scope, merged)  # fills county_code from township_code when missing
+    if "township_code" in data or "county_code" in data:
+        data["county_code"] = merged["county_code"]
+    password = data.pop("password", None)
+    for key, value in data.items():
+        setattr(user, key, value)
+    if password:
+        user.password_hash = hash_password(password)
+    if password or data.get("active") is False:
+        # Existing sessions end: a changed password or a disabled account must not keep its tokens.
+        user.tokens_valid_after = datetime.now(UTC)
+    db.session.commit()
+    return user
+
+
+def list_users(scope: Scope, args: dict) -> tuple[list[User], str | None]:
+    stmt = select(User).where(scope.where(User.county_code, User.township_code))
+    if "role" in args:
+        stmt = stmt.where(User.role == args["role"])
+    if "township" in args:
+        stmt = stmt.where(User.township_code == args["township"])
+    if "active" in args:
+        stmt = stmt.where(User.active == args["active"])
+    if "q" in args:
+        pattern = f"%{args['q']}%"
+        stmt = stmt.where(User.username.ilike(pattern) | User.display_name.ilike(pattern))
+    stmt, size = keyset_page(stmt, [User.id], args.get("cursor"), args.get("limit"))
+    rows = list(db.session.scalars(stmt))
+    return split_page(rows, size, lambda u: [u.id])

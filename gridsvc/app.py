@@ -1,0 +1,93 @@
+"""Application factory: config -> extensions -> blueprints -> error handlers -> CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, jsonify, send_from_directory
+from sqlalchemy import text
+
+from gridsvc import errors, jobs, logs
+from gridsvc.config import Config, check_production_secrets
+from gridsvc.extensions import api, db, jwt, limiter, migrate
+from gridsvc.jsonio import OrjsonProvider
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
+    """Build the app; ``config`` is a Config class/instance or a dict of overrides."""
+    app = Flask(__name__)
+    app.json_provider_class = OrjsonProvider
+    app.json = OrjsonProvider(app)
+    _load_config(app, config)
+    check_production_secrets(app.config)
+    logs.configure_logging(app.config["LOG_LEVEL"])
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    api.init_app(app)
+    jobs.init_celery(app)
+    _register_models()
+    _register_blueprints(app)
+    errors.register_error_handlers(app)
+    logs.install_request_logging(app)
+    _register_cli(app)
+    return app
+
+
+def _load_config(app: Flask, config: type[Config] | Config | dict | None) -> None:
+    base = config if config is not None and not isinstance(config, dict) else Config
+    app.config.from_object(base)
+    if isinstance(config, dict):
+        app.config.update(config)
+    for key in ("MEDIA_DIR", "UPLOAD_DIR"):
+        os.makedirs(app.config[key], exist_ok=True)
+
+
+def _register_models() -> None:
+    # Importing the models registers their tables on db.metadata (Alembic autogenerate reads it).
+    from gridsvc.accounts import models as _accounts  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from gridsvc.accounts.api import blp as accounts_blp
+    from gridsvc.accounts.auth import install_jwt_callbacks
+
+    install_jwt_callbacks(jwt, app)
+    api.register_blueprint(accounts_blp, url_prefix="/api/v1")
+
+    @app.get("/healthz")
+    def healthz():
+        """Process is alive (no dependencies checked)."""
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        """Database and PostGIS answer; a load balancer sends traffic only when this is 200."""
+        try:
+            postgis = db.session.execute(text("SELECT postgis_lib_version()")).scalar()
+        except Exception as exc:  # noqa: BLE001  (any failure means not ready)
+            db.session.rollback()
+            return errors.problem(
+                503, "server.not_ready", f"database not ready: {type(exc).__name__}"
+            )
+        return jsonify(status="ready", postgis=postgis)
+
+    @app.get("/api/v1/docs-assets/<path:filename>")
+    def docs_assets(filename: str):
+        """Swagger UI assets from the installed bundle: no CDN needed on a government intranet."""
+        from swagger_ui_bundle import swagger_ui_path
+
+        return send_from_directory(swagger_ui_path, filename, max_age=86400)
+
+
+def _register_cli(app: Flask) -> None:
+    from gridsvc.accounts.cli import users_cli
+    from gridsvc.demo import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,35 @@
+"""The demo county (雨湖区, 430302): ``flask --app gridsvc demo load`` and ``demo logins``.
+
+Demo data goes in through the same service paths users use; loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from gridsvc.demo.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+
+demo_cli = AppGroup("demo", help="Load and describe the demo county.")
+
+
+@demo_cli.command("load")
+@click.option("--force", is_flag=True, help="Allow loading into a production database.")
+def load(force: bool) -> None:
+    """Load the demo county: boundaries, teams, users (idempotent)."""
+    if current_app.config.get("ENV_NAME") == "production" and not force:
+        raise click.ClickException("refusing to load demo data in production (use --force)")
+    created = ensure_demo_users()
+    click.echo(f"demo users: {created} created, {len(DEMO_USERS) - created} already present")
+
+
+@demo_cli.command("logins")
+def logins() -> None:
+    """Print the demo logins."""
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for user in DEMO_USERS:
+        scope = user.get("township_code") or user.get("county_code") or "global"
+        click.echo(
+            f"  {user['username']:<22} {user['role']:<20} {scope:<10} {user['display_name']}"
+        )

@@ -1,0 +1,206 @@
+"""Domain errors and RFC 9457 problem+json responses.
+
+Every error that leaves the service — ours, werkzeug's, webargs' validation, JWT failures, rate limits,
+unexpected exceptions — is rendered by :func:`problem` with a stable dotted ``code`` clients can switch on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, g
+from werkzeug.exceptions import HTTPException
+
+from gridsvc.geo.errors import GeoInputError
+
+log = logging.getLogger("gridsvc.errors")
+
+PROBLEM_TYPE_BASE = "https://gridsvc.example/problems/"
+
+HTTP_CODES = {
+    400: "request.bad_request",
+    401: "auth.unauthorized",
+    403: "auth.forbidden",
+    404: "not_found",
+    405: "request.method_not_allowed",
+    406: "request.not_acceptable",
+    409: "conflict",
+    412: "request.precondition_failed",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "request.validation_failed",
+    428: "request.precondition_required",
+    429: "request.rate_limited",
+    500: "server.internal_error",
+    503: "server.unavailable",
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class DomainError(Exception):
+    """Base of every expected failure; carries its HTTP status and a stable code."""
+
+    status = 400
+    code = "request.bad_request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        errors: dict | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.errors = errors
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    """Also what out-of-scope rows raise: existence is not disclosed across scopes."""
+
+    status = 404
+    code = "not_found"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "auth.unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "auth.forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "request.validation_failed"
+
+
+class PreconditionRequired(DomainError):
+    status = 428
+    code = "request.precondition_required"
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+    code = "request.precondition_failed"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "request.too_large"
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    errors: dict | None = None,
+    headers: dict | None = None,
+    **extra: Any,
+) -> Response:
+    """Build an ``application/problem+json`` response (RFC 9457)."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail or TITLES.get(status, "Error"),
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = g.get("request_id") if g else None
+    if request_id:
+        body["request_id"] = request_id
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = current_app.json.response(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _webargs_errors(error: HTTPException) -> dict | None:
+    """webargs puts field messages under data['messages'][location]; flatten the location level."""
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if not isinstance(messages, dict):
+        return None
+    flat: dict = {}
+    for location_errors in messages.values():
+        if isinstance(location_errors, dict):
+            flat.update(location_errors)
+    return flat or messages
+
+
+def http_exception_to_problem(error: HTTPException) -> Response:
+    status = error.code or 500
+    code = getattr(error, "problem_code", None) or HTTP_CODES.get(status, f"http.{status}")
+    detail = error.description if isinstance(error.description, str) else None
+    data = getattr(error, "data", None) or {}
+    if isinstance(data.get("message"), str) and not detail:
+        detail = data["message"]
+    headers = {}
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 429:
+        headers.update(dict(error.get_headers()) if hasattr(error, "get_headers") else {})
+        headers.pop("Content-Type", None)
+        detail = f"Rate limit exceeded ({error.description}). Try again later."
+    if status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        detail = f"The request body exceeds the limit of {limit} bytes."
+    return problem(status, code, detail, errors=_webargs_errors(error), headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        return problem(error.status, error.code, error.detail, errors=error.errors, **error.extra)
+
+    @app.errorhandler(GeoInputError)
+    def _geo(error: GeoInputError) -> Response:
+        return problem(error.status, error.code, error.detail, **(error.extra or {}))
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        return http_exception_to_problem(error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return problem(500, "server.internal_error", "An unexpected error occurred; it was logged.")

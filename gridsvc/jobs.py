@@ -1,0 +1,63 @@
+"""Celery wiring. Tasks live in their room (``gridsvc/<room>/tasks.py``) and run in an app context.
+
+``celery -A gridsvc.jobs:celery worker`` imports this module without an app; the first task builds one
+(lazily, once per worker process) so tasks see the same configuration as the web process.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery, Task
+from flask import Flask, current_app, has_app_context
+
+TASK_MODULES: list[str] = []  # rooms append their task modules here as they gain background work
+
+_worker_app: Flask | None = None
+
+
+def _app() -> Flask:
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    if _worker_app is None:
+        from gridsvc.app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+class AppContextTask(Task):
+    """Runs every task inside the Flask app context (database session, config)."""
+
+    def __call__(self, *args, **kwargs):
+        if has_app_context():
+            return self.run(*args, **kwargs)
+        with _app().app_context():
+            return self.run(*args, **kwargs)
+
+
+celery = Celery("gridsvc", task_cls=AppContextTask)
+celery.conf.update(
+    broker_url=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+    result_backend=None,
+    task_ignore_result=True,
+    # A task is acknowledged only after it ran, so a killed worker leaves it to be redelivered.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    timezone="Asia/Shanghai",
+    enable_utc=True,
+    include=TASK_MODULES,
+    beat_schedule={},
+)
+
+
+def init_celery(app: Flask) -> Celery:
+    """Align Celery with the app's configuration (broker, eager mode for tests and dry runs)."""
+    if app.config.get("REDIS_URL"):
+        celery.conf.broker_url = app.config["REDIS_URL"]
+    celery.conf.task_always_eager = bool(app.config.get("CELERY_TASK_ALWAYS_EAGER"))
+    celery.conf.task_eager_propagates = bool(app.config.get("CELERY_TASK_ALWAYS_EAGER"))
+    app.extensions["celery"] = celery
+    return celery
