@@ -51,14 +51,17 @@ def _load_config(app: Flask, config: type[Config] | Config | dict | None) -> Non
 def _register_models() -> None:
     # Importing the models registers their tables on db.metadata (Alembic autogenerate reads it).
     from gridsvc.accounts import models as _accounts  # noqa: F401
+    from gridsvc.boundaries import models as _boundaries  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.api import blp as accounts_blp
     from gridsvc.accounts.auth import install_jwt_callbacks
+    from gridsvc.boundaries.api import blp as boundaries_blp
 
     install_jwt_callbacks(jwt, app)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
+    api.register_blueprint(boundaries_blp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():
@@ -87,7 +90,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from gridsvc.accounts.cli import users_cli
+    from gridsvc.boundaries.cli import boundaries_cli
     from gridsvc.demo import demo_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(boundaries_cli)
     app.cli.add_command(demo_cli)

@@ -50,6 +50,11 @@ class Config:
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500
 
+    # Boundary files: GIS exports of a whole county stay well under these.
+    UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+    UPLOAD_MAX_FEATURES = _int("UPLOAD_MAX_FEATURES", 50_000)
+    UPLOAD_MAX_VERTICES = _int("UPLOAD_MAX_VERTICES", 100_000)
+
     MEDIA_DIR = _env("MEDIA_DIR", str(ROOT / "var" / "media"))
     UPLOAD_DIR = _env("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")

@@ -11,7 +11,8 @@ import os
 from celery import Celery, Task
 from flask import Flask, current_app, has_app_context
 
-TASK_MODULES: list[str] = []  # rooms append their task modules here as they gain background work
+# Each room with background work lists its task module here, so the worker imports it at start.
+TASK_MODULES = ["gridsvc.boundaries.tasks"]
 
 _worker_app: Flask | None = None
 

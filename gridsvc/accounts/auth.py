@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import Flask, g
 from flask_jwt_extended import JWTManager, current_user, verify_jwt_in_request
+from sqlalchemy import exists, select
 
 from gridsvc.accounts.models import RevokedToken, User
 from gridsvc.accounts.scope import Scope
@@ -31,11 +32,20 @@ def install_jwt_callbacks(jwt: JWTManager, app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict, payload: dict) -> bool:
-        if db.session.get(RevokedToken, payload["jti"]) is not None:
+        # One query per request for both checks; it also loads the user into the session's
+        # identity map, so the user lookup below costs no second round trip.
+        row = db.session.execute(
+            select(User, exists().where(RevokedToken.jti == payload["jti"])).where(
+                User.id == int(payload["sub"])
+            )
+        ).first()
+        if row is None:
+            return False  # the user lookup answers 401 auth.user_inactive
+        user, revoked = row
+        if revoked:
             return True
         # A password change or deactivation invalidates every token issued before it.
-        valid_after = db.session.query(User.tokens_valid_after).filter_by(id=int(payload["sub"]))
-        cutoff = valid_after.scalar()
+        cutoff = user.tokens_valid_after
         return cutoff is not None and payload["iat"] < int(cutoff.timestamp())
 
     @jwt.expired_token_loader

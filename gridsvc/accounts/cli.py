@@ -13,7 +13,7 @@ from gridsvc.errors import DomainError
 users_cli = AppGroup("users", help="Manage user accounts.")
 
 # The shell acts with global scope: whoever runs it already holds the database credentials.
-SHELL_SCOPE = Scope(user_id=0, role="admin")
+SHELL_SCOPE = Scope(user_id=None, role="admin")
 
 
 @users_cli.command("create")

@@ -15,7 +15,7 @@ from gridsvc.errors import NotFound
 
 @dataclass(frozen=True)
 class Scope:
-    user_id: int
+    user_id: int | None  # None: the shell (CLI), acting as nobody in particular
     role: str
     county_code: str | None = None
     township_code: str | None = None

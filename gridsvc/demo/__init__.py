@@ -20,6 +20,9 @@ def load(force: bool) -> None:
     """Load the demo county: boundaries, teams, users (idempotent)."""
     if current_app.config.get("ENV_NAME") == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
+    from gridsvc.demo.boundaries import load_demo_boundaries
+
+    load_demo_boundaries(echo=click.echo)
     created = ensure_demo_users()
     click.echo(f"demo users: {created} created, {len(DEMO_USERS) - created} already present")
 

@@ -1,0 +1,1 @@
+"""Boundaries: admin areas, grid layers, generations, uploads + validation, 多网合一 merge, locate."""

@@ -1,0 +1,196 @@
+"""Boundaries endpoints: uploads, generations, areas, grids, locate, grid merges."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.boundaries import merges, queries, uploads
+from gridsvc.boundaries.schemas import (
+    AreaListArgs,
+    GenerationArgs,
+    GenerationOut,
+    GridListArgs,
+    ItemArgs,
+    LocateArgs,
+    LocateManyIn,
+    MergeIn,
+    MergeOut,
+    PublishIn,
+    UploadFile,
+    UploadForm,
+    UploadListArgs,
+    UploadOut,
+    UploadPage,
+)
+from gridsvc.geo.crs import point_to_wgs84
+
+blp = Blueprint("boundaries", __name__, description="Boundaries, generations, 多网合一 and locate")
+EDITORS = ("admin", "gis_staff")
+
+
+@blp.route("/boundary-uploads")
+class Uploads(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(UploadForm, location="form")
+    @blp.arguments(UploadFile, location="files")
+    @blp.response(202, UploadOut)
+    def post(self, form, files):
+        """Upload a boundary file (GeoJSON, zipped Shapefile, GeoPackage, KML); processed in the background."""
+        upload = files["file"]
+        created = uploads.create_upload(
+            current_scope(), upload.stream, upload.filename or "upload", form
+        )
+        return created, 202, {"Location": f"/api/v1/boundary-uploads/{created.id}"}
+
+    @roles_required(*EDITORS)
+    @blp.arguments(UploadListArgs, location="query")
+    @blp.response(200, UploadPage)
+    def get(self, args):
+        """Uploads in the caller's scope, newest last, cursor-paged."""
+        items, next_cursor = uploads.list_uploads(current_scope(), args)
+        return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/boundary-uploads/<uuid:upload_id>")
+class UploadItem(MethodView):
+    @roles_required(*EDITORS)
+    @blp.response(200, UploadOut)
+    def get(self, upload_id):
+        """Status, progress (0-1) and the validation report."""
+        return uploads.get_upload(current_scope(), upload_id)
+
+
+@blp.route("/boundary-uploads/<uuid:upload_id>/publish")
+class UploadPublish(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(PublishIn)
+    @blp.response(200, GenerationOut)
+    def post(self, data, upload_id):
+        """Publish a validated upload as a new generation (409 while the report has errors)."""
+        scope = current_scope()
+        upload = uploads.get_upload(scope, upload_id)
+        return uploads.publish_upload(
+            scope, upload, data.get("effective_from"), data.get("description")
+        )
+
+
+@blp.route("/generations")
+class Generations(MethodView):
+    @roles_required()
+    @blp.arguments(GenerationArgs, location="query")
+    @blp.response(200, GenerationOut(many=True))
+    def get(self, args):
+        """Boundary generations, newest first (draft, published, retired)."""
+        return queries.list_generations(current_scope(), args)
+
+
+@blp.route("/areas")
+class Areas(MethodView):
+    @roles_required()
+    @blp.arguments(AreaListArgs, location="query")
+    @blp.response(200)
+    def get(self, args):
+        """Counties, townships and villages as a GeoJSON FeatureCollection (filter by level, parent)."""
+        return queries.list_areas(current_scope(), args, grids=False)
+
+
+@blp.route("/areas/<string:code>")
+class AreaItem(MethodView):
+    @roles_required()
+    @blp.arguments(ItemArgs, location="query")
+    @blp.response(200)
+    def get(self, args, code):
+        """One admin area as a GeoJSON Feature."""
+        return queries.get_area(current_scope(), code, grid=False, layer=None, args=args)
+
+
+@blp.route("/grids")
+class Grids(MethodView):
+    @roles_required()
+    @blp.arguments(GridListArgs, location="query")
+    @blp.response(200)
+    def get(self, args):
+        """Grid cells as a GeoJSON FeatureCollection (filter by village, township, bbox, layer)."""
+        return queries.list_areas(current_scope(), args, grids=True)
+
+
+@blp.route("/grids/<string:code>")
+class GridItem(MethodView):
+    @roles_required()
+    @blp.arguments(ItemArgs, location="query")
+    @blp.response(200)
+    def get(self, args, code):
+        """One grid cell as a GeoJSON Feature."""
+        return queries.get_area(
+            current_scope(), code, grid=True, layer=args.get("layer"), args=args
+        )
+
+
+@blp.route("/grids/<string:code>/history")
+class GridHistory(MethodView):
+    @roles_required()
+    @blp.arguments(ItemArgs, location="query")
+    @blp.response(200)
+    def get(self, args, code):
+        """Every version of a grid across generations."""
+        return queries.grid_history(current_scope(), code, args.get("layer"))
+
+
+@blp.route("/locate")
+class Locate(MethodView):
+    @roles_required()
+    @blp.arguments(LocateArgs, location="query")
+    @blp.response(200)
+    def get(self, args):
+        """County / township / village / grid of a point (404 locate.outside_coverage outside)."""
+        lon, lat = point_to_wgs84(args["lon"], args["lat"], args.get("crs"))
+        number = queries.resolve_generation(args.get("at"), args.get("generation"))
+        return queries.locate(lon, lat, number=number, layer=args.get("layer") or "unified")
+
+    @roles_required()
+    @blp.arguments(LocateManyIn)
+    @blp.response(200)
+    def post(self, data):
+        """Locate many points at once (up to 10,000); results in request order."""
+        points = [point_to_wgs84(p["lon"], p["lat"], data.get("crs")) for p in data["points"]]
+        number = queries.resolve_generation(data.get("at"), data.get("generation"))
+        found = queries.locate_many(points, number=number, layer=data.get("layer") or "unified")
+        for point, result in zip(data["points"], found, strict=True):
+            if "id" in point:
+                result["id"] = point["id"]
+        return {"results": found}
+
+
+@blp.route("/grid-merges")
+class Merges(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(MergeIn)
+    @blp.response(201, MergeOut)
+    def post(self, data):
+        """多网合一: crosswalk specialist layers to a proposed unified layer, or derive one as a draft."""
+        return merges.run_merge(current_scope(), data)
+
+
+@blp.route("/grid-merges/<uuid:merge_id>")
+class MergeItem(MethodView):
+    @roles_required(*EDITORS)
+    @blp.response(200, MergeOut)
+    def get(self, merge_id):
+        """A merge with its crosswalk and report."""
+        return merges.get_merge(current_scope(), merge_id)
+
+
+@blp.route("/grid-merges/<uuid:merge_id>/publish")
+class MergePublish(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(PublishIn)
+    @blp.response(200, GenerationOut)
+    def post(self, data, merge_id):
+        """Publish the unified layer a merge derived (409 when it has errors or none was derived)."""
+        scope = current_scope()
+        merge = merges.get_merge(scope, merge_id)
+        return merges.publish_merge(
+            scope, merge, data.get("effective_from"), data.get("description")
+        )

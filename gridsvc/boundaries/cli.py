@@ -1,0 +1,116 @@
+"""``flask --app gridsvc boundaries import FILE --level … [--layer …] [--commit]``.
+
+The same path as an upload through the API: read, validate, stage a draft; ``--commit`` publishes it.
+Without ``--commit`` it is a dry run: the report is printed and nothing stays in the database.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from gridsvc.accounts.cli import SHELL_SCOPE
+from gridsvc.boundaries.models import LEVELS
+from gridsvc.errors import DomainError
+from gridsvc.extensions import db
+from gridsvc.geo.errors import GeoInputError
+
+boundaries_cli = AppGroup("boundaries", help="Import and publish boundary files.")
+
+
+def import_file(path: Path, form: dict, *, commit: bool, scope=SHELL_SCOPE):
+    """Run the upload pipeline on a local file; returns (upload, generation or None)."""
+    from gridsvc.boundaries import uploads
+
+    with open(path, "rb") as stream:
+        upload = uploads.create_upload(scope, stream, path.name, form, enqueue=False)
+    upload = uploads.process(str(upload.id), scope) or upload
+    generation = None
+    if commit and upload.status == "validated":
+        generation = uploads.publish_upload(scope, upload, None, form.get("description"))
+    return upload, generation
+
+
+@boundaries_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--level", type=click.Choice(LEVELS), required=True)
+@click.option("--layer", default=None, help="Grid layer (unified or a specialist layer name).")
+@click.option("--crs", default=None, help="EPSG:xxxx, GCJ02 or BD09 when the file does not say.")
+@click.option("--encoding", default=None, help="Attribute encoding, e.g. GBK, when no .cpg.")
+@click.option("--code-field", default=None)
+@click.option("--name-field", default=None)
+@click.option("--parent-field", default=None)
+@click.option("--repair", is_flag=True, help="Repair invalid polygons (reported as such).")
+@click.option("--commit", is_flag=True, help="Publish when valid; without it, a dry run.")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+def import_command(
+    file, level, layer, crs, encoding, code_field, name_field, parent_field, repair, commit, as_json
+):
+    """Validate FILE (and publish it with --commit)."""
+    form = {
+        "level": level,
+        "layer": layer,
+        "crs": crs,
+        "encoding": encoding,
+        "code_field": code_field,
+        "name_field": name_field,
+        "parent_field": parent_field,
+        "repair": repair,
+    }
+    if level != "grid" and layer:
+        raise click.ClickException("--layer is only for --level grid")
+    try:
+        upload, generation = import_file(file, form, commit=commit)
+    except (DomainError, GeoInputError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.code}: {exc.detail}") from exc
+    report = upload.report or {}
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"status": upload.status, "report": report, "error": upload.error},
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+    else:
+        _print_report(upload, report)
+    if not commit:
+        # A dry run leaves nothing behind: drop the staged draft and the upload record.
+        _discard(upload)
+        click.echo("dry run: nothing was stored (use --commit to publish)")
+    elif generation is not None:
+        click.echo(f"published as generation {generation.number}")
+    if upload.status in ("invalid", "failed"):
+        raise SystemExit(1)
+
+
+def _print_report(upload, report: dict) -> None:
+    click.echo(f"status: {upload.status}")
+    if upload.error:
+        click.echo(f"error: {upload.error.get('code')}: {upload.error.get('detail')}")
+    summary = report.get("summary", {})
+    if summary:
+        click.echo(f"errors: {summary.get('errors', 0)}  warnings: {summary.get('warnings', 0)}")
+    for finding in report.get("findings", [])[:200]:
+        click.echo(
+            f"  [{finding.get('severity')}] {finding.get('code')} "
+            f"{finding.get('feature') or ''}: {finding.get('detail')}"
+        )
+
+
+def _discard(upload) -> None:
+    from gridsvc.boundaries.models import Generation
+    from gridsvc.boundaries.uploads import remove_file
+
+    generation_id = upload.generation_id
+    remove_file(upload)
+    db.session.delete(upload)
+    if generation_id:
+        db.session.flush()
+        db.session.delete(db.session.get(Generation, generation_id))
+    db.session.commit()

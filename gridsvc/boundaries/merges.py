@@ -1,0 +1,151 @@
+"""多网合一: merge departments' specialist grid layers into one unified grid.
+
+With a proposed unified layer the merge only reports how every specialist cell maps onto it (the
+crosswalk); without one it derives a unified layer (overlay, slivers dissolved, clipped to villages),
+validates it and stages it as a draft generation ready to publish.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import shapely
+from sqlalchemy import text
+
+from gridsvc.accounts.scope import Scope
+from gridsvc.boundaries import store
+from gridsvc.boundaries.features import validate_features
+from gridsvc.boundaries.models import UNIFIED_LAYER, Generation, GridMerge
+from gridsvc.errors import Conflict, Invalid, NotFound
+from gridsvc.extensions import db
+from gridsvc.geo.merge import crosswalk, derive_unified
+from gridsvc.geo.validate import Cell
+
+CELLS_SQL = """
+SELECT code, name, parent_code, households, population, ST_AsBinary(geom) AS wkb
+FROM areas
+WHERE gen_from IS NOT NULL AND gen_to IS NULL AND level = :level AND layer = :layer
+  AND township_code = ANY(:townships)
+ORDER BY code
+"""
+
+
+def _cells(level: str, layer: str, townships: list[str]) -> list[Cell]:
+    rows = db.session.execute(
+        text(CELLS_SQL), {"level": level, "layer": layer, "townships": townships}
+    ).all()
+    return [
+        Cell(
+            index=i,
+            code=r.code,
+            name=r.name,
+            parent_code=r.parent_code,
+            geometry=shapely.from_wkb(bytes(r.wkb)),
+            households=r.households,
+            population=r.population,
+        )
+        for i, r in enumerate(rows)
+    ]
+
+
+def run_merge(scope: Scope, data: dict) -> GridMerge:
+    townships = sorted(set(data["townships"]))
+    for code in townships:
+        if not scope.covers(code):
+            raise NotFound(f"township {code} not found", code="area.not_found")
+    counties = {code[:6] for code in townships}
+    if len(counties) > 1:
+        raise Invalid("Merge the townships of one county at a time.", code="merge.several_counties")
+    villages = _cells("village", "admin", townships)
+    if not villages:
+        raise Invalid("Those townships have no published villages.", code="merge.no_villages")
+    specialist = {}
+    for layer in data["layers"]:
+        if layer == UNIFIED_LAYER:
+            raise Invalid(
+                "Merge specialist layers, not the unified one.", code="merge.layer_invalid"
+            )
+        cells = _cells("grid", layer, townships)
+        if not cells:
+            raise Invalid(
+                f"Layer {layer} has no published cells there.",
+                code="merge.layer_empty",
+                layer=layer,
+            )
+        specialist[layer] = cells
+    merge = GridMerge(
+        id=uuid.uuid4(),
+        county_code=counties.pop(),
+        township_codes=townships,
+        layers=list(data["layers"]),
+        proposed_layer=data.get("proposed_layer"),
+        created_by=scope.user_id,
+    )
+    if data.get("proposed_layer"):
+        unified = _cells("grid", data["proposed_layer"], townships)
+        if not unified:
+            raise Invalid(
+                "The proposed layer has no published cells there.",
+                code="merge.layer_empty",
+                layer=data["proposed_layer"],
+            )
+        merge.crosswalk = crosswalk(specialist, unified, villages)
+        straddling = sum(1 for row in merge.crosswalk if row.get("straddles_villages"))
+        merge.report = {
+            "ok": True,
+            "mode": "crosswalk",
+            "summary": {
+                "specialist_cells": sum(len(c) for c in specialist.values()),
+                "unified_cells": len(unified),
+                "straddling_villages": straddling,
+            },
+            "findings": [],
+        }
+    else:
+        result = derive_unified(specialist, villages, sliver_max_m2=data["sliver_max_m2"])
+        report, features = validate_features(
+            result.cells, level="grid", layer=UNIFIED_LAYER, scope=scope, repair=False
+        )
+        report["mode"] = "derive"
+        report["merge"] = result.report.to_dict().get("summary", {}) if result.report else {}
+        merge.crosswalk = result.crosswalk
+        merge.report = report
+        if report["ok"]:
+            generation = store.new_draft(
+                level="grid",
+                layer=UNIFIED_LAYER,
+                county_code=merge.county_code,
+                source="merge",
+                user_id=scope.user_id,
+            )
+            store.write_features(generation.id, features)
+            merge.generation_id = generation.id
+    db.session.add(merge)
+    db.session.commit()
+    return merge
+
+
+def get_merge(scope: Scope, merge_id: uuid.UUID) -> GridMerge:
+    merge = db.session.get(GridMerge, merge_id)
+    if merge is None or (scope.county_code and merge.county_code != scope.county_code):
+        raise NotFound("merge not found", code="merge.not_found")
+    return merge
+
+
+def publish_merge(
+    scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
+) -> Generation:
+    if merge.generation_id is None:
+        code = (
+            "merge.has_errors"
+            if merge.report.get("mode") == "derive"
+            else "merge.nothing_to_publish"
+        )
+        raise Conflict("This merge staged no unified layer to publish.", code=code)
+    generation = db.session.get(Generation, merge.generation_id)
+    generation.description = description or f"多网合一 of {', '.join(merge.layers)}"
+    generation.summary = merge.report.get("summary", {})
+    store.publish(generation, user_id=scope.user_id, effective_from=effective_from)
+    db.session.commit()
+    return generation

@@ -1,0 +1,186 @@
+"""Request and response shapes of the boundaries room."""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from gridsvc.boundaries.models import LEVELS, UPLOAD_STATUSES
+
+LAYER_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$", error="lower-case letters, digits, _")
+CRS_HELP = "EPSG:4326 (default), EPSG:4490 (CGCS2000), any EPSG code, GCJ02 or BD09"
+
+
+class UploadForm(Schema):
+    level = fields.String(required=True, validate=validate.OneOf(LEVELS))
+    layer = fields.String(
+        validate=LAYER_NAME, metadata={"description": "grid layer; unified by default"}
+    )
+    crs = fields.String(validate=validate.Length(max=32), metadata={"description": CRS_HELP})
+    encoding = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_\-]{2,20}$"))
+    code_field = fields.String(validate=validate.Length(max=64))
+    name_field = fields.String(validate=validate.Length(max=64))
+    parent_field = fields.String(validate=validate.Length(max=64))
+    layer_name = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "GeoPackage layer"}
+    )
+    repair = fields.Boolean(load_default=False)
+
+
+class UploadFile(Schema):
+    file = Upload(required=True)
+
+
+class UploadOut(Schema):
+    id = fields.UUID()
+    status = fields.String()
+    progress = fields.Float()
+    level = fields.String()
+    layer = fields.String()
+    filename = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    options = fields.Dict()
+    report = fields.Dict(allow_none=True)
+    error = fields.Dict(allow_none=True)
+    generation_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class UploadListArgs(Schema):
+    status = fields.String(validate=validate.OneOf(UPLOAD_STATUSES))
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(validate=validate.Range(1, 500))
+
+
+class UploadSummary(UploadOut):
+    class Meta:
+        exclude = ("report",)
+
+
+class UploadPage(Schema):
+    items = fields.List(fields.Nested(UploadSummary))
+    next_cursor = fields.String(allow_none=True)
+
+
+class PublishIn(Schema):
+    effective_from = fields.Date()
+    description = fields.String(validate=validate.Length(max=500))
+
+
+class GenerationOut(Schema):
+    id = fields.Integer()
+    number = fields.Integer(allow_none=True)
+    status = fields.String()
+    level = fields.String()
+    layer = fields.String()
+    county_code = fields.String(allow_none=True)
+    source = fields.String()
+    description = fields.String(allow_none=True)
+    summary = fields.Dict()
+    created_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+    effective_from = fields.Date(allow_none=True)
+    retired_at = fields.DateTime(allow_none=True)
+
+
+class GenerationArgs(Schema):
+    status = fields.String(validate=validate.OneOf(("draft", "published", "retired")))
+
+
+class BBox(fields.Field):
+    """``minlon,minlat,maxlon,maxlat`` in EPSG:4326."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            parts = [float(v) for v in str(value).split(",")]
+        except ValueError as exc:
+            raise ValidationError("four numbers: minlon,minlat,maxlon,maxlat") from exc
+        if len(parts) != 4:
+            raise ValidationError("four numbers: minlon,minlat,maxlon,maxlat")
+        x0, y0, x1, y1 = parts
+        if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
+            raise ValidationError("not a valid lon/lat box (min < max, within range)")
+        return parts
+
+
+class _AtArgs(Schema):
+    at = fields.AwareDateTime(metadata={"description": "read the boundaries in force at this time"})
+    generation = fields.Integer(validate=validate.Range(min=1))
+
+    @validates_schema
+    def _one_of(self, data, **_kwargs):
+        if "at" in data and "generation" in data:
+            raise ValidationError("give at or generation, not both", "at")
+
+
+class AreaListArgs(_AtArgs):
+    level = fields.String(validate=validate.OneOf(("county", "township", "village")))
+    parent = fields.String(validate=validate.Regexp(r"^\d{6,12}$"))
+    bbox = BBox()
+    geometry = fields.Boolean(load_default=True)
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(validate=validate.Range(1, 500))
+
+
+class GridListArgs(_AtArgs):
+    layer = fields.String(validate=LAYER_NAME)
+    village = fields.String(validate=validate.Regexp(r"^\d{12}$"))
+    township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
+    bbox = BBox()
+    geometry = fields.Boolean(load_default=True)
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(validate=validate.Range(1, 500))
+
+
+class ItemArgs(_AtArgs):
+    layer = fields.String(validate=LAYER_NAME)
+
+
+class LocateArgs(_AtArgs):
+    lon = fields.Float(required=True, allow_nan=False)
+    lat = fields.Float(required=True, allow_nan=False)
+    crs = fields.String(load_default=None, validate=validate.Length(max=32))
+    layer = fields.String(validate=LAYER_NAME)
+
+
+class LocatePoint(Schema):
+    lon = fields.Float(required=True, allow_nan=False)
+    lat = fields.Float(required=True, allow_nan=False)
+    id = fields.String(validate=validate.Length(max=64))
+
+
+class LocateManyIn(Schema):
+    points = fields.List(
+        fields.Nested(LocatePoint), required=True, validate=validate.Length(1, 10_000)
+    )
+    crs = fields.String(load_default=None, validate=validate.Length(max=32))
+    layer = fields.String(validate=LAYER_NAME)
+    at = fields.AwareDateTime()
+    generation = fields.Integer(validate=validate.Range(min=1))
+
+
+class MergeIn(Schema):
+    layers = fields.List(
+        fields.String(validate=LAYER_NAME), required=True, validate=validate.Length(2, 10)
+    )
+    townships = fields.List(
+        fields.String(validate=validate.Regexp(r"^\d{9}$")),
+        required=True,
+        validate=validate.Length(1, 100),
+    )
+    proposed_layer = fields.String(validate=LAYER_NAME)
+    sliver_max_m2 = fields.Float(load_default=200.0, validate=validate.Range(0, 100_000))
+
+
+class MergeOut(Schema):
+    id = fields.UUID()
+    county_code = fields.String(allow_none=True)
+    township_codes = fields.List(fields.String())
+    layers = fields.List(fields.String())
+    proposed_layer = fields.String(allow_none=True)
+    crosswalk = fields.List(fields.Dict())
+    report = fields.Dict()
+    generation_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()

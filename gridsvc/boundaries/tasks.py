@@ -1,0 +1,14 @@
+"""Background work of the boundaries room."""
+
+from __future__ import annotations
+
+from gridsvc.jobs import celery
+
+
+@celery.task(name="boundaries.process_upload", bind=True, max_retries=3)
+def process_upload(self, upload_id: str) -> str | None:
+    """Read and validate an uploaded file into a draft generation (idempotent; see uploads.py)."""
+    from gridsvc.boundaries.uploads import process
+
+    upload = process(upload_id)
+    return upload.status if upload else None

@@ -1,0 +1,287 @@
+"""The upload lifecycle: receive a file, process it (read -> validate -> draft), publish it.
+
+The state row is committed before the task is queued, and the task writes its draft and its final
+status in one transaction, so a worker killed mid-way leaves the upload retried (Celery redelivers
+unacknowledged tasks) or, after ``MAX_ATTEMPTS``, ``failed`` — never half-applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from gridsvc.accounts.scope import Scope
+from gridsvc.boundaries import store
+from gridsvc.boundaries.features import build_features, validate_features
+from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER, BoundaryUpload, Generation
+from gridsvc.errors import Conflict, Invalid, NotFound, TooLarge
+from gridsvc.extensions import db
+from gridsvc.geo.errors import GeoInputError
+from gridsvc.geo.files import ReadLimits, inspect_file, read_boundary_file
+from gridsvc.paging import keyset_page, split_page
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+FILE_OPTIONS = ("crs", "encoding", "code_field", "name_field", "parent_field", "layer_name")
+
+
+def read_limits() -> ReadLimits:
+    cfg = current_app.config
+    return ReadLimits(
+        max_bytes=cfg["UPLOAD_MAX_BYTES"],
+        max_features=cfg["UPLOAD_MAX_FEATURES"],
+        max_vertices_per_feature=cfg["UPLOAD_MAX_VERTICES"],
+    )
+
+
+def layer_for(level: str, layer: str | None) -> str:
+    if level != "grid":
+        if layer not in (None, "", ADMIN_LAYER):
+            raise Invalid(
+                "Only grid uploads name a layer.",
+                code="upload.layer_not_allowed",
+                errors={"layer": ["only for level=grid"]},
+            )
+        return ADMIN_LAYER
+    return layer or UNIFIED_LAYER
+
+
+def save_stream(stream, filename: str) -> tuple[Path, int, str]:
+    """Copy the upload to disk while counting and hashing; refuse it past the size cap."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    folder = Path(current_app.config["UPLOAD_DIR"]) / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    # Keep only the extension from the client's name: the name itself is never used as a path.
+    suffix = "".join(Path(filename).suffixes[-2:])[:16].lower()
+    suffix = "".join(ch for ch in suffix if ch.isalnum() or ch == ".")
+    path = folder / f"upload{suffix}"
+    digest, size = hashlib.sha256(), 0
+    with open(path, "wb") as out:
+        while chunk := stream.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                raise TooLarge(
+                    f"The file exceeds the upload limit of {limit} bytes.", code="upload.too_large"
+                )
+            digest.update(chunk)
+            out.write(chunk)
+    return path, size, digest.hexdigest()
+
+
+def create_upload(
+    scope: Scope, stream, filename: str, form: dict, *, enqueue: bool = True
+) -> BoundaryUpload:
+    """Store the file, check it cheaply now (hostile files get their 4xx here), queue the rest."""
+    level = form["level"]
+    layer = layer_for(level, form.get("layer"))
+    path, size, sha256 = save_stream(stream, filename)
+    options = {k: form[k] for k in FILE_OPTIONS if form.get(k)}
+    options["repair"] = bool(form.get("repair"))
+    try:
+        inspect_file(path, filename=filename, crs=options.get("crs"), limits=read_limits())
+    except GeoInputError:
+        shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+    upload = BoundaryUpload(
+        level=level,
+        layer=layer,
+        county_code=scope.county_code,
+        filename=filename[:255],
+        stored_path=str(path),
+        size_bytes=size,
+        sha256=sha256,
+        options=options,
+        status="queued",
+        created_by=scope.user_id,
+    )
+    db.session.add(upload)
+    db.session.commit()  # committed before it is queued: the worker must find the row
+    if enqueue:
+        from gridsvc.boundaries.tasks import process_upload
+
+        process_upload.delay(str(upload.id))
+    return upload
+
+
+def get_upload(scope: Scope, upload_id: uuid.UUID) -> BoundaryUpload:
+    upload = db.session.get(BoundaryUpload, upload_id)
+    if upload is None or (scope.county_code and upload.county_code != scope.county_code):
+        raise NotFound("upload not found", code="upload.not_found")
+    return upload
+
+
+def list_uploads(scope: Scope, args: dict) -> tuple[list[BoundaryUpload], str | None]:
+    stmt = select(BoundaryUpload)
+    if scope.county_code:
+        stmt = stmt.where(BoundaryUpload.county_code == scope.county_code)
+    if "status" in args:
+        stmt = stmt.where(BoundaryUpload.status == args["status"])
+    stmt, size = keyset_page(
+        stmt, [BoundaryUpload.created_at, BoundaryUpload.id], args.get("cursor"), args.get("limit")
+    )
+    rows = list(db.session.scalars(stmt))
+    return split_page(rows, size, lambda u: [u.created_at.isoformat(), str(u.id)])
+
+
+def _set(upload: BoundaryUpload, **values) -> None:
+    for key, value in values.items():
+        setattr(upload, key, value)
+    db.session.commit()
+
+
+def process(upload_id: str, scope: Scope | None = None) -> BoundaryUpload | None:
+    """Read, validate and stage an upload as a draft generation. Safe to run again."""
+    upload = db.session.get(BoundaryUpload, uuid.UUID(upload_id))
+    if upload is None or upload.status not in ("queued", "processing"):
+        return upload  # gone, or already finished by an earlier delivery
+    if upload.attempts >= MAX_ATTEMPTS:
+        _set(
+            upload,
+            status="failed",
+            error=_problem("upload.too_many_attempts", "Processing kept failing."),
+        )
+        return upload
+    _set(
+        upload,
+        status="processing",
+        attempts=upload.attempts + 1,
+        progress=0.05,
+        started_at=datetime.now(UTC),
+    )
+    scope = scope or Scope(
+        user_id=upload.created_by, role="gis_staff", county_code=upload.county_code
+    )
+    try:
+        report, features = _read_and_validate(upload, scope)
+        generation_id = _stage_draft(upload, report, features)
+    except GeoInputError as exc:
+        db.session.rollback()
+        _set(
+            upload,
+            status="failed",
+            progress=1.0,
+            finished_at=datetime.now(UTC),
+            error=_problem(exc.code, exc.detail, exc.status),
+        )
+        return upload
+    except Exception:
+        db.session.rollback()
+        log.exception("upload processing failed", extra={"upload": upload_id})
+        _set(
+            upload,
+            status="failed",
+            progress=1.0,
+            finished_at=datetime.now(UTC),
+            error=_problem("upload.processing_error", "Processing failed unexpectedly.", 500),
+        )
+        return upload
+    # The draft rows and the final status commit together.
+    _set(
+        upload,
+        status="validated" if report["ok"] else "invalid",
+        progress=1.0,
+        report=report,
+        generation_id=generation_id,
+        finished_at=datetime.now(UTC),
+        error=None,
+    )
+    return upload
+
+
+def _stage_draft(upload: BoundaryUpload, report: dict, features: list) -> int | None:
+    """Write the validated features into a draft generation (not committed here)."""
+    if not report["ok"]:
+        return None
+    if upload.generation_id:  # a redelivered task: replace the earlier draft's rows
+        store.clear_draft(upload.generation_id)
+        generation_id = upload.generation_id
+    else:
+        generation_id = store.new_draft(
+            level=upload.level,
+            layer=upload.layer,
+            county_code=upload.county_code,
+            source="upload",
+            user_id=upload.created_by,
+        ).id
+    store.write_features(generation_id, features)
+    return generation_id
+
+
+def _read_and_validate(upload: BoundaryUpload, scope: Scope):
+    options = upload.options or {}
+    layer_file = read_boundary_file(
+        upload.stored_path,
+        filename=upload.filename,
+        crs=options.get("crs"),
+        encoding=options.get("encoding"),
+        code_field=options.get("code_field"),
+        name_field=options.get("name_field"),
+        parent_field=options.get("parent_field"),
+        limits=read_limits(),
+    )
+    upload.progress = 0.35
+    db.session.commit()
+    cells = build_features(layer_file.features, upload.level, upload.layer)
+    report, features = validate_features(
+        cells,
+        level=upload.level,
+        layer=upload.layer,
+        scope=scope,
+        repair=bool(options.get("repair")),
+        notes=layer_file.notes,
+    )
+    report["source"] = {
+        "filename": upload.filename,
+        "driver": layer_file.driver,
+        "crs": layer_file.source_crs,
+        "fields": layer_file.fields,
+        "features": len(layer_file.features),
+    }
+    return report, features
+
+
+def publish_upload(
+    scope: Scope, upload: BoundaryUpload, effective_from: date | None, description: str | None
+) -> Generation:
+    if upload.status == "published":
+        return db.session.get(Generation, upload.generation_id)  # a retried publish
+    if upload.status in ("queued", "processing"):
+        raise Conflict(
+            "The upload is still being processed.",
+            code="upload.not_ready",
+            status_now=upload.status,
+        )
+    if upload.status != "validated" or upload.generation_id is None:
+        errors = (upload.report or {}).get("summary", {}).get("errors")
+        raise Conflict(
+            "The validation report has errors; fix the file and upload it again.",
+            code="upload.has_errors",
+            status_now=upload.status,
+            errors_count=errors,
+        )
+    generation = db.session.get(Generation, upload.generation_id)
+    generation.description = description or f"{upload.level} upload {upload.filename}"
+    generation.summary = (upload.report or {}).get("summary", {})
+    store.publish(generation, user_id=scope.user_id, effective_from=effective_from)
+    upload.status = "published"
+    db.session.commit()
+    return generation
+
+
+def _problem(code: str, detail: str, status: int = 422) -> dict:
+    return {"code": code, "detail": detail, "status": status}
+
+
+def remove_file(upload: BoundaryUpload) -> None:
+    folder = os.path.dirname(upload.stored_path)
+    shutil.rmtree(folder, ignore_errors=True)

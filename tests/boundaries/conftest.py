@@ -1,0 +1,93 @@
+"""Helpers to build small boundary hierarchies near 雨湖区 and push them through the real pipeline."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+import shapely
+from shapely.geometry import box
+
+from gridsvc.accounts.scope import Scope
+from gridsvc.boundaries.cli import import_file
+
+GLOBAL = Scope(user_id=None, role="admin")
+
+# A 0.1° square standing in for the county, split into two townships and four villages.
+COUNTY_BOX = (112.80, 27.85, 112.90, 27.95)
+TOWNSHIPS = {
+    "430302001": box(112.80, 27.85, 112.85, 27.95),
+    "430302002": box(112.85, 27.85, 112.90, 27.95),
+}
+VILLAGES = {
+    "430302001001": box(112.80, 27.85, 112.85, 27.90),
+    "430302001002": box(112.80, 27.90, 112.85, 27.95),
+    "430302002001": box(112.85, 27.85, 112.90, 27.90),
+    "430302002002": box(112.85, 27.90, 112.90, 27.95),
+}
+
+
+def feature(geometry, **properties) -> dict:
+    return {
+        "type": "Feature",
+        "properties": properties,
+        "geometry": json.loads(shapely.to_geojson(geometry)),
+    }
+
+
+def geojson_bytes(features: list[dict]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def write_geojson(path: Path, features: list[dict]) -> Path:
+    path.write_bytes(geojson_bytes(features))
+    return path
+
+
+def grids_of(village_code: str, n: int = 2) -> list[dict]:
+    """Split a village into n vertical strips with codes village + 001…"""
+    x0, y0, x1, y1 = VILLAGES[village_code].bounds
+    step = (x1 - x0) / n
+    return [
+        feature(
+            box(x0 + i * step, y0, x0 + (i + 1) * step, y1),
+            code=f"{village_code}{i + 1:03d}",
+            name=f"第{i + 1}网格",
+            households=400,
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def publish(tmp_path):
+    """publish(level, features, **form) -> generation, through the CLI/upload pipeline."""
+    counter = iter(range(1000))
+
+    def _publish(level: str, features: list[dict], **form):
+        path = write_geojson(tmp_path / f"{level}-{next(counter)}.geojson", features)
+        upload, generation = import_file(path, {"level": level, **form}, commit=True, scope=GLOBAL)
+        assert generation is not None, (upload.status, upload.error, upload.report)
+        return generation
+
+    return _publish
+
+
+@pytest.fixture
+def hierarchy(publish):
+    """County 430302 (as a box) with two townships, four villages and eight unified grids."""
+    publish("county", [feature(box(*COUNTY_BOX), code="430302", name="雨湖区")])
+    publish("township", [feature(g, code=c, name=f"乡镇{c[-3:]}") for c, g in TOWNSHIPS.items()])
+    publish("village", [feature(g, code=c, name=f"村{c[-3:]}") for c, g in VILLAGES.items()])
+    grids = [f for code in VILLAGES for f in grids_of(code)]
+    return publish("grid", grids)
+
+
+def upload_request(client, headers, content: bytes, filename: str, **form):
+    data = {k: str(v) for k, v in form.items()}
+    data["file"] = (io.BytesIO(content), filename)
+    return client.post(
+        "/api/v1/boundary-uploads", data=data, headers=headers, content_type="multipart/form-data"
+    )
