@@ -32,7 +32,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env(
         "DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    # No pre-ping: it costs a round trip on every request; connections are recycled instead, and a
+    # connection the server dropped fails one request and is discarded from the pool.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = _env("REDIS_URL")
 
@@ -41,6 +43,8 @@ class Config:
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int("JWT_REFRESH_DAYS", 30))
     JWT_TOKEN_LOCATION = ("headers",)
     JWT_ERROR_MESSAGE_KEY = "detail"
+    # How long one process may trust its last revocation check of a token (see accounts/auth.py).
+    AUTH_CACHE_SECONDS = float(_env("AUTH_CACHE_SECONDS", "5"))
 
     # Limits everywhere: the whole request body (uploads have their own, larger cap).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
@@ -96,6 +100,7 @@ class TestConfig(Config):
     )
     CELERY_TASK_ALWAYS_EAGER = True
     LOGIN_RATE_LIMIT = "1000 per minute"
+    AUTH_CACHE_SECONDS = 0.0  # tests see every revocation at once; one test turns the cache on
     SECRET_KEY = "test-secret-key-for-pytest-only-0123456789"  # noqa: S105
     JWT_SECRET_KEY = "test-jwt-key-for-pytest-only-0123456789abc"  # noqa: S105
 

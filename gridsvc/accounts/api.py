@@ -76,7 +76,7 @@ class Me(MethodView):
     @blp.response(200, UserOut)
     def get(self):
         """The caller, with role and scope."""
-        return current_user
+        return service.get_user(current_scope(), current_user.id)
 
 
 @blp.route("/users")

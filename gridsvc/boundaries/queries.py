@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import orjson
 from sqlalchemy import text
 
 from gridsvc.accounts.scope import Scope
 from gridsvc.boundaries import store
+from gridsvc.boundaries.lookup_index import current_index
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER
 from gridsvc.errors import DomainError, Invalid, NotFound
 from gridsvc.extensions import db
@@ -165,7 +167,7 @@ def grid_history(scope: Scope, code: str, layer: str | None) -> dict:
 # --- locate ----------------------------------------------------------------------------------
 
 LOCATE_SQL = """
-SELECT a.level, a.code, a.name
+SELECT a.level, a.code, a.name, (SELECT max(number) FROM generations) AS newest
 FROM area_parts p JOIN areas a ON a.id = p.area_id
 WHERE p.geom && ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)
   AND ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
@@ -207,8 +209,8 @@ def locate(lon: float, lat: float, *, number: int | None, layer: str = UNIFIED_L
         text(LOCATE_SQL.format(generation=_part_filter(number))),
         {"lon": lon, "lat": lat, "layer": layer},
     ).all()
-    location = _empty_location(number or store.current_generation_number())
-    for level, code, name in rows:
+    location = _empty_location(number or (rows[0].newest if rows else None))
+    for level, code, name, _newest in rows:
         location[level] = {"code": code, "name": name}
     if location["county"] is None:
         raise _outside(lon, lat, number, layer)
@@ -240,21 +242,32 @@ def _outside(lon: float, lat: float, number: int | None, layer: str) -> DomainEr
 def locate_many(
     points: list[tuple[float, float]], *, number: int | None, layer: str = UNIFIED_LAYER
 ) -> list[dict]:
-    """Locate up to MAX_BULK_POINTS points in one query (one GiST probe per point)."""
+    """Locate up to MAX_BULK_POINTS points; results in input order, empty levels as null.
+
+    The current generation is answered from the in-process index of the subdivided parts, older
+    generations by one SQL join (one GiST probe per point).
+    """
     if len(points) > MAX_BULK_POINTS:
         raise Invalid(
             f"At most {MAX_BULK_POINTS} points per request.", code="locate.too_many_points"
         )
-    current = number or store.current_generation_number()
-    results = [_empty_location(current) for _ in points]
     if not points:
-        return results
-    rows = db.session.execute(
-        text(BULK_LOCATE_SQL.format(generation=_part_filter(number))),
-        {"lons": [p[0] for p in points], "lats": [p[1] for p in points], "layer": layer},
-    ).all()
-    for ordinal, level, code, name in rows:
-        results[ordinal - 1][level] = {"code": code, "name": name}
+        return []
+    lons = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
+    lats = np.fromiter((p[1] for p in points), dtype=float, count=len(points))
+    index = current_index(layer) if number is None else None
+    if index is not None:
+        current, hits = index.number, index.lookup(lons, lats)
+    else:
+        current = number or store.current_generation_number()
+        rows = db.session.execute(
+            text(BULK_LOCATE_SQL.format(generation=_part_filter(number))),
+            {"lons": lons.tolist(), "lats": lats.tolist(), "layer": layer},
+        ).all()
+        hits = [(ordinal - 1, level, code, name) for ordinal, level, code, name in rows]
+    results = [_empty_location(current) for _ in points]
+    for i, level, code, name in hits:
+        results[i][level] = {"code": code, "name": name}
     return results
 
 

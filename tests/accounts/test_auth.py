@@ -123,3 +123,15 @@ def test_token_of_a_disabled_user_stops_working(client, make_user, db_session):
 def test_wrong_role_is_403(client, make_user):
     worker = make_user(role="grid_worker")
     assert_problem(client.get("/api/v1/users", headers=bearer(worker)), 403, "auth.role_forbidden")
+
+
+def test_revocation_cache_forgets_on_logout_and_user_change(client, app, make_user, monkeypatch):
+    from flask_jwt_extended import create_access_token
+
+    monkeypatch.setitem(app.config, "AUTH_CACHE_SECONDS", 60)
+    user = make_user(username="cached")
+    token = create_access_token(identity=user)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200  # now cached
+    assert client.post("/api/v1/auth/logout", headers=headers, json={}).status_code == 204
+    assert_problem(client.get("/api/v1/me", headers=headers), 401, "auth.token_revoked")
