@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-import time
 from functools import wraps
 
 from flask import Flask, current_app, g
@@ -14,7 +14,6 @@ from sqlalchemy import text
 from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Forbidden, problem
 from gridsvc.extensions import db
-
 
 PRINCIPAL_SQL = text(
     "SELECT u.id, u.username, u.role, u.county_code, u.township_code, u.team_id, u.active,"
