@@ -109,15 +109,16 @@ def test_shapefile_without_prj_asks_for_crs(client, make_user, tmp_path):
 
     path = tmp_path / "t.shp"
     geometry = np.array([shapely.to_wkb(box(112.8, 27.8, 112.9, 27.9))], dtype=object)
-    write(
-        path,
-        geometry,
-        field_data=[np.array(["430302"], dtype=object)],
-        fields=["code"],
-        geometry_type="Polygon",
-        crs=None,
-        driver="ESRI Shapefile",
-    )
+    with pytest.warns(UserWarning, match="crs"):  # exactly the file a careless export makes
+        write(
+            path,
+            geometry,
+            field_data=[np.array(["430302"], dtype=object)],
+            fields=["code"],
+            geometry_type="Polygon",
+            crs=None,
+            driver="ESRI Shapefile",
+        )
     content = _zip({p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".prj"})
     headers = bearer(make_user(role="admin", township_code=None, county_code=None))
     response = upload_request(client, headers, content, "t.zip", level="county")

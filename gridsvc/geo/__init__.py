@@ -1,0 +1,20 @@
+"""Pure geometry: reading boundary files safely, CRS, validation, merging, partitions.
+
+Importing this package pins GDAL's configuration before pyogrio can load GDAL: the VRT driver
+(which can read any file on disk) and every network driver are skipped, and /vsicurl-style remote
+access is disabled, so an uploaded file can only ever be read as what it claims to be.
+"""
+
+import os
+
+_REMOTE_AND_INDIRECT_DRIVERS = (
+    "VRT OGR_VRT WMS WMTS WFS OAPIF OGCAPI PLSCENES ELASTIC CouchDB AmazonS3 CARTO NGW "
+    "MSSQLSpatial PostgreSQL MySQL ODBC PGeo OGR_GMT GPSBabel EEDA EEDAI DAAS WCS HTTP "
+    "OGR_PDS SOSI AmigoCloud MongoDBv3 Geoconcept PLMOSAIC STACIT STACTA"
+)
+os.environ["GDAL_SKIP"] = _REMOTE_AND_INDIRECT_DRIVERS
+os.environ["OGR_SKIP"] = _REMOTE_AND_INDIRECT_DRIVERS
+os.environ["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"] = ".none"
+os.environ["GDAL_HTTP_TIMEOUT"] = "1"
+os.environ["GDAL_DISABLE_READDIR_ON_OPEN"] = "EMPTY_DIR"
+os.environ["OGR_GEOJSON_MAX_OBJ_SIZE"] = "200MB"
