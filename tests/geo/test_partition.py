@@ -1,4 +1,4 @@
-"""gridsvc.geo.partition: exact counts, valid coverages, exact nesting, determinism, misalignment.
+"""gridsvc.geo.partition and demo_layers: exact counts, valid coverages, exact nesting, determinism, misalignment.
 
 The real 雨湖区 outline and unit lists come from ``geodata/`` (see its README); everything below
 county level is generated, so these tests pin the properties the boundary validator, the
@@ -18,18 +18,17 @@ import pytest
 import shapely
 from shapely import LineString, MultiPolygon, Polygon, box
 
+from gridsvc.geo import demo_layers as demo
 from gridsvc.geo import partition as part
-from gridsvc.geo.partition import (
+from gridsvc.geo.demo_layers import (
     DemoArea,
-    PartitionError,
     demo_hierarchy,
     demo_specialist_layers,
-    partition_polygon,
     perturb_boundaries,
-    polygonal,
     short_name,
     synthetic_grid_layer,
 )
+from gridsvc.geo.partition import PartitionError, partition_polygon, polygonal
 
 GEODATA = Path(__file__).resolve().parents[2] / "geodata"
 COUNTY = "430302"
@@ -279,10 +278,10 @@ def test_codes_and_names_extend_their_parents(hierarchy, units):
 
 
 def test_grid_counts_move_away_from_villages_with_too_few_faces():
-    fitted = part._fit_counts(np.array([3, 1, 2]), np.array([1, 10, 5]))
+    fitted = demo._fit_counts(np.array([3, 1, 2]), np.array([1, 10, 5]))
     assert fitted.tolist() == [1, 3, 2]
     with pytest.raises(PartitionError, match="fewer faces"):
-        part._fit_counts(np.array([3, 3]), np.array([2, 2]))
+        demo._fit_counts(np.array([3, 3]), np.array([2, 2]))
 
 
 def test_short_names():
@@ -313,7 +312,7 @@ def test_grid_counts_and_figures_are_plausible(hierarchy):
 
 
 def test_streets_are_smaller_and_nearer_the_core_than_towns(hierarchy):
-    core = shapely.Point(part.URBAN_CORES[COUNTY])
+    core = shapely.Point(demo.URBAN_CORES[COUNTY])
     streets = [t.polygon for t in hierarchy.townships if t.name.endswith("街道")]
     towns = [t.polygon for t in hierarchy.townships if not t.name.endswith("街道")]
     assert np.mean(shapely.area(streets)) < 0.5 * np.mean(shapely.area(towns))
@@ -457,7 +456,7 @@ def _notched_pair() -> list[Polygon]:
 def test_perturbation_keeps_folding_vertices_in_place(caplog, seed, folds):
     cells = _notched_pair()
     assert shapely.coverage_is_valid(cells)
-    with caplog.at_level(logging.DEBUG, logger=part.__name__):
+    with caplog.at_level(logging.DEBUG, logger=demo.__name__):
         moved = perturb_boundaries(cells, seed=seed)
     assert ("keeping their vertices in place" in caplog.text) is folds
     assert shapely.coverage_is_valid(moved)
