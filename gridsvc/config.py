@@ -10,8 +10,14 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 DEFAULT_SECRET = "dev-secret-change-me"  # noqa: S105  (a marker that production must not start with)
 ROOT = Path(__file__).resolve().parent.parent
+
+# `make run` records what it decided (database URL, generated secrets) in the checkout's .env; the
+# app, its CLI and the Celery processes all read it. Real environment variables take precedence.
+load_dotenv(ROOT / ".env", override=False)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -86,10 +92,6 @@ class Config:
         "security": [{"bearerAuth": []}],
     }
 
-    @property
-    def ratelimit_storage_uri(self) -> str:
-        return self.REDIS_URL or "memory://"
-
 
 class TestConfig(Config):
     """Pytest: its own database, eager tasks, generous login limit (one test lowers it)."""
@@ -99,6 +101,8 @@ class TestConfig(Config):
         "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc_test"
     )
     CELERY_TASK_ALWAYS_EAGER = True
+    # Rate-limit counters in memory, so one run's state never leaks into the next through Redis.
+    REDIS_URL = _env("TEST_REDIS_URL")
     LOGIN_RATE_LIMIT = "1000 per minute"
     AUTH_CACHE_SECONDS = 0.0  # tests see every revocation at once; one test turns the cache on
     SECRET_KEY = "test-secret-key-for-pytest-only-0123456789"  # noqa: S105

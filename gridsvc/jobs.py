@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-import os
-
 from celery import Celery, Task
 from flask import Flask, current_app, has_app_context
+
+from gridsvc.config import Config
 
 # Each room with background work lists its task module here, so the worker imports it at start.
 TASK_MODULES = ["gridsvc.boundaries.tasks"]
@@ -40,7 +40,7 @@ class AppContextTask(Task):
 
 celery = Celery("gridsvc", task_cls=AppContextTask)
 celery.conf.update(
-    broker_url=os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+    broker_url=Config.REDIS_URL or "redis://127.0.0.1:6379/0",
     result_backend=None,
     task_ignore_result=True,
     # A task is acknowledged only after it ran, so a killed worker leaves it to be redelivered.
