@@ -7,6 +7,7 @@ Every setting has a development default so that ``make run`` works out of the bo
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -97,6 +98,9 @@ class TestConfig(Config):
     """Pytest: its own database, eager tasks, generous login limit (one test lowers it)."""
 
     TESTING = True
+    # Files tests write go to a throwaway folder, not the checkout's var/.
+    UPLOAD_DIR = str(Path(tempfile.gettempdir()) / "gridsvc-test" / "uploads")
+    MEDIA_DIR = str(Path(tempfile.gettempdir()) / "gridsvc-test" / "media")
     SQLALCHEMY_DATABASE_URI = _env(
         "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc_test"
     )

@@ -50,6 +50,9 @@ celery.conf.update(
     timezone="Asia/Shanghai",
     enable_utc=True,
     include=TASK_MODULES,
+    # Keep the app's JSON-lines logging as it is inside workers.
+    worker_hijack_root_logger=False,
+    worker_redirect_stdouts=False,
     beat_schedule={},
 )
 

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# `make run`: set up whatever is missing, migrate, load the demo county, then serve.
+#
+# gunicorn (web), a Celery worker and Celery beat run side by side in the foreground; when any of
+# them exits (or on Ctrl-C / SIGTERM) the others are stopped too, so nothing is left behind.
+# Set-up is idempotent: a second run keeps the data and the secrets and skips pip.
+
+set -euo pipefail
+HERE="$(dirname "${BASH_SOURCE[0]}")"
+# shellcheck source=scripts/common.sh
+source "$HERE/common.sh"
+# shellcheck source=scripts/bootstrap.sh
+source "$HERE/bootstrap.sh"
+# shellcheck source=scripts/database.sh
+source "$HERE/database.sh"
+# shellcheck source=scripts/redis.sh
+source "$HERE/redis.sh"
+
+RUN_DIR="$VAR_DIR/run"
+PIDS=()
+
+setup() {
+    acquire_setup_lock
+    bootstrap_venv
+    db_resolve
+    log "database: $(redact "$DB_URL") (from $DB_SOURCE)"
+    db_ensure_database "$DB_URL"
+    ensure_secrets
+    redis_ensure
+    export_env_file
+    export DATABASE_URL="$DB_URL"
+    export PATH="$VENV/bin:$PATH"
+    cd "$ROOT"
+    log "migrating (flask db upgrade)"
+    flask --app gridsvc db upgrade
+    if [[ "${GRIDSVC_ENV:-development}" == production ]]; then
+        log "GRIDSVC_ENV=production: not loading the demo county"
+    else
+        log "loading the demo county (flask demo load)"
+        flask --app gridsvc demo load
+    fi
+    release_setup_lock
+}
+
+stop_all() {
+    local pid
+    trap - INT TERM
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    # Celery's warm shutdown finishes the running task; give it time, then insist.
+    for _ in $(seq 100); do
+        local alive=0
+        for pid in "${PIDS[@]}"; do
+            kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        ((alive)) || return 0
+        sleep 0.2
+    done
+    for pid in "${PIDS[@]}"; do
+        pkill -KILL -P "$pid" 2>/dev/null || true # its own children (gunicorn/celery pool workers)
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+}
+
+wait_until_up() {
+    local url="$1"
+    for _ in $(seq 150); do
+        python3 - "$url" <<'EOF' 2>/dev/null && return 0
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=2)
+EOF
+        # Stop waiting if gunicorn already died (e.g. an import error).
+        kill -0 "${PIDS[0]}" 2>/dev/null || return 1
+        sleep 0.2
+    done
+    return 1
+}
+
+# Celery beat refuses to start while its pid file names a live process; after a crash the pid may
+# have been reused by something else entirely.
+_drop_stale_beat_pidfile() {
+    local pidfile="$RUN_DIR/celerybeat.pid" pid
+    [[ -f "$pidfile" ]] || return 0
+    pid="$(cat "$pidfile" 2>/dev/null)"
+    if ! grep -qs celery "/proc/${pid:-0}/cmdline"; then
+        rm -f "$pidfile"
+    fi
+}
+
+serve() {
+    local port="${PORT:-8000}" level="${LOG_LEVEL:-INFO}" status=0 extra=()
+    check_port
+    mkdir -p "$RUN_DIR"
+    _drop_stale_beat_pidfile
+    # gunicorn >= 24 opens a control socket, by default one per user in ~/.gunicorn: two
+    # checkouts served at once would fight over it, so each gets its own under var/run.
+    if gunicorn --help 2>/dev/null | grep -q -- '--control-socket'; then
+        if ((${#RUN_DIR} < 90)); then
+            extra+=(--control-socket "$RUN_DIR/gunicorn.ctl")
+        else
+            extra+=(--no-control-socket)
+        fi
+    fi
+    log "starting gunicorn on 0.0.0.0:$port, a Celery worker and Celery beat"
+    gunicorn gridsvc.wsgi:app --bind "0.0.0.0:$port" --workers "${WEB_CONCURRENCY:-2}" \
+        --timeout 60 --graceful-timeout 20 --log-level "${level,,}" "${extra[@]}" &
+    PIDS+=($!)
+    celery -A gridsvc.jobs:celery worker --loglevel "$level" \
+        --concurrency "${CELERY_CONCURRENCY:-2}" &
+    PIDS+=($!)
+    celery -A gridsvc.jobs:celery beat --loglevel "$level" \
+        --schedule "$VAR_DIR/celerybeat-schedule" --pidfile "$RUN_DIR/celerybeat.pid" &
+    PIDS+=($!)
+    trap 'stop_all; exit 130' INT
+    trap 'stop_all; exit 143' TERM
+    if wait_until_up "http://127.0.0.1:$port/healthz"; then
+        cat >&2 <<EOF
+
+  gridsvc is up:
+    API docs   http://127.0.0.1:$port/api/v1/docs
+    OpenAPI    http://127.0.0.1:$port/api/v1/openapi.json
+    console    http://127.0.0.1:$port/console/
+    health     http://127.0.0.1:$port/healthz, /readyz
+  Stop with Ctrl-C.
+
+EOF
+        if [[ "${GRIDSVC_ENV:-development}" != production ]]; then
+            flask --app gridsvc demo logins >&2 || true
+            echo >&2
+        fi
+    fi
+    # Whichever process ends first brings the others down: a web server without its worker
+    # (or the reverse) would look healthy while uploads never get processed.
+    wait -n "${PIDS[@]}" || status=$?
+    log "a process exited (status $status); stopping the others"
+    stop_all
+    exit "$status"
+}
+
+check_port() {
+    local port
+    port="$(setting PORT 8000)"
+    if tcp_open 127.0.0.1 "$port"; then
+        die "port $port is already in use (another make run?); stop it or set PORT"
+    fi
+}
+
+main() {
+    check_port # before the set-up, so a second `make run` fails at once
+    setup
+    serve
+}
+
+main "$@"
