@@ -20,7 +20,7 @@ def bench_app():
     from flask_migrate import upgrade
 
     from gridsvc import create_app
-    from gridsvc.config import TestConfig
+    from gridsvc.config import Config, TestConfig
 
     url = make_url(BENCH_URL)
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -38,6 +38,8 @@ def bench_app():
     class BenchConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = BENCH_URL
         LOGIN_RATE_LIMIT = "100000 per minute"
+        # Production's setting, not the tests' (which turn the revocation cache off).
+        AUTH_CACHE_SECONDS = Config.AUTH_CACHE_SECONDS
 
     app = create_app(BenchConfig)
     with app.app_context():
