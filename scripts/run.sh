@@ -120,7 +120,6 @@ serve() {
   gridsvc is up:
     API docs   http://127.0.0.1:$port/api/v1/docs
     OpenAPI    http://127.0.0.1:$port/api/v1/openapi.json
-    console    http://127.0.0.1:$port/console/
     health     http://127.0.0.1:$port/healthz, /readyz
   Stop with Ctrl-C.
 
