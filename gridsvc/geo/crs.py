@@ -44,20 +44,21 @@ def _transformer(source: str) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs(source, WGS84, always_xy=True)
 
 
-def _gcj_to_wgs(coords: np.ndarray) -> np.ndarray:
-    out = np.empty_like(coords)
-    for i, (x, y) in enumerate(coords):
-        lat, lon = prcoords.gcj_wgs_bored((y, x))
-        out[i] = (lon, lat)
-    return out
+def _inverse(to_wgs):
+    """Vectorise one of prcoords' iterative inverses ((lat, lon) pairs) over (x, y) arrays."""
+
+    def apply(coords: np.ndarray) -> np.ndarray:
+        out = np.empty_like(coords)
+        for i, (x, y) in enumerate(coords):
+            lat, lon = to_wgs((y, x))
+            out[i] = (lon, lat)
+        return out
+
+    return apply
 
 
-def _bd_to_wgs(coords: np.ndarray) -> np.ndarray:
-    out = np.empty_like(coords)
-    for i, (x, y) in enumerate(coords):
-        lat, lon = prcoords.bd_wgs_bored((y, x))
-        out[i] = (lon, lat)
-    return out
+_gcj_to_wgs = _inverse(prcoords.gcj_wgs_bored)
+_bd_to_wgs = _inverse(prcoords.bd_wgs_bored)
 
 
 def transform_geometries(geoms, crs: str | None):

@@ -205,10 +205,7 @@ def _info(opened: _Opened, crs: str | None, encoding: str | None, limits: ReadLi
                 "upload.encoding_required",
                 "The attributes are not UTF-8 and there is no .cpg: say encoding (often GBK).",
             )
-    try:
-        info = pyogrio.read_info(opened.path, layer=layer, encoding=encoding)
-    except Exception as exc:
-        raise GeoInputError("upload.unreadable", f"The file could not be read: {exc}", 422) from exc
+    info = _gdal(pyogrio.read_info, opened.path, layer=layer, encoding=encoding)
     if info["features"] > limits.max_features:
         raise GeoInputError(
             "upload.too_many_features",
@@ -218,6 +215,14 @@ def _info(opened: _Opened, crs: str | None, encoding: str | None, limits: ReadLi
     if info["features"] == 0:
         raise GeoInputError("upload.empty", "The layer has no features.", 422)
     return info
+
+
+def _gdal(call, path: Path, **kwargs):
+    """Call pyogrio; GDAL's own errors on a broken file are the client's problem (422)."""
+    try:
+        return call(path, **kwargs)
+    except Exception as exc:
+        raise GeoInputError("upload.unreadable", f"The file could not be read: {exc}", 422) from exc
 
 
 def inspect_file(
@@ -234,13 +239,9 @@ def inspect_file(
     opened = _open(Path(path), limits)
     try:
         info = _info(opened, crs, encoding, limits, layer)
-        _meta, _fids, wkb, _values = raw_read(opened.path, layer=layer, columns=[])
+        _meta, _fids, wkb, _values = _gdal(raw_read, opened.path, layer=layer, columns=[])
         _check_vertices(shapely.from_wkb(wkb), limits)
         return {"format": opened.kind, "features": info["features"], "crs": info.get("crs")}
-    except GeoInputError:
-        raise
-    except Exception as exc:
-        raise GeoInputError("upload.unreadable", f"The file could not be read: {exc}", 422) from exc
     finally:
         shutil.rmtree(opened.workdir, ignore_errors=True)
 
@@ -262,11 +263,7 @@ def read_boundary_file(
     opened = _open(Path(path), limits)
     try:
         _info(opened, declared, encoding, limits, layer)
-        meta, _fids, wkb, values = raw_read(opened.path, layer=layer, encoding=encoding)
-    except GeoInputError:
-        raise
-    except Exception as exc:
-        raise GeoInputError("upload.unreadable", f"The file could not be read: {exc}", 422) from exc
+        meta, _fids, wkb, values = _gdal(raw_read, opened.path, layer=layer, encoding=encoding)
     finally:
         shutil.rmtree(opened.workdir, ignore_errors=True)
     geoms = shapely.from_wkb(wkb)
