@@ -149,3 +149,56 @@ def test_field_detection():
     with pytest.raises(GeoInputError) as missing:
         detect_fields(["a"], [], {"code": "nope"})
     assert missing.value.code == "upload.field_missing"
+
+
+def _zip_bytes(path: Path, members: dict[str, bytes], *, encrypted: str | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    if encrypted:
+        # Set the "encrypted" bit in the central directory entry, as an encrypting zip tool does.
+        data = bytearray(path.read_bytes())
+        entry = data.index(b"PK\x01\x02")
+        data[entry + 8] |= 0x1
+        path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "code", "limits"),
+    [
+        ({"inner.zip": b"PK"}, "upload.zip_nested", ReadLimits()),
+        ({"a.shp": b"x"}, "upload.zip_encrypted", ReadLimits()),
+        (
+            {"a.shp": b"x" * 5000, "a.dbf": b"y" * 5000},
+            "upload.zip_too_large",
+            ReadLimits(max_zip_total_bytes=8000),
+        ),
+        ({"a.shp": b"x", "b.shp": b"x"}, "upload.zip_many_layers", ReadLimits()),
+        ({"readme.txt": b"hello"}, "upload.unsupported_format", ReadLimits()),
+    ],
+)
+def test_zip_refusals(tmp_path, members, code, limits):
+    encrypted = "a.shp" if code == "upload.zip_encrypted" else None
+    archive = _zip_bytes(tmp_path / "t.zip", members, encrypted=encrypted)
+    with pytest.raises(GeoInputError) as info:
+        inspect_file(archive, limits=limits)
+    assert info.value.code == code
+    assert 400 <= info.value.status < 500
+
+
+def test_broken_geojson_is_unreadable(tmp_path):
+    path = tmp_path / "broken.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [ {"type": ')
+    with pytest.raises(GeoInputError) as info:
+        inspect_file(path)
+    assert (info.value.code, info.value.status) == ("upload.unreadable", 422)
+
+
+def test_gk_coordinates_that_fit_neither_zone_variant_are_refused():
+    from gridsvc.geo.crs import resolve_gk_crs
+
+    # Eastings near 500 km but northings far outside China: neither 4526 nor 4547 fits.
+    with pytest.raises(GeoInputError) as info:
+        resolve_gk_crs((499_000.0, -9_000_000.0, 501_000.0, -8_990_000.0), "EPSG:4526")
+    assert info.value.code == "crs.mismatch"
