@@ -40,6 +40,8 @@ def bench_app():
         LOGIN_RATE_LIMIT = "100000 per minute"
         # Production's setting, not the tests' (which turn the revocation cache off).
         AUTH_CACHE_SECONDS = Config.AUTH_CACHE_SECONDS
+        LOCATE_INDEX_TTL_SECONDS = Config.LOCATE_INDEX_TTL_SECONDS
+        LOCATE_INDEX_BACKGROUND = Config.LOCATE_INDEX_BACKGROUND
 
     app = create_app(BenchConfig)
     with app.app_context():

@@ -58,6 +58,9 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     RATELIMIT_HEADERS_ENABLED = True
+    # Other processes' publishes reach this process's locate index within this many seconds.
+    LOCATE_INDEX_TTL_SECONDS = float(_env("LOCATE_INDEX_TTL_SECONDS", "1"))
+    LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500
 
@@ -109,6 +112,9 @@ class TestConfig(Config):
     REDIS_URL = _env("TEST_REDIS_URL")
     LOGIN_RATE_LIMIT = "1000 per minute"
     AUTH_CACHE_SECONDS = 0.0  # tests see every revocation at once; one test turns the cache on
+    LOCATE_INDEX_TTL_SECONDS = 0.0
+    # Tests share one connection per test: no second thread may use it.
+    LOCATE_INDEX_BACKGROUND = False
     SECRET_KEY = "test-secret-key-for-pytest-only-0123456789"  # noqa: S105
     JWT_SECRET_KEY = "test-jwt-key-for-pytest-only-0123456789abc"  # noqa: S105
 

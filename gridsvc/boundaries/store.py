@@ -15,6 +15,7 @@ import shapely
 from psycopg2.extras import execute_values
 from sqlalchemy import select, text
 
+from gridsvc.boundaries import lookup_index
 from gridsvc.boundaries.models import ADMIN_LAYER, Area, Generation
 from gridsvc.extensions import db
 
@@ -206,6 +207,7 @@ def publish(generation: Generation, *, user_id: int | None, effective_from: date
     generation.published_by = user_id
     generation.effective_from = effective_from or now.date()
     db.session.flush()
+    lookup_index.forget()
     return number
 
 

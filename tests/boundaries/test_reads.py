@@ -164,3 +164,22 @@ def test_bulk_locate_caps_points(client, hierarchy, reader):
     points = [{"lon": 112.81, "lat": 27.86}] * 10_001
     response = client.post("/api/v1/locate", json={"points": points}, headers=reader)
     assert_problem(response, 422, "request.validation_failed")
+
+
+def test_single_locate_uses_the_warm_index_and_notices_a_new_generation(
+    client, hierarchy, publish, reader
+):
+    # A bulk request builds the in-process index; single lookups then answer from it.
+    client.post("/api/v1/locate", json={"points": [{"lon": 112.81, "lat": 27.86}]}, headers=reader)
+    from gridsvc.boundaries.lookup_index import _cache
+
+    assert "unified" in _cache
+    warm = client.get("/api/v1/locate?lon=112.845&lat=27.87", headers=reader).get_json()
+    assert warm["grid"]["code"] == "430302001001002"
+    outside = client.get("/api/v1/locate?lon=112.95&lat=27.90", headers=reader)
+    assert_problem(outside, 404, "locate.outside_coverage")
+    # A publish makes the index stale: the next lookup sees the new grids, not the cached ones.
+    publish("grid", grids_of("430302001001", n=3))
+    fresh = client.get("/api/v1/locate?lon=112.845&lat=27.87", headers=reader).get_json()
+    assert fresh["grid"]["code"] == "430302001001003"
+    assert fresh["generation"] == warm["generation"] + 1
