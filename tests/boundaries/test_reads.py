@@ -183,3 +183,18 @@ def test_single_locate_uses_the_warm_index_and_notices_a_new_generation(
     fresh = client.get("/api/v1/locate?lon=112.845&lat=27.87", headers=reader).get_json()
     assert fresh["grid"]["code"] == "430302001001003"
     assert fresh["generation"] == warm["generation"] + 1
+
+
+def test_warm_index_notices_a_publish_made_by_another_process(
+    client, hierarchy, publish, reader, monkeypatch
+):
+    from gridsvc.boundaries import lookup_index
+
+    client.post("/api/v1/locate", json={"points": [{"lon": 112.81, "lat": 27.86}]}, headers=reader)
+    assert "unified" in lookup_index._cache
+    # Another process publishes: this one is not told (its forget() never runs here) ...
+    monkeypatch.setattr(lookup_index, "forget", lambda: None)
+    publish("grid", grids_of("430302001001", n=3))
+    # ... yet the generation key check sends the lookup past the stale index.
+    fresh = client.get("/api/v1/locate?lon=112.845&lat=27.87", headers=reader).get_json()
+    assert fresh["grid"]["code"] == "430302001001003"
