@@ -146,3 +146,16 @@ def test_production_starts_with_real_secrets():
         }
     )
     assert app.config["ENV_NAME"] == "production"
+
+
+def test_readyz_is_503_problem_when_the_database_is_unreachable():
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://nobody@127.0.0.1:1/none",
+            "SECRET_KEY": TestConfig.SECRET_KEY,
+            "JWT_SECRET_KEY": TestConfig.JWT_SECRET_KEY,
+        }
+    )
+    response = app.test_client().get("/readyz")
+    assert_problem(response, 503, "server.not_ready")
+    assert app.test_client().get("/healthz").status_code == 200
