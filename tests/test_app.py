@@ -148,7 +148,11 @@ def test_production_starts_with_real_secrets():
     assert app.config["ENV_NAME"] == "production"
 
 
-def test_readyz_is_503_problem_when_the_database_is_unreachable():
+def test_readyz_is_503_problem_when_the_database_is_unreachable(monkeypatch):
+    from gridsvc.extensions import db
+
+    # The harness binds db.session to the test database; this app must use its own engine.
+    monkeypatch.setattr(db, "session", db._make_scoped_session({}))
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://nobody@127.0.0.1:1/none",
