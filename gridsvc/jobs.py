@@ -53,7 +53,12 @@ celery.conf.update(
     # Keep the app's JSON-lines logging as it is inside workers.
     worker_hijack_root_logger=False,
     worker_redirect_stdouts=False,
-    beat_schedule={},
+    beat_schedule={
+        "boundaries-requeue-stale-uploads": {
+            "task": "boundaries.requeue_stale_uploads",
+            "schedule": 300.0,
+        },
+    },
 )
 
 

@@ -12,3 +12,11 @@ def process_upload(self, upload_id: str) -> str | None:
 
     upload = process(upload_id)
     return upload.status if upload else None
+
+
+@celery.task(name="boundaries.requeue_stale_uploads")
+def requeue_stale_uploads() -> int:
+    """Beat: give uploads a lost worker left behind another try (see uploads.requeue_stale)."""
+    from gridsvc.boundaries.uploads import requeue_stale
+
+    return len(requeue_stale())

@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -276,6 +276,39 @@ def publish_upload(
     upload.status = "published"
     db.session.commit()
     return generation
+
+
+STALE_AFTER = timedelta(minutes=30)
+
+
+def requeue_stale(now: datetime | None = None) -> list[str]:
+    """Uploads a lost worker left queued or processing: queue them again (or fail them for good).
+
+    Celery redelivers an unacknowledged task only after the broker's visibility timeout, and a
+    message lost with a crashed Redis is never redelivered; this sweep makes sure every upload ends.
+    """
+    now = now or datetime.now(UTC)
+    stale = db.session.scalars(
+        select(BoundaryUpload).where(
+            BoundaryUpload.status.in_(("queued", "processing")),
+            BoundaryUpload.updated_at < now - STALE_AFTER,
+        )
+    ).all()
+    requeued = []
+    for upload in stale:
+        if upload.attempts >= MAX_ATTEMPTS:
+            upload.status = "failed"
+            upload.finished_at = now
+            upload.error = _problem("upload.too_many_attempts", "Processing kept failing.")
+        else:
+            upload.status = "queued"
+            requeued.append(str(upload.id))
+    db.session.commit()
+    from gridsvc.boundaries.tasks import process_upload
+
+    for upload_id in requeued:
+        process_upload.delay(upload_id)
+    return requeued
 
 
 def _problem(code: str, detail: str, status: int = 422) -> dict:

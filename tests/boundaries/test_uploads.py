@@ -227,3 +227,27 @@ def test_villages_fixture_is_consistent():
     for code, township in TOWNSHIPS.items():
         parts = [g for c, g in VILLAGES.items() if c.startswith(code)]
         assert union_all(parts).equals(township)
+
+
+def test_sweep_requeues_uploads_a_lost_worker_left_behind(client, gis_admin, db_session):
+    from datetime import UTC, datetime, timedelta
+
+    from gridsvc.boundaries.tasks import requeue_stale_uploads
+    from gridsvc.boundaries.uploads import MAX_ATTEMPTS
+
+    first = upload_counties(client, gis_admin, repair="true")
+    second = upload_counties(client, gis_admin, repair="true")
+    lost = db_session.get(BoundaryUpload, __import__("uuid").UUID(first["id"]))
+    hopeless = db_session.get(BoundaryUpload, __import__("uuid").UUID(second["id"]))
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    # A worker died mid-way (its draft rolled back) and the broker lost the message.
+    lost.status, lost.generation_id, lost.attempts = "processing", None, 1
+    hopeless.status, hopeless.generation_id, hopeless.attempts = "processing", None, MAX_ATTEMPTS
+    db_session.flush()
+    db_session.execute(BoundaryUpload.__table__.update().values(updated_at=long_ago))
+    assert requeue_stale_uploads.apply().get() == 1
+    db_session.refresh(lost)
+    db_session.refresh(hopeless)
+    assert lost.status == "validated"  # processed again (tasks run eagerly in tests)
+    assert hopeless.status == "failed"
+    assert hopeless.error["code"] == "upload.too_many_attempts"
