@@ -52,6 +52,7 @@ def _register_models() -> None:
     # Importing the models registers their tables on db.metadata (Alembic autogenerate reads it).
     from gridsvc.accounts import models as _accounts  # noqa: F401
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
+    from gridsvc.workers import models as _workers  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

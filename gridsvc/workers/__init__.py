@@ -1,0 +1,1 @@
+"""Grid workers (网格员): profiles, grid assignments with history, patrol tracks."""
