@@ -53,6 +53,7 @@ def _register_models() -> None:
     from gridsvc.accounts import models as _accounts  # noqa: F401
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
     from gridsvc.routing import models as _routing  # noqa: F401
+    from gridsvc.routing import notice_models as _notices  # noqa: F401
     from gridsvc.workers import models as _workers  # noqa: F401
 
 
@@ -61,11 +62,13 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.auth import install_jwt_callbacks
     from gridsvc.boundaries.api import blp as boundaries_blp
     from gridsvc.routing.api_directory import blp as directory_blp
+    from gridsvc.routing.api_notices import blp as notices_blp
 
     install_jwt_callbacks(jwt, app)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(boundaries_blp, url_prefix="/api/v1")
     api.register_blueprint(directory_blp, url_prefix="/api/v1")
+    api.register_blueprint(notices_blp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():

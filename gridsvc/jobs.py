@@ -12,7 +12,7 @@ from flask import Flask, current_app, has_app_context
 from gridsvc.config import Config
 
 # Each room with background work lists its task module here, so the worker imports it at start.
-TASK_MODULES = ["gridsvc.boundaries.tasks"]
+TASK_MODULES = ["gridsvc.boundaries.tasks", "gridsvc.routing.tasks"]
 
 _worker_app: Flask | None = None
 
@@ -58,6 +58,7 @@ celery.conf.update(
             "task": "boundaries.requeue_stale_uploads",
             "schedule": 300.0,
         },
+        "routing-deliver-webhooks": {"task": "routing.deliver_webhooks", "schedule": 15.0},
     },
 )
 

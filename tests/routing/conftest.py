@@ -22,7 +22,7 @@ def admin_headers(county_admin):
 
 
 @pytest.fixture
-def make_team(client, admin_headers, hierarchy):
+def make_team(client, admin_headers, hierarchy):  # noqa: F811  (the imported fixture)
     """make_team(kind, code, name, **fields) -> the created team's JSON, through the API."""
 
     def _make(kind: str, code: str, name: str, **fields):

@@ -81,7 +81,8 @@ def test_update_needs_if_match(client, admin_headers, directory):
     assert client.patch(url, json={"phone": "0731-1"}, headers=stale).status_code == 412
     fresh = {**admin_headers, "If-Match": current.headers["ETag"]}
     done = client.patch(url, json={"phone": "0731-1", "active": False}, headers=fresh)
-    assert done.status_code == 200 and done.json["active"] is False
+    assert done.status_code == 200
+    assert done.json["active"] is False
     assert done.headers["ETag"] != current.headers["ETag"]
 
 

@@ -59,7 +59,8 @@ def test_road_line_is_buffered_in_metres(client, admin_headers, directory):
     assert zones_at("430302", 112.835, 27.88 + 20 * metre_lat)
     assert not zones_at("430302", 112.835, 27.88 + 40 * metre_lat)
     polygon = shape(feature["geometry"])
-    assert polygon.geom_type == "MultiPolygon" and shapely.is_valid(polygon)
+    assert polygon.geom_type == "MultiPolygon"
+    assert shapely.is_valid(polygon)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,8 @@ def test_zone_scope_and_update(client, admin_headers, directory, make_user):
     assert client.patch(url, json={"active": False}, headers=bearer(worker)).status_code == 403
     headers = {**admin_headers, "If-Match": created.headers["ETag"]}
     done = client.patch(url, json={"active": False, "priority": 5}, headers=headers)
-    assert done.status_code == 200 and done.json["properties"]["active"] is False
+    assert done.status_code == 200
+    assert done.json["properties"]["active"] is False
     assert zones_at("430302", 112.815, 27.865) == ()
     listed = client.get("/api/v1/zones", headers=admin_headers).json
     assert [f["properties"]["name"] for f in listed["features"]] == ["步行街"]

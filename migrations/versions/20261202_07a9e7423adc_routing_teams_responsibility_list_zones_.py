@@ -1,16 +1,17 @@
-"""routing: teams, responsibility list, zones
+"""routing: teams, responsibility list, zones, notices
 
-Revision ID: a2415d850a14
+Revision ID: 07a9e7423adc
 Revises: b305cdb62ad6
-Create Date: 2026-12-02 04:18:56.342943
+Create Date: 2026-12-02 04:21:41.251670
 
 """
 from alembic import op
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
+from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'a2415d850a14'
+revision = '07a9e7423adc'
 down_revision = 'b305cdb62ad6'
 branch_labels = None
 depends_on = None
@@ -37,6 +38,24 @@ def upgrade():
     op.create_index(op.f('ix_teams_county_code'), 'teams', ['county_code'], unique=False)
     op.create_index(op.f('ix_teams_township_code'), 'teams', ['township_code'], unique=False)
     op.create_index('uq_teams_county_code', 'teams', ['county_code', 'code'], unique=True)
+    op.create_table('notifications',
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('county_code', sa.String(length=6), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('incident_id', sa.BigInteger(), nullable=True),
+    sa.Column('data', postgresql.JSONB(astext_type=sa.Text()), server_default=sa.text("'{}'::jsonb"), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    op.create_index(op.f('ix_notifications_county_code'), 'notifications', ['county_code'], unique=False)
+    op.create_index('ix_notifications_inbox', 'notifications', ['user_id', 'id'], unique=False)
+    op.create_index('uq_notifications_dedupe', 'notifications', ['user_id', 'dedupe_key'], unique=True)
     op.create_table('responsibility_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('county_code', sa.String(length=6), nullable=False),
@@ -93,11 +112,50 @@ def upgrade():
     sa.UniqueConstraint('township_code', name=op.f('uq_team_townships_township_code'))
     )
     op.create_index(op.f('ix_team_townships_county_code'), 'team_townships', ['county_code'], unique=False)
+    op.create_table('webhook_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('county_code', sa.String(length=6), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('secret', sa.String(length=128), nullable=False),
+    sa.Column('events', sa.ARRAY(sa.String(length=64)), nullable=True),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_webhook_subscriptions_created_by_users')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_webhook_subscriptions_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_subscriptions'))
+    )
+    op.create_index(op.f('ix_webhook_subscriptions_county_code'), 'webhook_subscriptions', ['county_code'], unique=False)
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.UUID(), nullable=False),
+    sa.Column('subscription_id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=64), nullable=False),
+    sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.String(length=16), server_default='pending', nullable=False),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name=op.f('ck_webhook_deliveries_status_known')),
+    sa.ForeignKeyConstraint(['subscription_id'], ['webhook_subscriptions.id'], name=op.f('fk_webhook_deliveries_subscription_id_webhook_subscriptions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
+    )
+    op.create_index('ix_webhook_deliveries_due', 'webhook_deliveries', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status = 'pending'"))
+    op.create_index('uq_webhook_deliveries_dedupe', 'webhook_deliveries', ['subscription_id', 'dedupe_key'], unique=True)
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index('uq_webhook_deliveries_dedupe', table_name='webhook_deliveries')
+    op.drop_index('ix_webhook_deliveries_due', table_name='webhook_deliveries', postgresql_where=sa.text("status = 'pending'"))
+    op.drop_table('webhook_deliveries')
+    op.drop_index(op.f('ix_webhook_subscriptions_county_code'), table_name='webhook_subscriptions')
+    op.drop_table('webhook_subscriptions')
     op.drop_index(op.f('ix_team_townships_county_code'), table_name='team_townships')
     op.drop_table('team_townships')
     op.drop_geospatial_index('ix_routing_zones_geom', table_name='routing_zones', postgresql_using='gist', column_name='geom')
@@ -106,6 +164,10 @@ def downgrade():
     op.drop_index('uq_responsibility_entries_version', table_name='responsibility_entries')
     op.drop_index(op.f('ix_responsibility_entries_county_code'), table_name='responsibility_entries')
     op.drop_table('responsibility_entries')
+    op.drop_index('uq_notifications_dedupe', table_name='notifications')
+    op.drop_index('ix_notifications_inbox', table_name='notifications')
+    op.drop_index(op.f('ix_notifications_county_code'), table_name='notifications')
+    op.drop_table('notifications')
     op.drop_index('uq_teams_county_code', table_name='teams')
     op.drop_index(op.f('ix_teams_township_code'), table_name='teams')
     op.drop_index(op.f('ix_teams_county_code'), table_name='teams')
