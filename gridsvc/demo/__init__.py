@@ -25,6 +25,9 @@ def load(force: bool) -> None:
     load_demo_boundaries(echo=click.echo)
     created = ensure_demo_users()
     click.echo(f"demo users: {created} created, {len(DEMO_USERS) - created} already present")
+    from gridsvc.demo.routing import load_demo_routing
+
+    load_demo_routing(echo=click.echo)
 
 
 @demo_cli.command("logins")

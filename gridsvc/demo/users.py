@@ -38,6 +38,12 @@ DEMO_USERS: list[dict] = [
         "display_name": "综合行政执法局 经办人",
     },
     {
+        "username": "dept_ziran",
+        "role": "department_handler",
+        "county_code": COUNTY,
+        "display_name": "自然资源和规划局 经办人",
+    },
+    {
         "username": "lead_yuhulu",
         "role": "team_lead",
         "township_code": YUHULU,
