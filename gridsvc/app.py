@@ -54,6 +54,7 @@ def _register_models() -> None:
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
     from gridsvc.routing import models as _routing  # noqa: F401
     from gridsvc.routing import notice_models as _notices  # noqa: F401
+    from gridsvc.routing import case_models as _cases  # noqa: F401
     from gridsvc.workers import models as _workers  # noqa: F401
 
 
@@ -63,12 +64,15 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.boundaries.api import blp as boundaries_blp
     from gridsvc.routing.api_directory import blp as directory_blp
     from gridsvc.routing.api_notices import blp as notices_blp
+    from gridsvc.routing.api_cases import blp as cases_blp
+    from gridsvc.routing import intake as _intake  # noqa: F401  (routes new incidents)
 
     install_jwt_callbacks(jwt, app)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(boundaries_blp, url_prefix="/api/v1")
     api.register_blueprint(directory_blp, url_prefix="/api/v1")
     api.register_blueprint(notices_blp, url_prefix="/api/v1")
+    api.register_blueprint(cases_blp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():
@@ -99,7 +103,9 @@ def _register_cli(app: Flask) -> None:
     from gridsvc.accounts.cli import users_cli
     from gridsvc.boundaries.cli import boundaries_cli
     from gridsvc.demo import demo_cli
+    from gridsvc.routing.cli import routing_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(boundaries_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(routing_cli)

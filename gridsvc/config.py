@@ -64,6 +64,12 @@ class Config:
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500
 
+    # Deadlines: office hours for "working hours" deadlines (Asia/Shanghai), how long the county
+    # has to accept a 乡呼县应 call, and when an overdue case is escalated to the supervisors.
+    WORK_PERIODS = _env("WORK_PERIODS", "08:30-12:00,14:30-17:30")
+    CALL_ACCEPT_HOURS = float(_env("CALL_ACCEPT_HOURS", "2"))
+    SUPERVISION_ESCALATE_HOURS = float(_env("SUPERVISION_ESCALATE_HOURS", "24"))
+
     # Boundary files: GIS exports of a whole county stay well under these.
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
     UPLOAD_MAX_FEATURES = _int("UPLOAD_MAX_FEATURES", 50_000)

@@ -59,6 +59,7 @@ celery.conf.update(
             "schedule": 300.0,
         },
         "routing-deliver-webhooks": {"task": "routing.deliver_webhooks", "schedule": 15.0},
+        "routing-sla-sweep": {"task": "routing.sla_sweep", "schedule": 60.0},
     },
 )
 

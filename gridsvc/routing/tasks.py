@@ -10,3 +10,10 @@ def deliver_webhooks() -> dict:
     from gridsvc.routing.webhooks import deliver_due
 
     return deliver_due()
+
+
+@celery.task(name="routing.sla_sweep")
+def sla_sweep() -> dict:
+    from gridsvc.routing.sweep import sweep
+
+    return sweep()
