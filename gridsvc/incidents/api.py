@@ -109,7 +109,7 @@ class IncidentItem(MethodView):
         """One incident with its ETag (If-None-Match answers 304 when unchanged)."""
         incident = queries.get_incident(current_scope(), incident_id)
         tag = incident_etag(incident)
-        if tag in request.if_none_match:
+        if request.if_none_match.contains(tag.strip('"')):
             return Response(status=304, headers={"ETag": tag})
         return incident, 200, {"ETag": tag}
 
@@ -180,6 +180,8 @@ class Sync(MethodView):
         schema = IncidentIn()
         for i, raw in enumerate(data["incidents"]):
             try:
+                if not isinstance(raw, dict):
+                    raise ValidationError("each incident must be a JSON object", "_item")
                 valid.append(schema.load(raw))
                 positions.append(i)
             except ValidationError as exc:

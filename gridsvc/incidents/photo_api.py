@@ -54,7 +54,7 @@ def _image(incident_id: int, photo_id: int, variant: str) -> Response:
     # Content-addressed: the bytes behind this tag never change.
     tag = f"{photo.sha256[:32]}-{variant}"
     headers = {"ETag": f'"{tag}"', "Cache-Control": "private, max-age=31536000, immutable"}
-    if tag in request.if_none_match:
+    if request.if_none_match.contains(tag):
         return Response(status=304, headers=headers)
     data, content_type = photos.read_variant(photo, variant)
     return Response(data, mimetype=content_type, headers=headers)
