@@ -67,7 +67,9 @@ def test_admin_creates_and_edits(client, county_admin, make_user):
         "request.etag_mismatch",
     )
     reader = bearer(make_user())
-    assert "0901" not in {c["code"] for c in client.get("/api/v1/categories", headers=reader).get_json()}
+    assert "0901" not in {
+        c["code"] for c in client.get("/api/v1/categories", headers=reader).get_json()
+    }
     everything = client.get("/api/v1/categories?include_inactive=true", headers=county_admin)
     assert "0901" in {c["code"] for c in everything.get_json()}
 

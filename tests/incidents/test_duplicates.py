@@ -49,7 +49,9 @@ def test_not_duplicates(report, lonlat, overrides):
 
 def test_radius_and_window_come_from_the_category(report):
     # 违法建设 (0601): 100 m and 30 days.
-    first = report(category="0601", reported_at=(datetime.now(UTC) - timedelta(days=20)).isoformat())
+    first = report(
+        category="0601", reported_at=(datetime.now(UTC) - timedelta(days=20)).isoformat()
+    )
     second = report(category="0601", lonlat=_near(0, 80)).get_json()
     assert second["probable_duplicate_of"] == first.get_json()["id"]
     assert second["duplicate_distance_m"] == pytest.approx(80, abs=2)
@@ -156,8 +158,12 @@ def test_confirm_needs_an_original(client, report, as_dispatcher):
 def test_who_may_decide(client, report, make_user, as_worker):
     report()
     repeat = report(lonlat=_near(20)).get_json()
-    assert_problem(_decide(client, as_worker, repeat, decision="dismiss"), 403, "auth.role_forbidden")
+    assert_problem(
+        _decide(client, as_worker, repeat, decision="dismiss"), 403, "auth.role_forbidden"
+    )
     other_lead = bearer(make_user(role="team_lead", township_code="430302002"))
-    assert_problem(_decide(client, other_lead, repeat, decision="dismiss"), 404, "incident.not_found")
+    assert_problem(
+        _decide(client, other_lead, repeat, decision="dismiss"), 404, "incident.not_found"
+    )
     own_lead = bearer(make_user(role="team_lead", township_code="430302001"))
     assert _decide(client, own_lead, repeat, decision="dismiss").status_code == 200

@@ -42,7 +42,9 @@ def test_record_event_appends(report, db_session, worker):
         note="立案",
         evidence={"photo_ids": [1]},
     )
-    assert event.id and event.county_code == "430302" and event.township_code == "430302001"
+    assert event.id
+    assert event.county_code == "430302"
+    assert event.township_code == "430302001"
 
 
 def test_events_of_an_incident_out_of_scope_are_404(client, report, make_user):

@@ -70,12 +70,14 @@ def test_photo_is_cleaned_thumbnailed_and_deduplicated(client, incident, as_work
     assert photo["kind"] == "report"
 
     served = client.get(photo["url"], headers=as_worker)
-    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.status_code == 200
+    assert served.mimetype == "image/jpeg"
     image = Image.open(io.BytesIO(served.get_data()))
     assert image.size == (600, 800)
     exif = image.getexif()
     assert not exif.get_ifd(ExifTags.IFD.GPSInfo)
-    assert 0x0110 not in exif and 0x0112 not in exif
+    assert 0x0110 not in exif
+    assert 0x0112 not in exif
     assert b"TestPhone" not in served.get_data()
     assert image.getpixel((300, 400))[0] > 150  # still the red photo
 
@@ -193,9 +195,7 @@ def test_photos_are_scoped_like_the_incident(client, incident, as_worker, make_u
     assert_problem(
         upload(client, stranger, incident["id"], encoded("PNG")), 404, "incident.not_found"
     )
-    assert_problem(
-        client.get(f"{base}/photos/999999", headers=as_worker), 404, "photo.not_found"
-    )
+    assert_problem(client.get(f"{base}/photos/999999", headers=as_worker), 404, "photo.not_found")
 
 
 def test_photo_kinds_follow_roles(client, incident, as_worker, make_user):
@@ -221,7 +221,8 @@ def test_photo_limit_per_incident(client, incident, as_worker, app, monkeypatch)
 def test_local_storage_refuses_keys_that_escape(tmp_path):
     storage = LocalStorage(str(tmp_path))
     storage.put("photos/ab/x.jpg", b"1", "image/jpeg")
-    assert storage.get("photos/ab/x.jpg") == b"1" and storage.exists("photos/ab/x.jpg")
+    assert storage.get("photos/ab/x.jpg") == b"1"
+    assert storage.exists("photos/ab/x.jpg")
     with pytest.raises(ValueError, match="escapes"):
         storage.put("../outside.jpg", b"1", "image/jpeg")
 
@@ -261,7 +262,9 @@ def test_s3_backend_against_a_real_s3_http_server(s3_server):
     assert head["ContentType"] == "image/jpeg"
 
 
-def test_photos_through_the_api_land_in_s3(client, incident, as_worker, app, s3_server, monkeypatch):
+def test_photos_through_the_api_land_in_s3(
+    client, incident, as_worker, app, s3_server, monkeypatch
+):
     config, s3 = s3_server
     monkeypatch.setitem(app.extensions, "media_storage", S3Storage(config))
     photo = upload(client, as_worker, incident["id"], jpeg_with_gps(colour=(1, 2, 250))).get_json()

@@ -74,9 +74,13 @@ def test_filters(client, scene, as_dispatcher, query, expected):
 
 def test_updated_since_and_mine(client, scene, as_dispatcher, as_worker):
     future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
-    assert _ids(client.get(f"/api/v1/incidents?updated_since={future}", headers=as_dispatcher)) == []
+    assert (
+        _ids(client.get(f"/api/v1/incidents?updated_since={future}", headers=as_dispatcher)) == []
+    )
     past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
-    assert len(_ids(client.get(f"/api/v1/incidents?updated_since={past}", headers=as_dispatcher))) == 4
+    assert (
+        len(_ids(client.get(f"/api/v1/incidents?updated_since={past}", headers=as_dispatcher))) == 4
+    )
     assert len(_ids(client.get("/api/v1/incidents?mine=true", headers=as_worker))) == 3
 
 
@@ -88,11 +92,13 @@ def test_bad_filters_are_422(client, scene, as_dispatcher):
 
 def test_cursor_paging(client, scene, as_dispatcher):
     first = client.get("/api/v1/incidents?limit=3", headers=as_dispatcher).get_json()
-    assert len(first["items"]) == 3 and first["next_cursor"]
+    assert len(first["items"]) == 3
+    assert first["next_cursor"]
     rest = client.get(
         f"/api/v1/incidents?limit=3&cursor={first['next_cursor']}", headers=as_dispatcher
     ).get_json()
-    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert len(rest["items"]) == 1
+    assert rest["next_cursor"] is None
     all_ids = [i["id"] for i in first["items"] + rest["items"]]
     assert all_ids == sorted(all_ids, reverse=True)
 
@@ -125,11 +131,13 @@ def test_feed_holds_my_grids_and_my_reports(client, scene, as_worker, worker):
 
 def test_feed_pages(client, scene, as_worker):
     page = client.get("/api/v1/me/feed?limit=2", headers=as_worker).get_json()
-    assert len(page["items"]) == 2 and page["has_more"] is True
+    assert len(page["items"]) == 2
+    assert page["has_more"] is True
     rest = client.get(
         f"/api/v1/me/feed?limit=2&cursor={page['cursor']}", headers=as_worker
     ).get_json()
-    assert len(rest["items"]) == 1 and rest["has_more"] is False
+    assert len(rest["items"]) == 1
+    assert rest["has_more"] is False
 
 
 def test_feed_rejects_a_forged_cursor(client, scene, as_worker):

@@ -41,7 +41,8 @@ def test_report_is_located_and_recorded(client, report, worker):
     assert response.headers["Location"] == f"/api/v1/incidents/{body['id']}"
     assert response.headers["ETag"] == f'"incident-{body["id"]}-v1"'
     # Device time and server time are both kept.
-    assert body["reported_at"] and body["received_at"]
+    assert body["reported_at"]
+    assert body["received_at"]
     history = client.get(
         f"/api/v1/incidents/{body['id']}/events", headers=bearer(worker)
     ).get_json()
@@ -87,7 +88,9 @@ def test_other_device_crs_are_accepted(report, crs):
     assert body["grid"]["code"] == "430302001001001"
 
 
-def test_resend_returns_the_same_incident_and_creates_nothing(client, report, as_worker, db_session):
+def test_resend_returns_the_same_incident_and_creates_nothing(
+    client, report, as_worker, db_session
+):
     first = report()
     body = payload(client_id=first.get_json()["client_id"])
     body.update(
@@ -117,7 +120,9 @@ def test_time_spelling_does_not_change_the_payload(client, hierarchy, as_worker)
     moment = datetime.now(UTC).replace(microsecond=0)
     body = payload(reported_at=moment.isoformat())
     first = client.post("/api/v1/incidents", json=body, headers=as_worker).get_json()
-    body["reported_at"] = moment.astimezone(timezone(timedelta(hours=8))).isoformat()  # same instant
+    body["reported_at"] = moment.astimezone(
+        timezone(timedelta(hours=8))
+    ).isoformat()  # same instant
     again = client.post("/api/v1/incidents", json=body, headers=as_worker)
     assert again.status_code == 201
     assert again.get_json()["id"] == first["id"]
@@ -153,9 +158,7 @@ def test_replay_is_answered_even_when_the_report_would_be_refused_today(
 
 
 def test_point_outside_the_county_is_422_with_the_nearest_grid(report):
-    body = assert_problem(
-        report(lonlat=(112.95, 27.87)), 422, "incident.outside_jurisdiction"
-    )
+    body = assert_problem(report(lonlat=(112.95, 27.87)), 422, "incident.outside_jurisdiction")
     assert body["nearest"]["code"].startswith("430302002")
     assert body["nearest"]["distance_m"] > 4000
 
@@ -284,7 +287,9 @@ def test_signal_is_sent_once_per_new_incident_and_not_on_replays(client, hierarc
     assert stored["routing"]["target"] == "test"
 
 
-def test_idempotency_key_header_replays_the_stored_response(client, hierarchy, as_worker, make_user):
+def test_idempotency_key_header_replays_the_stored_response(
+    client, hierarchy, as_worker, make_user
+):
     key = {"Idempotency-Key": str(uuid.uuid4())}
     body = payload()
     del body["client_id"]  # the header alone must make the retry safe
