@@ -50,11 +50,13 @@ def _load_config(app: Flask, config: type[Config] | Config | dict | None) -> Non
 
 def _register_models() -> None:
     # Importing the models registers their tables on db.metadata (Alembic autogenerate reads it).
+    from gridsvc import idempotency as _idempotency  # noqa: F401
     from gridsvc.accounts import models as _accounts  # noqa: F401
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
+    from gridsvc.incidents import models as _incidents  # noqa: F401
+    from gridsvc.routing import case_models as _cases  # noqa: F401
     from gridsvc.routing import models as _routing  # noqa: F401
     from gridsvc.routing import notice_models as _notices  # noqa: F401
-    from gridsvc.routing import case_models as _cases  # noqa: F401
     from gridsvc.workers import models as _workers  # noqa: F401
 
 
@@ -62,14 +64,20 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.api import blp as accounts_blp
     from gridsvc.accounts.auth import install_jwt_callbacks
     from gridsvc.boundaries.api import blp as boundaries_blp
+    from gridsvc.incidents.api import blp as incidents_blp
+    from gridsvc.incidents.category_api import blp as categories_blp
+    from gridsvc.incidents.photo_api import blp as photos_blp
+    from gridsvc.routing import intake as _intake  # noqa: F401  (routes new incidents)
+    from gridsvc.routing.api_cases import blp as cases_blp
     from gridsvc.routing.api_directory import blp as directory_blp
     from gridsvc.routing.api_notices import blp as notices_blp
-    from gridsvc.routing.api_cases import blp as cases_blp
-    from gridsvc.routing import intake as _intake  # noqa: F401  (routes new incidents)
 
     install_jwt_callbacks(jwt, app)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(boundaries_blp, url_prefix="/api/v1")
+    api.register_blueprint(categories_blp, url_prefix="/api/v1")
+    api.register_blueprint(incidents_blp, url_prefix="/api/v1")
+    api.register_blueprint(photos_blp, url_prefix="/api/v1")
     api.register_blueprint(directory_blp, url_prefix="/api/v1")
     api.register_blueprint(notices_blp, url_prefix="/api/v1")
     api.register_blueprint(cases_blp, url_prefix="/api/v1")

@@ -75,6 +75,28 @@ class Config:
     UPLOAD_MAX_FEATURES = _int("UPLOAD_MAX_FEATURES", 50_000)
     UPLOAD_MAX_VERTICES = _int("UPLOAD_MAX_VERTICES", 100_000)
 
+    # Incidents: reports from phones (often offline, sometimes with a wrong clock).
+    INCIDENT_MAX_BYTES = _int("INCIDENT_MAX_BYTES", 64 * 1024)  # one report's JSON body
+    INCIDENT_MAX_FUTURE_MINUTES = _int("INCIDENT_MAX_FUTURE_MINUTES", 10)
+    INCIDENT_MAX_AGE_DAYS = _int("INCIDENT_MAX_AGE_DAYS", 30)  # how long a phone may stay offline
+    SYNC_MAX_INCIDENTS = _int("SYNC_MAX_INCIDENTS", 100)
+    SYNC_MAX_TRACK_POINTS = _int("SYNC_MAX_TRACK_POINTS", 5000)
+    SYNC_MAX_BYTES = _int("SYNC_MAX_BYTES", 4 * 1024 * 1024)
+    CATEGORY_CACHE_SECONDS = float(_env("CATEGORY_CACHE_SECONDS", "5"))
+    IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 7 * 24)
+    # Photos: size, pixels (decompression bombs), how big the served copy may be, how many.
+    PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+    PHOTO_MAX_PIXELS = _int("PHOTO_MAX_PIXELS", 50_000_000)
+    PHOTO_SERVED_MAX_PX = _int("PHOTO_SERVED_MAX_PX", 2560)
+    PHOTO_MAX_PER_INCIDENT = _int("PHOTO_MAX_PER_INCIDENT", 20)
+    # Photo files: local disk under MEDIA_DIR, or an S3-compatible store (MinIO, Ceph, …).
+    MEDIA_STORAGE = _env("MEDIA_STORAGE", "local")
+    S3_ENDPOINT_URL = _env("S3_ENDPOINT_URL")
+    S3_BUCKET = _env("S3_BUCKET")
+    S3_REGION = _env("S3_REGION")
+    S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
+    S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
+
     MEDIA_DIR = _env("MEDIA_DIR", str(ROOT / "var" / "media"))
     UPLOAD_DIR = _env("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
@@ -119,6 +141,8 @@ class TestConfig(Config):
     LOGIN_RATE_LIMIT = "1000 per minute"
     AUTH_CACHE_SECONDS = 0.0  # tests see every revocation at once; one test turns the cache on
     LOCATE_INDEX_TTL_SECONDS = 0.0
+    CATEGORY_CACHE_SECONDS = 0.0  # categories created inside a test are seen at once
+    MEDIA_STORAGE = "local"
     # Tests share one connection per test: no second thread may use it.
     LOCATE_INDEX_BACKGROUND = False
     SECRET_KEY = "test-secret-key-for-pytest-only-0123456789"  # noqa: S105

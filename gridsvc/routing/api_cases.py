@@ -59,7 +59,10 @@ class IncidentActions(MethodView):
                     errors={"note": ["required for call_county"]},
                 )
             calls.create_call(
-                current_user, incident, case, {"reason": data["note"], **_only(data, "department_id")}
+                current_user,
+                incident,
+                case,
+                {"reason": data["note"], **_only(data, "department_id")},
             )
         else:
             workflow.act(current_scope(), current_user, incident, data)

@@ -41,8 +41,10 @@ def _authorise(who: str, actor, call: Call) -> None:
             code="call.not_your_department",
         )
     if who == "township" and actor.role in ("team_lead", "admin"):
-        if actor.role == "admin" or actor.team_id == call.caller_team_id or (
-            call.caller_team_id is None and actor.township_code == call.township_code
+        if (
+            actor.role == "admin"
+            or actor.team_id == call.caller_team_id
+            or (call.caller_team_id is None and actor.township_code == call.township_code)
         ):
             return
         raise Forbidden("Only the calling township rates the response.", code="call.not_caller")
@@ -61,7 +63,7 @@ def act_on_call(actor, call: Call, incident: Incident, case: Case, data: dict) -
         )
     _authorise(who, actor, call)
     now = datetime.now(UTC)
-    before = call.status
+    before, incident_before = call.status, incident.status
     notices = _STEPS[action](actor, call, incident, case, data, now)
     if to_status:
         call.status = to_status
@@ -69,7 +71,7 @@ def act_on_call(actor, call: Call, incident: Incident, case: Case, data: dict) -
         incident,
         f"call_{action}",
         actor_id=actor.id,
-        from_status=incident.status,
+        from_status=incident_before,
         to_status=incident.status,
         note=data.get("note") or data.get("comment"),
         data={"call_id": call.id, "call_from": before, "call_to": call.status}

@@ -101,9 +101,7 @@ def list_calls(scope: Scope, args: dict) -> tuple[list[Call], str | None]:
         stmt = stmt.where(Call.township_code == args["township"])
     if args.get("department_id"):
         dep = args["department_id"]
-        stmt = stmt.where(
-            (Call.primary_department_id == dep) | Call.cooperating_ids.any(dep)
-        )
+        stmt = stmt.where((Call.primary_department_id == dep) | Call.cooperating_ids.any(dep))
     if args.get("incident_id"):
         stmt = stmt.where(Call.incident_id == args["incident_id"])
     if args.get("cursor"):

@@ -58,7 +58,12 @@ class Case(db.Model):
             "incident_id",
             postgresql_where=text("closed_at IS NULL"),
         ),
-        Index("ix_cases_triage", "county_code", "due_at", postgresql_where=text("closed_at IS NULL AND team_id IS NULL")),
+        Index(
+            "ix_cases_triage",
+            "county_code",
+            "due_at",
+            postgresql_where=text("closed_at IS NULL AND team_id IS NULL"),
+        ),
         Index("ix_cases_due", "due_at", postgresql_where=text("closed_at IS NULL")),
     )
 

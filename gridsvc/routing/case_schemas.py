@@ -9,7 +9,6 @@ from gridsvc.routing.case_models import CALL_STATUSES as CALL_STATUSES_CHOICES
 from gridsvc.routing.case_models import NOTICE_KINDS
 from gridsvc.routing.schemas import CATEGORY, TOWNSHIP, PageArgs
 
-
 # --- cases, calls, queues --------------------------------------------------------------------
 
 ACTIONS = (
@@ -45,14 +44,34 @@ NOTE = validate.Length(max=2000)
 
 class ActionIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    note = fields.String(validate=NOTE, metadata={"description": "reason; required for reject, return, fail_verification, extensions"})
+    note = fields.String(
+        validate=NOTE,
+        metadata={
+            "description": "reason; required for reject, return, fail_verification, extensions"
+        },
+    )
     team_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "dispatch"})
-    assignee_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "dispatch, assign"})
-    photo_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(max=20), metadata={"description": "resolve (evidence), verify"})
-    original_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "mark_duplicate"})
-    satisfaction = fields.Integer(validate=validate.Range(1, 5), metadata={"description": "evaluate"})
-    hours = fields.Float(validate=validate.Range(0, 720, min_inclusive=False), metadata={"description": "request_extension"})
-    department_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "call_county"})
+    assignee_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "dispatch, assign"}
+    )
+    photo_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        validate=validate.Length(max=20),
+        metadata={"description": "resolve (evidence), verify"},
+    )
+    original_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "mark_duplicate"}
+    )
+    satisfaction = fields.Integer(
+        validate=validate.Range(1, 5), metadata={"description": "evaluate"}
+    )
+    hours = fields.Float(
+        validate=validate.Range(0, 720, min_inclusive=False),
+        metadata={"description": "request_extension"},
+    )
+    department_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "call_county"}
+    )
 
 
 class CallIn(Schema):
@@ -65,7 +84,9 @@ class CallActionIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(CALL_ACTIONS))
     note = fields.String(validate=NOTE)
     primary_department_id = fields.Integer(validate=validate.Range(min=1))
-    cooperating_ids = fields.List(fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(max=10))
+    cooperating_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(max=10)
+    )
     rating = fields.Integer(validate=validate.Range(1, 5))
     comment = fields.String(validate=NOTE)
 
@@ -148,7 +169,9 @@ class QueueArgs(PageArgs):
     category = fields.String(validate=CATEGORY)
     overdue = fields.Boolean()
     bbox = fields.List(fields.Float(), validate=validate.Length(equal=4))
-    assignee = fields.String(validate=validate.Regexp(r"^(me|none|\d{1,12})$", error="me, none or a user id"))
+    assignee = fields.String(
+        validate=validate.Regexp(r"^(me|none|\d{1,12})$", error="me, none or a user id")
+    )
 
 
 class NoticeListArgs(PageArgs):

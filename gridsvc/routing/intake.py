@@ -37,7 +37,8 @@ def open_cases(incidents: Sequence[Incident], actor_id: int | None) -> list[Deci
     points = [(p.x, p.y) for p in (to_shape(i.geom) for i in incidents)]
     decisions, directories = route_many(incidents, points)
     stored = [
-        d.as_dict(directories[i.county_code].teams) for i, d in zip(incidents, decisions, strict=True)
+        d.as_dict(directories[i.county_code].teams)
+        for i, d in zip(incidents, decisions, strict=True)
     ]
     cursor = db.session.connection().connection.cursor()
     case_rows = []
@@ -80,8 +81,16 @@ def open_cases(incidents: Sequence[Incident], actor_id: int | None) -> list[Deci
         "INSERT INTO incident_events (incident_id, county_code, township_code, actor_id, action,"
         " from_status, to_status, data) VALUES %s",
         [
-            (i.id, i.county_code, i.township_code, None, "routed", i.status, i.status,
-             dumps_bytes(s).decode())
+            (
+                i.id,
+                i.county_code,
+                i.township_code,
+                None,
+                "routed",
+                i.status,
+                i.status,
+                dumps_bytes(s).decode(),
+            )
             for i, s in zip(incidents, stored, strict=True)
         ],
         template="(%s, %s, %s, %s, %s, %s, %s, %s::jsonb)",

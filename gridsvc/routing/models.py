@@ -101,7 +101,7 @@ class ResponsibilityEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
-    category_code: Mapped[str] = mapped_column(String(8))
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
     # township: the township itself answers (属地); department: a county department does, unless the
     # power is delegated (委托/延伸) to townships, in which case the township team acts for it.
     primary_kind: Mapped[str] = mapped_column(String(16))
@@ -137,7 +137,7 @@ class RoutingZone(db.Model):
     line = mapped_column(Geometry("MULTILINESTRING", srid=4326, spatial_index=False))
     buffer_m: Mapped[float | None] = mapped_column(Float)
     # NULL: every category; else only these category codes.
-    category_codes: Mapped[list[str] | None] = mapped_column(ARRAY(String(8)))
+    category_codes: Mapped[list[str] | None] = mapped_column(ARRAY(String(4)))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     priority: Mapped[int] = mapped_column(Integer, server_default="100")
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")

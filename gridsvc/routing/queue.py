@@ -42,7 +42,10 @@ GROUP BY i.status ORDER BY i.status
 def readable_team(actor, team_id: int) -> Team:
     """Members read their own team's queue; the county's dispatchers and supervisors any."""
     team = db.session.get(Team, team_id)
-    county_reader = actor.role in COUNTY_READERS and actor.county_code in (None, getattr(team, "county_code", None))
+    county_reader = actor.role in COUNTY_READERS and actor.county_code in (
+        None,
+        getattr(team, "county_code", None),
+    )
     if team is None or not (actor.team_id == team.id or county_reader):
         raise NotFound("team not found", code="team.not_found")
     return team

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from geoalchemy2.shape import to_shape
 
+from gridsvc.extensions import db
 from gridsvc.incidents.models import Incident
 from gridsvc.routing import recipients
 from gridsvc.routing.calls import new_call_rows
@@ -18,7 +19,6 @@ from gridsvc.routing.case_models import Call, Case
 from gridsvc.routing.decision import route_many
 from gridsvc.routing.engine import COUNTY_CALL, TOWNSHIP_TEAM
 from gridsvc.routing.notifications import Notice, notify_many
-from gridsvc.extensions import db
 
 
 def return_case(actor, incident: Incident, case: Case, note: str, now: datetime) -> dict:

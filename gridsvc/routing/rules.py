@@ -30,10 +30,35 @@ RULES: dict[str, Rule] = {
     r.action: r
     for r in (
         Rule("accept", ("reported",), "accepted", ("handler", "county"), lead_only=True),
-        Rule("reject", ("reported",), "rejected", ("handler", "county"), lead_only=True, needs_note=True),
-        Rule("mark_duplicate", ("reported", "accepted"), "duplicate", ("handler", "county"), lead_only=True),
-        Rule("dismiss_duplicate", ("reported", "accepted"), None, ("handler", "county"), lead_only=True),
-        Rule("dispatch", ("accepted", "reopened"), "dispatched", ("handler", "county"), lead_only=True),
+        Rule(
+            "reject",
+            ("reported",),
+            "rejected",
+            ("handler", "county"),
+            lead_only=True,
+            needs_note=True,
+        ),
+        Rule(
+            "mark_duplicate",
+            ("reported", "accepted"),
+            "duplicate",
+            ("handler", "county"),
+            lead_only=True,
+        ),
+        Rule(
+            "dismiss_duplicate",
+            ("reported", "accepted"),
+            None,
+            ("handler", "county"),
+            lead_only=True,
+        ),
+        Rule(
+            "dispatch",
+            ("accepted", "reopened"),
+            "dispatched",
+            ("handler", "county"),
+            lead_only=True,
+        ),
         Rule("assign", ("accepted", *OPEN_WORK), None, ("handler", "county"), lead_only=True),
         Rule("start", ("dispatched", "reopened"), "in_progress", ("handler",)),
         Rule("resolve", ("in_progress",), "resolved", ("handler",)),
@@ -49,9 +74,7 @@ RULES: dict[str, Rule] = {
             lead_only=True,
             needs_note=True,
         ),
-        Rule(
-            "request_extension", OPEN_WORK, None, ("handler",), lead_only=True, needs_note=True
-        ),
+        Rule("request_extension", OPEN_WORK, None, ("handler",), lead_only=True, needs_note=True),
         Rule("approve_extension", OPEN_WORK, None, ("county", "supervisor")),
         Rule("deny_extension", OPEN_WORK, None, ("county", "supervisor"), needs_note=True),
     )

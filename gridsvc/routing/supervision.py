@@ -47,9 +47,7 @@ def list_notices(actor, scope: Scope, args: dict):
 
 def acknowledge(actor, scope: Scope, notice_id: int) -> SupervisionNotice:
     notice = db.session.scalar(
-        select(SupervisionNotice).where(
-            SupervisionNotice.id == notice_id, _visible(actor, scope)
-        )
+        select(SupervisionNotice).where(SupervisionNotice.id == notice_id, _visible(actor, scope))
     )
     if notice is None:
         raise NotFound("notice not found", code="notice.not_found")

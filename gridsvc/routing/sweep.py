@@ -84,8 +84,17 @@ def sweep(now: datetime | None = None) -> dict:
         cursor,
         INSERT_SQL,
         [
-            (r.county_code, r.township_code, r.incident_id, r.call_id, r.kind, r.level,
-             r.team_id, r.due_at, now)
+            (
+                r.county_code,
+                r.township_code,
+                r.incident_id,
+                r.call_id,
+                r.kind,
+                r.level,
+                r.team_id,
+                r.due_at,
+                now,
+            )
             for r in rows
         ],
         fetch=True,
@@ -111,8 +120,10 @@ def _mark_overdue(issued) -> None:
     calls = [row[2] for row in issued if row[2] is not None]
     if calls:
         db.session.execute(
-            text("UPDATE calls SET escalation_level = greatest(escalation_level, 1)"
-                 " WHERE id = ANY(:ids)"),
+            text(
+                "UPDATE calls SET escalation_level = greatest(escalation_level, 1)"
+                " WHERE id = ANY(:ids)"
+            ),
             {"ids": calls},
         )
 
@@ -131,12 +142,17 @@ def _record(cursor, issued) -> None:
                 county,
                 township,
                 dumps_bytes(
-                    {"notice_id": notice_id, "kind": kind, "level": level, "due_at": due_at,
-                     "call_id": call_id, "team_id": team_id}
+                    {
+                        "notice_id": notice_id,
+                        "kind": kind,
+                        "level": level,
+                        "due_at": due_at,
+                        "call_id": call_id,
+                        "team_id": team_id,
+                    }
                 ).decode(),
             )
-            for notice_id, incident_id, call_id, kind, level, team_id, due_at, county, township
-            in issued
+            for notice_id, incident_id, call_id, kind, level, team_id, due_at, county, township in issued
         ],
     )
 

@@ -38,7 +38,10 @@ def parties(actor, incident: Incident, case: Case) -> set[str]:
         found.add("handler")
     if actor.role in PARTY_ROLES["county"] and actor.county_code in (None, incident.county_code):
         found.add("county")
-    if actor.role in PARTY_ROLES["supervisor"] and actor.county_code in (None, incident.county_code):
+    if actor.role in PARTY_ROLES["supervisor"] and actor.county_code in (
+        None,
+        incident.county_code,
+    ):
         found.add("supervisor")
     if actor.role == "grid_worker" and (
         incident.reporter_id == actor.id
@@ -95,6 +98,7 @@ def act(scope: Scope, actor, incident: Incident, data: dict) -> Case:
     now = datetime.now(UTC)
     before = incident.status
     extra = _EFFECTS[rule.action](scope, actor, incident, case, data, now) or {}
+    then = extra.pop("then", None)  # follow-ups that belong after this action in the trail
     if rule.to_status and incident.status == before:
         incident.status = rule.to_status
     if rule.action not in ("mark_duplicate", "dismiss_duplicate"):  # those record themselves
@@ -108,6 +112,8 @@ def act(scope: Scope, actor, incident: Incident, data: dict) -> Case:
             evidence=extra.pop("evidence", None),
             data=extra or None,
         )
+    if then is not None:
+        then()
     if incident.status in ("rejected", "duplicate", "closed", "evaluated"):
         case.closed_at = case.closed_at or now
     incident.updated_at = now  # a new ETag and a feed entry even when the status stays
@@ -128,7 +134,9 @@ def _reject(scope, actor, incident, case, data, now):
 
 
 def _mark_duplicate(scope, actor, incident, case, data, now):
-    duplicates.confirm_duplicate(scope, actor.id, incident, data.get("original_id"), data.get("note"))
+    duplicates.confirm_duplicate(
+        scope, actor.id, incident, data.get("original_id"), data.get("note")
+    )
 
 
 def _dismiss_duplicate(scope, actor, incident, case, data, now):
@@ -189,8 +197,11 @@ def _dispatch(scope, actor, incident, case, data, now):
 
 def _assign(scope, actor, incident, case, data, now):
     if not data.get("assignee_id"):
-        raise Invalid("Name the officer.", code="workflow.assignee_required",
-                      errors={"assignee_id": ["required"]})
+        raise Invalid(
+            "Name the officer.",
+            code="workflow.assignee_required",
+            errors={"assignee_id": ["required"]},
+        )
     case.assignee_id = _member(case.team_id, data["assignee_id"]).id
     notify_many(
         [
@@ -242,10 +253,13 @@ def _resolve(scope, actor, incident, case, data, now):
             errors={"photo_ids": ["at least one evidence photo of this incident"]},
         )
     case.resolved_at = now
-    if case.call_id is not None:
-        call = db.session.get(Call, case.call_id)
-        if call.status in ("dispatched", "responded"):
+    call = db.session.get(Call, case.call_id) if case.call_id is not None else None
+    then = None
+    if call is not None and call.status in ("dispatched", "responded"):
+
+        def then():
             complete_with_incident(call, incident, actor.id, now)
+
     workers = _grid_workers(incident)
     notify_many(
         [
@@ -259,7 +273,7 @@ def _resolve(scope, actor, incident, case, data, now):
             )
         ]
     )
-    return {"evidence": {"photo_ids": photos}}
+    return {"evidence": {"photo_ids": photos}, "then": then}
 
 
 def _grid_workers(incident: Incident) -> list[int]:
@@ -330,9 +344,15 @@ def _request_extension(scope, actor, incident, case, data, now):
             errors={"hours": ["between 0 and 720"]},
         )
     if case.pending_extension:
-        raise Conflict("An extension request is already waiting.", code="workflow.extension_pending")
-    case.pending_extension = {"hours": hours, "reason": data["note"], "by": actor.id,
-                              "at": now.isoformat()}
+        raise Conflict(
+            "An extension request is already waiting.", code="workflow.extension_pending"
+        )
+    case.pending_extension = {
+        "hours": hours,
+        "reason": data["note"],
+        "by": actor.id,
+        "at": now.isoformat(),
+    }
     people = recipients.lookup([], [incident.county_code])
     notify_many(
         [
@@ -367,8 +387,11 @@ def _approve_extension(scope, actor, incident, case, data, now):
         case.overdue_since = None
     case.extension_count += 1
     case.pending_extension = None
-    return {"hours": hours, "due_before": before.isoformat(),
-            "due_after": case.resolution_due_at.isoformat()}
+    return {
+        "hours": hours,
+        "due_before": before.isoformat(),
+        "due_after": case.resolution_due_at.isoformat(),
+    }
 
 
 def _deny_extension(scope, actor, incident, case, data, now):

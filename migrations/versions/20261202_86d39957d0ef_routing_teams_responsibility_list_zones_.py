@@ -1,8 +1,8 @@
-"""routing: teams, responsibility list, zones, notices
+"""routing: teams, responsibility list, zones, cases, calls, supervision, notices
 
-Revision ID: 07a9e7423adc
-Revises: b305cdb62ad6
-Create Date: 2026-12-02 04:21:41.251670
+Revision ID: 86d39957d0ef
+Revises: b993a7bf3c6f
+Create Date: 2026-12-02 04:39:10.143160
 
 """
 from alembic import op
@@ -11,8 +11,8 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '07a9e7423adc'
-down_revision = 'b305cdb62ad6'
+revision = '86d39957d0ef'
+down_revision = 'b993a7bf3c6f'
 branch_labels = None
 depends_on = None
 
@@ -38,6 +38,12 @@ def upgrade():
     op.create_index(op.f('ix_teams_county_code'), 'teams', ['county_code'], unique=False)
     op.create_index(op.f('ix_teams_township_code'), 'teams', ['township_code'], unique=False)
     op.create_index('uq_teams_county_code', 'teams', ['county_code', 'code'], unique=True)
+    op.create_table('work_calendar_days',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('workday', sa.Boolean(), nullable=False),
+    sa.Column('note', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_work_calendar_days'))
+    )
     op.create_table('notifications',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('county_code', sa.String(length=6), nullable=True),
@@ -59,7 +65,7 @@ def upgrade():
     op.create_table('responsibility_entries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('county_code', sa.String(length=6), nullable=False),
-    sa.Column('category_code', sa.String(length=8), nullable=False),
+    sa.Column('category_code', sa.String(length=4), nullable=False),
     sa.Column('primary_kind', sa.String(length=16), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('delegated', sa.Boolean(), server_default='false', nullable=False),
@@ -75,6 +81,7 @@ def upgrade():
     sa.CheckConstraint("deadline_basis IN ('natural', 'working')", name=op.f('ck_responsibility_entries_deadline_basis_known')),
     sa.CheckConstraint("primary_kind = 'township' OR department_id IS NOT NULL", name=op.f('ck_responsibility_entries_department_named')),
     sa.CheckConstraint("primary_kind IN ('township', 'department')", name=op.f('ck_responsibility_entries_primary_kind_known')),
+    sa.ForeignKeyConstraint(['category_code'], ['categories.code'], name=op.f('fk_responsibility_entries_category_code_categories')),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_responsibility_entries_created_by_users')),
     sa.ForeignKeyConstraint(['department_id'], ['teams.id'], name=op.f('fk_responsibility_entries_department_id_teams')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_responsibility_entries'))
@@ -89,7 +96,7 @@ def upgrade():
     sa.Column('geom', Geometry(geometry_type='MULTIPOLYGON', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('line', Geometry(geometry_type='MULTILINESTRING', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry'), nullable=True),
     sa.Column('buffer_m', sa.Float(), nullable=True),
-    sa.Column('category_codes', sa.ARRAY(sa.String(length=8)), nullable=True),
+    sa.Column('category_codes', sa.ARRAY(sa.String(length=4)), nullable=True),
     sa.Column('team_id', sa.Integer(), nullable=False),
     sa.Column('priority', sa.Integer(), server_default='100', nullable=False),
     sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
@@ -127,6 +134,97 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_subscriptions'))
     )
     op.create_index(op.f('ix_webhook_subscriptions_county_code'), 'webhook_subscriptions', ['county_code'], unique=False)
+    op.create_table('calls',
+    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+    sa.Column('incident_id', sa.BigInteger(), nullable=False),
+    sa.Column('county_code', sa.String(length=6), nullable=False),
+    sa.Column('township_code', sa.String(length=9), nullable=True),
+    sa.Column('origin', sa.String(length=16), nullable=False),
+    sa.Column('caller_team_id', sa.Integer(), nullable=True),
+    sa.Column('caller_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=16), server_default='called', nullable=False),
+    sa.Column('primary_department_id', sa.Integer(), nullable=True),
+    sa.Column('cooperating_ids', sa.ARRAY(sa.Integer()), server_default=sa.text("'{}'::integer[]"), nullable=False),
+    sa.Column('analysis_note', sa.Text(), nullable=True),
+    sa.Column('reject_reason', sa.Text(), nullable=True),
+    sa.Column('response_hours', sa.Float(), nullable=False),
+    sa.Column('resolution_hours', sa.Float(), nullable=False),
+    sa.Column('deadline_basis', sa.String(length=16), server_default='natural', nullable=False),
+    sa.Column('accept_due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('respond_due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalation_level', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('called_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('analysed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('responded_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('township_rating', sa.Integer(), nullable=True),
+    sa.Column('township_comment', sa.Text(), nullable=True),
+    sa.Column('township_rated_by', sa.Integer(), nullable=True),
+    sa.Column('township_rated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('department_rating', sa.Integer(), nullable=True),
+    sa.Column('department_comment', sa.Text(), nullable=True),
+    sa.Column('department_rated_by', sa.Integer(), nullable=True),
+    sa.Column('department_rated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.CheckConstraint("origin IN ('township', 'routing')", name=op.f('ck_calls_origin_known')),
+    sa.CheckConstraint("status IN ('called', 'accepted', 'rejected', 'analysed', 'dispatched', 'responded', 'completed')", name=op.f('ck_calls_status_known')),
+    sa.CheckConstraint('department_rating BETWEEN 1 AND 5', name=op.f('ck_calls_department_rating_range')),
+    sa.CheckConstraint('township_rating BETWEEN 1 AND 5', name=op.f('ck_calls_township_rating_range')),
+    sa.ForeignKeyConstraint(['caller_id'], ['users.id'], name=op.f('fk_calls_caller_id_users')),
+    sa.ForeignKeyConstraint(['caller_team_id'], ['teams.id'], name=op.f('fk_calls_caller_team_id_teams')),
+    sa.ForeignKeyConstraint(['department_rated_by'], ['users.id'], name=op.f('fk_calls_department_rated_by_users')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_calls_incident_id_incidents')),
+    sa.ForeignKeyConstraint(['primary_department_id'], ['teams.id'], name=op.f('fk_calls_primary_department_id_teams')),
+    sa.ForeignKeyConstraint(['township_rated_by'], ['users.id'], name=op.f('fk_calls_township_rated_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calls'))
+    )
+    op.create_index('ix_calls_county_id', 'calls', ['county_code', 'id'], unique=False)
+    op.create_index(op.f('ix_calls_incident_id'), 'calls', ['incident_id'], unique=False)
+    op.create_index(op.f('ix_calls_primary_department_id'), 'calls', ['primary_department_id'], unique=False)
+    op.create_index(op.f('ix_calls_township_code'), 'calls', ['township_code'], unique=False)
+    op.create_index('uq_calls_open_incident', 'calls', ['incident_id'], unique=True, postgresql_where=sa.text("status NOT IN ('rejected', 'completed')"))
+    op.create_table('cases',
+    sa.Column('incident_id', sa.BigInteger(), nullable=False),
+    sa.Column('county_code', sa.String(length=6), nullable=False),
+    sa.Column('township_code', sa.String(length=9), nullable=True),
+    sa.Column('route', sa.String(length=24), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('cooperating_ids', sa.ARRAY(sa.Integer()), server_default=sa.text("'{}'::integer[]"), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('call_id', sa.BigInteger(), nullable=True),
+    sa.Column('returned_by', sa.ARRAY(sa.Integer()), server_default=sa.text("'{}'::integer[]"), nullable=False),
+    sa.Column('deadline_basis', sa.String(length=16), server_default='natural', nullable=False),
+    sa.Column('resolution_hours', sa.Float(), nullable=False),
+    sa.Column('response_due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolution_due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('overdue_since', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('dispatched_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('return_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('reopen_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('extension_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('pending_extension', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('satisfaction', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("route IN ('township_team', 'county_call', 'county_department', 'triage')", name=op.f('ck_cases_route_known')),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_cases_assignee_id_users')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_cases_incident_id_incidents')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_cases_team_id_teams')),
+    sa.PrimaryKeyConstraint('incident_id', name=op.f('pk_cases'))
+    )
+    op.create_index(op.f('ix_cases_assignee_id'), 'cases', ['assignee_id'], unique=False)
+    op.create_index('ix_cases_due', 'cases', ['due_at'], unique=False, postgresql_where=sa.text('closed_at IS NULL'))
+    op.create_index('ix_cases_queue', 'cases', ['team_id', 'due_at', 'incident_id'], unique=False, postgresql_where=sa.text('closed_at IS NULL'))
+    op.create_index(op.f('ix_cases_township_code'), 'cases', ['township_code'], unique=False)
+    op.create_index('ix_cases_triage', 'cases', ['county_code', 'due_at'], unique=False, postgresql_where=sa.text('closed_at IS NULL AND team_id IS NULL'))
     op.create_table('webhook_deliveries',
     sa.Column('id', sa.UUID(), nullable=False),
     sa.Column('subscription_id', sa.Integer(), nullable=False),
@@ -146,14 +244,55 @@ def upgrade():
     )
     op.create_index('ix_webhook_deliveries_due', 'webhook_deliveries', ['next_attempt_at'], unique=False, postgresql_where=sa.text("status = 'pending'"))
     op.create_index('uq_webhook_deliveries_dedupe', 'webhook_deliveries', ['subscription_id', 'dedupe_key'], unique=True)
+    op.create_table('supervision_notices',
+    sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
+    sa.Column('county_code', sa.String(length=6), nullable=False),
+    sa.Column('township_code', sa.String(length=9), nullable=True),
+    sa.Column('incident_id', sa.BigInteger(), nullable=False),
+    sa.Column('call_id', sa.BigInteger(), nullable=True),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('acknowledged_by', sa.Integer(), nullable=True),
+    sa.CheckConstraint("kind IN ('response_overdue', 'resolution_overdue', 'call_unaccepted', 'call_unresponded')", name=op.f('ck_supervision_notices_kind_known')),
+    sa.ForeignKeyConstraint(['acknowledged_by'], ['users.id'], name=op.f('fk_supervision_notices_acknowledged_by_users')),
+    sa.ForeignKeyConstraint(['call_id'], ['calls.id'], name=op.f('fk_supervision_notices_call_id_calls')),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_supervision_notices_incident_id_incidents')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_supervision_notices_team_id_teams')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supervision_notices'))
+    )
+    op.create_index('ix_supervision_notices_county_id', 'supervision_notices', ['county_code', 'id'], unique=False)
+    op.create_index(op.f('ix_supervision_notices_team_id'), 'supervision_notices', ['team_id'], unique=False)
+    op.create_index(op.f('ix_supervision_notices_township_code'), 'supervision_notices', ['township_code'], unique=False)
+    op.create_index('uq_supervision_notices_once', 'supervision_notices', ['incident_id', 'kind', 'level', 'due_at'], unique=True)
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index('uq_supervision_notices_once', table_name='supervision_notices')
+    op.drop_index(op.f('ix_supervision_notices_township_code'), table_name='supervision_notices')
+    op.drop_index(op.f('ix_supervision_notices_team_id'), table_name='supervision_notices')
+    op.drop_index('ix_supervision_notices_county_id', table_name='supervision_notices')
+    op.drop_table('supervision_notices')
     op.drop_index('uq_webhook_deliveries_dedupe', table_name='webhook_deliveries')
     op.drop_index('ix_webhook_deliveries_due', table_name='webhook_deliveries', postgresql_where=sa.text("status = 'pending'"))
     op.drop_table('webhook_deliveries')
+    op.drop_index('ix_cases_triage', table_name='cases', postgresql_where=sa.text('closed_at IS NULL AND team_id IS NULL'))
+    op.drop_index(op.f('ix_cases_township_code'), table_name='cases')
+    op.drop_index('ix_cases_queue', table_name='cases', postgresql_where=sa.text('closed_at IS NULL'))
+    op.drop_index('ix_cases_due', table_name='cases', postgresql_where=sa.text('closed_at IS NULL'))
+    op.drop_index(op.f('ix_cases_assignee_id'), table_name='cases')
+    op.drop_table('cases')
+    op.drop_index('uq_calls_open_incident', table_name='calls', postgresql_where=sa.text("status NOT IN ('rejected', 'completed')"))
+    op.drop_index(op.f('ix_calls_township_code'), table_name='calls')
+    op.drop_index(op.f('ix_calls_primary_department_id'), table_name='calls')
+    op.drop_index(op.f('ix_calls_incident_id'), table_name='calls')
+    op.drop_index('ix_calls_county_id', table_name='calls')
+    op.drop_table('calls')
     op.drop_index(op.f('ix_webhook_subscriptions_county_code'), table_name='webhook_subscriptions')
     op.drop_table('webhook_subscriptions')
     op.drop_index(op.f('ix_team_townships_county_code'), table_name='team_townships')
@@ -168,6 +307,7 @@ def downgrade():
     op.drop_index('ix_notifications_inbox', table_name='notifications')
     op.drop_index(op.f('ix_notifications_county_code'), table_name='notifications')
     op.drop_table('notifications')
+    op.drop_table('work_calendar_days')
     op.drop_index('uq_teams_county_code', table_name='teams')
     op.drop_index(op.f('ix_teams_township_code'), table_name='teams')
     op.drop_index(op.f('ix_teams_county_code'), table_name='teams')

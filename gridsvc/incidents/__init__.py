@@ -1,0 +1,1 @@
+"""Incidents room: categories, reporting (idempotent, offline batch), photos, duplicates, audit trail."""
