@@ -1,0 +1,72 @@
+"""The demo county's teams, departments, list and zones, and how they route real demo points."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from gridsvc.accounts.service import find_by_username
+from gridsvc.extensions import db
+from tests.conftest import bearer
+
+
+def point_in_township(township: str) -> tuple[float, float]:
+    """A point inside one of the township's grids, away from the demo zones."""
+    return tuple(
+        db.session.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT code, ST_PointOnSurface(geom) AS p FROM areas"
+                " WHERE level = 'grid' AND layer = 'unified' AND gen_to IS NULL"
+                " AND township_code = :t) g"
+                " WHERE NOT EXISTS (SELECT 1 FROM routing_zones z WHERE ST_Covers(z.geom, g.p))"
+                " ORDER BY code LIMIT 1"
+            ),
+            {"t": township},
+        ).one()
+    )
+
+
+def test_demo_routing(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "10 township teams and 6 county departments" in first.output
+    counts = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM teams), (SELECT count(*) FROM team_townships),"
+            " (SELECT count(*) FROM responsibility_entries), (SELECT count(*) FROM routing_zones)"
+        )
+    ).one()
+    assert tuple(counts) == (16, 11, 18, 2)
+    again = runner.invoke(args=["demo", "load"])
+    assert "already present" in again.output
+    lead = find_by_username("lead_yuhulu")
+    assert lead.team_id is not None
+
+    worker = find_by_username("worker_yuhulu")
+
+    def report(category, township):
+        lon, lat = point_in_township(township)
+        body = {
+            "client_id": str(uuid.uuid4()),
+            "category": category,
+            "location": {"type": "Point", "coordinates": [lon, lat]},
+            "reported_at": datetime.now(UTC).isoformat(),
+        }
+        response = client.post("/api/v1/incidents", json=body, headers=bearer(worker))
+        assert response.status_code == 201, response.json
+        return response.json["routing"]
+
+    market = report("0501", "430302001")
+    assert (market["target"], market["team"]["code"]) == ("township_team", "YHL")
+    building = report("0601", "430302001")
+    assert (building["target"], building["team"]["code"]) == ("county_call", "ZHZF")
+    assert [t["code"] for t in building["cooperating"]] == ["ZRZY", "ZJJ"]
+    # 长城乡 has no team of its own: even a delegated power is called up to the county.
+    rural = report("0501", "430302202")
+    assert rural["target"] == "county_call"
+    # 万楼街道 and 先锋街道 share one team.
+    shared = report("0102", "430302008")
+    assert shared["team"]["code"] == "WLXF"
