@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
@@ -139,6 +140,10 @@ class CallActions(MethodView):
         return _call_response(call)
 
 
+def _geojson(page: queue.QueuePage) -> Response:
+    return Response(page.to_json(), mimetype="application/geo+json")
+
+
 @blp.route("/teams/<int:team_id>/queue")
 class TeamQueue(MethodView):
     @roles_required()
@@ -146,7 +151,7 @@ class TeamQueue(MethodView):
     @blp.response(200)
     def get(self, args, team_id):
         """The team's open cases as GeoJSON, soonest deadline first, with counts by status."""
-        return queue.team_queue(current_user, team_id, args)
+        return _geojson(queue.team_queue(current_user, team_id, args))
 
 
 @blp.route("/triage")
@@ -159,7 +164,7 @@ class TriageQueue(MethodView):
         county = current_scope().county_code
         if not county:
             raise Invalid("The triage queue is per county.", code="routing.county_required")
-        return queue.triage_queue(current_user, county, args)
+        return _geojson(queue.triage_queue(current_user, county, args))
 
 
 @blp.route("/supervision-notices")

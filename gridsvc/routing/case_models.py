@@ -1,7 +1,9 @@
 """The case side of an incident: who handles it, its deadlines, 乡呼县应 calls, supervision.
 
 ``cases`` is one row per routed incident. The incident keeps its status and audit trail (the
-incidents room); the case keeps what the workflow needs to act fast: the handling team and officer,
+incidents room); ``cases.status`` and ``cases.closed_at`` follow it through a database trigger
+(``cases_follow_incident``), whoever changes the incident, so queues count by status from one
+index without touching a million incidents. The case keeps what the workflow needs to act fast: the handling team and officer,
 the current deadline (``due_at``: the response deadline until the case is accepted, then the
 resolution deadline) and the counters assessment reads (returns — 推诿, reworks — 返工, extensions).
 Queues read ``cases`` through a partial index over open cases ordered by due time.
@@ -57,6 +59,7 @@ class Case(db.Model):
             "due_at",
             "incident_id",
             postgresql_where=text("closed_at IS NULL"),
+            postgresql_include=["status"],
         ),
         Index(
             "ix_cases_triage",
@@ -73,6 +76,8 @@ class Case(db.Model):
     county_code: Mapped[str] = mapped_column(String(6))
     township_code: Mapped[str | None] = mapped_column(String(9), index=True)
     route: Mapped[str] = mapped_column(String(24))
+    # The incident's status, kept equal by the trigger (never written by the application).
+    status: Mapped[str] = mapped_column(String(16), server_default="reported")
     # The team acting now (a township team, or a department once a call is dispatched); NULL while
     # the county dispatcher triages.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))

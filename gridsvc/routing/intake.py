@@ -52,6 +52,7 @@ def open_cases(incidents: Sequence[Incident], actor_id: int | None) -> list[Deci
                 incident.id,
                 incident.county_code,
                 incident.township_code,
+                incident.status,
                 decision.target,
                 acting,
                 list(decision.cooperating_ids) if acting else [],
@@ -64,11 +65,11 @@ def open_cases(incidents: Sequence[Incident], actor_id: int | None) -> list[Deci
         )
     execute_values(
         cursor,
-        "INSERT INTO cases (incident_id, county_code, township_code, route, team_id,"
+        "INSERT INTO cases (incident_id, county_code, township_code, status, route, team_id,"
         " cooperating_ids, deadline_basis, resolution_hours, response_due_at, resolution_due_at,"
         " due_at) VALUES %s",
         case_rows,
-        template="(%s, %s, %s, %s, %s, %s::integer[], %s, %s, %s, %s, %s)",
+        template="(%s, %s, %s, %s, %s, %s, %s::integer[], %s, %s, %s, %s, %s)",
     )
     execute_values(
         cursor,

@@ -114,10 +114,10 @@ def act(scope: Scope, actor, incident: Incident, data: dict) -> Case:
         )
     if then is not None:
         then()
-    if incident.status in ("rejected", "duplicate", "closed", "evaluated"):
-        case.closed_at = case.closed_at or now
     incident.updated_at = now  # a new ETag and a feed entry even when the status stays
     db.session.flush()
+    # The trigger cases_follow_incident has just set these in the database.
+    db.session.expire(case, ["status", "closed_at"])
     return case
 
 

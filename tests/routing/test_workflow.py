@@ -146,3 +146,24 @@ def test_call_steps_in_the_wrong_order_or_by_the_wrong_side(people, report, act,
     assert second.status_code == 200
     assert second.json["call_id"] != call_id
     assert act(people["lead2"], incident["id"], "call_county", note="x").status_code == 404
+
+
+def test_the_case_follows_the_incident_whoever_changes_it(client, db_session, people, report):
+    """The incidents room's own duplicate decision closes the case too (database trigger)."""
+    first = report("0501")
+    second = report("0501", lonlat=(112.8102, 27.8701))
+    headers = bearer(people["dispatcher"])
+    current = client.get(f"/api/v1/incidents/{second['id']}", headers=headers)
+    decided = client.post(
+        f"/api/v1/incidents/{second['id']}/duplicate",
+        json={"decision": "confirm", "original_id": first["id"]},
+        headers={**headers, "If-Match": current.headers["ETag"]},
+    )
+    assert decided.status_code == 200, decided.json
+    case = db_session.get(Case, second["id"])
+    db_session.refresh(case)
+    assert (case.status, case.closed_at is not None) == ("duplicate", True)
+    queue = client.get(
+        f"/api/v1/teams/{people['teams']['t1']}/queue", headers=bearer(people["lead"])
+    ).json
+    assert [f["id"] for f in queue["features"]] == [first["id"]]
