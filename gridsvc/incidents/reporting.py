@@ -11,6 +11,7 @@ statement that runs the duplicate search, the inserts and the audit events (``in
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,7 @@ from gridsvc.extensions import db
 from gridsvc.geo.crs import BD09, CGCS2000, GCJ02, WGS84, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.incidents import categories
-from gridsvc.incidents.ingest_sql import INSERT_REPORTS_SQL
+from gridsvc.incidents.ingest_sql import EXECUTE_SQL, PREPARE_SQL, STATEMENT_NAME
 from gridsvc.incidents.models import Incident
 from gridsvc.incidents.problems import as_problem
 from gridsvc.incidents.signals import incidents_reported
@@ -187,12 +188,31 @@ def _locate(reporter: Scope, prepared: list[_Prepared], results: list[ItemResult
     return kept
 
 
+# user id -> (checked at, grid codes). A worker files many reports in a row; their grids change
+# rarely, and the flag is advisory, so a few seconds' staleness is fine (0 turns it off).
+_grids_cache: dict[int, tuple[float, set[str]]] = {}
+
+
+def _own_grids(user_id: int) -> set[str]:
+    ttl = current_app.config["REPORTER_GRIDS_CACHE_SECONDS"]
+    now = time.monotonic()
+    hit = _grids_cache.get(user_id)
+    if ttl > 0 and hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    grids = assigned_grid_codes(user_id)
+    if ttl > 0:
+        if len(_grids_cache) > 50_000:
+            _grids_cache.clear()
+        _grids_cache[user_id] = (now, grids)
+    return grids
+
+
 def _flag_own_grids(reporter: Scope, prepared: list[_Prepared]) -> None:
     """Accept reports from anywhere in the county, but flag those outside the reporter's patch."""
     if not prepared:
         return
     if reporter.role == "grid_worker":
-        own = assigned_grid_codes(reporter.user_id)
+        own = _own_grids(reporter.user_id)
         for p in prepared:
             grid = p.location["grid"]
             p.outside_own_grids = grid is None or grid["code"] not in own
@@ -236,7 +256,21 @@ def _insert(reporter: Scope, prepared: list[_Prepared], source: str) -> list[Inc
         "reporter_id": reporter.user_id,
         "source": source,
     }
-    stmt = select(Incident).from_statement(text(INSERT_REPORTS_SQL))
+    return _file(params)
+
+
+def _file(params: dict) -> list[Incident]:
+    """Run the filing statement, prepared once per database connection."""
+    connection = db.session.connection()
+    info = connection.connection.info  # lives as long as the pooled DBAPI connection
+    if not info.get(STATEMENT_NAME):
+        connection.exec_driver_sql(PREPARE_SQL)
+        # Custom plans for this statement cost more to make than to run (PostgreSQL keeps making
+        # them because the arrays hide their sizes); the generic plan is the right one for any
+        # batch. Session-level, and this is the only statement the app PREPAREs.
+        connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        info[STATEMENT_NAME] = True
+    stmt = select(Incident).from_statement(text(EXECUTE_SQL))
     return list(db.session.scalars(stmt, params))
 
 
