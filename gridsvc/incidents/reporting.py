@@ -270,8 +270,11 @@ def _file(params: dict) -> list[Incident]:
         # batch. Session-level, and this is the only statement the app PREPAREs.
         connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         info[STATEMENT_NAME] = True
-    stmt = select(Incident).from_statement(text(EXECUTE_SQL))
-    return list(db.session.scalars(stmt, params))
+    return list(db.session.scalars(_FILE_STATEMENT, params))
+
+
+# Built once: the ORM statement that hydrates Incident objects from the filing statement's rows.
+_FILE_STATEMENT = select(Incident).from_statement(text(EXECUTE_SQL))
 
 
 def _existing(reporter_id: int, client_ids: list[uuid.UUID]) -> dict[uuid.UUID, Incident]:
