@@ -156,28 +156,41 @@ def _prepare(index: int, item: dict, client_id: uuid.UUID, digest: str, now: dat
     )
 
 
-def _outside(lon: float, lat: float, detail: str) -> Invalid:
-    """422 with the nearest grid or county, which locate's 404 works out."""
-    nearest = None
-    try:
-        queries.locate(lon, lat, number=None)
-    except NotFound as exc:
-        nearest = exc.extra.get("nearest")
+def _outside(lon: float, lat: float, detail: str, nearest: dict | None = None) -> Invalid:
+    """422 with the nearest grid or county (which locate's 404 works out)."""
+    if nearest is None:
+        try:
+            queries.locate(lon, lat, number=None)
+        except NotFound as exc:
+            nearest = exc.extra.get("nearest")
     return Invalid(
         detail, code="incident.outside_jurisdiction", nearest=nearest, location=[lon, lat]
     )
 
 
+OUTSIDE_COVERAGE = "The location lies outside every county this service covers."
+
+
 def _locate(reporter: Scope, prepared: list[_Prepared], results: list[ItemResult]) -> list:
     """Locate every point in the boundaries in force; drop (as errors) those outside."""
-    found = queries.locate_many([(p.lon, p.lat) for p in prepared], number=None)
+    if len(prepared) == 1:
+        # One report: locate() answers from the warm index or the GiST table and never makes
+        # a phone wait for an index build (locate_many builds it when it is missing).
+        p = prepared[0]
+        try:
+            found = [queries.locate(p.lon, p.lat, number=None)]
+        except NotFound as exc:
+            results[p.index].error = _outside(
+                p.lon, p.lat, OUTSIDE_COVERAGE, exc.extra.get("nearest")
+            )
+            return []
+    else:
+        found = queries.locate_many([(p.lon, p.lat) for p in prepared], number=None)
     kept = []
     for p, location in zip(prepared, found, strict=True):
         county = location["county"]
         if county is None:
-            results[p.index].error = _outside(
-                p.lon, p.lat, "The location lies outside every county this service covers."
-            )
+            results[p.index].error = _outside(p.lon, p.lat, OUTSIDE_COVERAGE)
         elif reporter.county_code and county["code"] != reporter.county_code:
             results[p.index].error = _outside(
                 p.lon, p.lat, f"The location lies outside your county ({reporter.county_code})."
