@@ -105,8 +105,9 @@ STATEMENT_NAME = "gridsvc_file_reports"
 PREPARE_SQL = (
     f"PREPARE {STATEMENT_NAME} ({', '.join(t for _n, t in PARAMETERS)}) AS {INSERT_REPORTS_SQL}"
 )
-EXECUTE_SQL = (
+# Run on the DBAPI cursor (psycopg2's pyformat placeholders), not through SQLAlchemy.
+EXECUTE_DBAPI_SQL = (
     f"EXECUTE {STATEMENT_NAME} ("
-    + ", ".join(f"CAST(:{name} AS {kind})" for name, kind in PARAMETERS)
+    + ", ".join(f"%({name})s::{kind}" for name, kind in PARAMETERS)
     + ")"
 )
