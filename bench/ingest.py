@@ -27,10 +27,10 @@ from bench._common import bench_app, show
 
 N_GRIDS = 600  # one synthetic county: 12 townships, 120 villages, 600 grids
 BBOX = (112.70, 27.80, 112.95, 28.05)
-SINGLE_PER_ROUND = 300
+SINGLE_PER_ROUND = 100
 SYNC_BATCH = 100
-SYNC_BATCHES_PER_ROUND = 10
-ROUNDS = 7
+SYNC_BATCHES_PER_ROUND = 4
+ROUNDS = 15
 CATEGORIES = ["0102", "0201", "0501", "0503", "0601", "0701"]
 
 

@@ -20,9 +20,8 @@ from zoneinfo import ZoneInfo
 import orjson
 from flask import current_app
 from geoalchemy2.elements import WKBElement
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from gridsvc.accounts.scope import Scope
 from gridsvc.boundaries import queries
@@ -310,8 +309,9 @@ def _attach(values: dict) -> Incident:
         values["client_id"] = uuid.UUID(values["client_id"])
     values["geom"] = WKBElement(values["geom"], srid=4326, extended=True)
     incident = Incident.__mapper__.class_manager.new_instance()
-    for key in _COLUMN_KEYS:
-        set_committed_value(incident, key, values[key])
+    # Loaded state, as a query's row loader would set it; make_transient_to_detached then marks
+    # it committed (no history) and gives it its identity key.
+    inspect(incident).dict.update({key: values[key] for key in _COLUMN_KEYS})
     make_transient_to_detached(incident)
     db.session.add(incident)
     return incident
