@@ -105,8 +105,12 @@ STATEMENT_NAME = "gridsvc_file_reports"
 PREPARE_SQL = (
     f"PREPARE {STATEMENT_NAME} ({', '.join(t for _n, t in PARAMETERS)}) AS {INSERT_REPORTS_SQL}"
 )
-# Run on the DBAPI cursor (psycopg2's pyformat placeholders), not through SQLAlchemy.
+# Run on the DBAPI cursor (psycopg2's pyformat placeholders), not through SQLAlchemy, in one
+# round trip with the plan setting: custom plans for this statement cost more to make than to run
+# (PostgreSQL keeps making them because the arrays hide their sizes), and the generic plan is the
+# right one for any batch. SET LOCAL ends with the transaction.
 EXECUTE_DBAPI_SQL = (
+    "SET LOCAL plan_cache_mode = force_generic_plan; "
     f"EXECUTE {STATEMENT_NAME} ("
     + ", ".join(f"%({name})s::{kind}" for name, kind in PARAMETERS)
     + ")"

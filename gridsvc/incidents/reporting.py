@@ -286,10 +286,6 @@ def _file(params: dict) -> list[Incident]:
     dbapi = connection.connection  # the pooled DBAPI connection, in the session's transaction
     if not dbapi.info.get(STATEMENT_NAME):
         connection.exec_driver_sql(PREPARE_SQL)
-        # Custom plans for this statement cost more to make than to run (PostgreSQL keeps making
-        # them because the arrays hide their sizes); the generic plan is the right one for any
-        # batch. Session-level, and this is the only statement the app PREPAREs.
-        connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
         dbapi.info[STATEMENT_NAME] = True
     cursor = dbapi.cursor()
     try:
