@@ -83,6 +83,8 @@ class Config:
     SYNC_MAX_TRACK_POINTS = _int("SYNC_MAX_TRACK_POINTS", 5000)
     SYNC_MAX_BYTES = _int("SYNC_MAX_BYTES", 4 * 1024 * 1024)
     CATEGORY_CACHE_SECONDS = float(_env("CATEGORY_CACHE_SECONDS", "5"))
+    # How long one process trusts its last read of a worker's grids (the outside-own-grids flag).
+    REPORTER_GRIDS_CACHE_SECONDS = float(_env("REPORTER_GRIDS_CACHE_SECONDS", "5"))
     IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 7 * 24)
     # Photos: size, pixels (decompression bombs), how big the served copy may be, how many.
     PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
@@ -142,6 +144,7 @@ class TestConfig(Config):
     AUTH_CACHE_SECONDS = 0.0  # tests see every revocation at once; one test turns the cache on
     LOCATE_INDEX_TTL_SECONDS = 0.0
     CATEGORY_CACHE_SECONDS = 0.0  # categories created inside a test are seen at once
+    REPORTER_GRIDS_CACHE_SECONDS = 0.0
     MEDIA_STORAGE = "local"
     # Tests share one connection per test: no second thread may use it.
     LOCATE_INDEX_BACKGROUND = False

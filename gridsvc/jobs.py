@@ -12,7 +12,7 @@ from flask import Flask, current_app, has_app_context
 from gridsvc.config import Config
 
 # Each room with background work lists its task module here, so the worker imports it at start.
-TASK_MODULES = ["gridsvc.boundaries.tasks", "gridsvc.routing.tasks"]
+TASK_MODULES = ["gridsvc.boundaries.tasks", "gridsvc.incidents.tasks", "gridsvc.routing.tasks"]
 
 _worker_app: Flask | None = None
 
@@ -57,6 +57,10 @@ celery.conf.update(
         "boundaries-requeue-stale-uploads": {
             "task": "boundaries.requeue_stale_uploads",
             "schedule": 300.0,
+        },
+        "incidents-purge-idempotency-keys": {
+            "task": "incidents.purge_idempotency_keys",
+            "schedule": 86400.0,
         },
         "routing-deliver-webhooks": {"task": "routing.deliver_webhooks", "schedule": 15.0},
         "routing-sla-sweep": {"task": "routing.sla_sweep", "schedule": 60.0},

@@ -165,10 +165,17 @@ def process(data: bytes, *, max_pixels: int, served_max_px: int, zone: str) -> P
         if "transparency" in upright.info:
             clean.info["transparency"] = upright.info["transparency"]
     width, height = clean.size
-    served = clean.copy()
-    served.thumbnail((served_max_px, served_max_px))
-    thumb = _flatten(clean)
-    thumb.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+    try:
+        served = clean.copy()
+        served.thumbnail((served_max_px, served_max_px))
+        thumb = _flatten(clean)
+        thumb.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX))
+        served_bytes, thumb_bytes = _encode(served, fmt, icc), _encode(thumb, "JPEG", None)
+    except (OSError, ValueError) as exc:  # exotic modes (16-bit, CMYK PNG …) Pillow cannot convert
+        raise PhotoRefused(
+            "The image cannot be converted for display; send an ordinary camera photo.",
+            code="photo.unprocessable",
+        ) from exc
     return ProcessedPhoto(
         sha256=hashlib.sha256(data).hexdigest(),
         content_type=content_type,
@@ -179,6 +186,6 @@ def process(data: bytes, *, max_pixels: int, served_max_px: int, zone: str) -> P
         taken_at=taken_at,
         exif_lonlat=lonlat,
         original=data,
-        served=_encode(served, fmt, icc),
-        thumbnail=_encode(thumb, "JPEG", None),
+        served=served_bytes,
+        thumbnail=thumb_bytes,
     )

@@ -6,6 +6,9 @@ the category's radius and time window (a degree box on the GiST index first, the
 geography distance), inserts the incidents with ``ON CONFLICT (reporter_id, client_id) DO
 NOTHING`` so a replay or a concurrent twin creates nothing, and appends a ``reported`` event for
 each row actually inserted. Rows lost to a conflict are simply absent from the result.
+
+The statement is long and planning it costs more than running it for one report, so each
+database connection PREPAREs it once (``reporting._file``) and then only EXECUTEs it.
 """
 
 from __future__ import annotations
@@ -16,21 +19,39 @@ from gridsvc.incidents.models import CLOSED_STATUSES
 # 111.3 km·cos(lat), so r / (110 km·cos(lat)) degrees covers r metres in both directions.
 _DEG_BOX = "c.duplicate_radius_m / (110000.0 * cos(radians(p.lat)))"
 
+# (parameter, PostgreSQL type) in the order of the prepared statement's $1..$n.
+PARAMETERS = (
+    ("client_ids", "uuid[]"),
+    ("hashes", "text[]"),
+    ("categories", "text[]"),
+    ("lons", "float8[]"),
+    ("lats", "float8[]"),
+    ("raw_lons", "float8[]"),
+    ("raw_lats", "float8[]"),
+    ("crss", "text[]"),
+    ("accuracies", "float8[]"),
+    ("reported", "timestamptz[]"),
+    ("descriptions", "text[]"),
+    ("addresses", "text[]"),
+    ("counties", "text[]"),
+    ("townships", "text[]"),
+    ("villages", "text[]"),
+    ("grids", "text[]"),
+    ("generations", "int[]"),
+    ("names", "jsonb[]"),
+    ("outside", "bool[]"),
+    ("reporter_id", "int"),
+    ("source", "text"),
+)
+_ARRAYS = ", ".join(f"${i}" for i in range(1, 20))
+
 INSERT_REPORTS_SQL = f"""
 WITH n AS (
-    SELECT * FROM unnest(
-        CAST(:client_ids AS uuid[]), CAST(:hashes AS text[]), CAST(:categories AS text[]),
-        CAST(:lons AS float8[]), CAST(:lats AS float8[]),
-        CAST(:raw_lons AS float8[]), CAST(:raw_lats AS float8[]), CAST(:crss AS text[]),
-        CAST(:accuracies AS float8[]), CAST(:reported AS timestamptz[]),
-        CAST(:descriptions AS text[]), CAST(:addresses AS text[]),
-        CAST(:counties AS text[]), CAST(:townships AS text[]), CAST(:villages AS text[]),
-        CAST(:grids AS text[]), CAST(:generations AS int[]), CAST(:names AS jsonb[]),
-        CAST(:outside AS bool[])
-    ) WITH ORDINALITY AS t(client_id, request_hash, category, lon, lat, raw_lon, raw_lat, crs,
-                           accuracy_m, reported_at, description, address, county_code,
-                           township_code, village_code, grid_code, generation, place_names,
-                           outside_own_grids, ord)
+    SELECT * FROM unnest({_ARRAYS})
+    WITH ORDINALITY AS t(client_id, request_hash, category, lon, lat, raw_lon, raw_lat, crs,
+                         accuracy_m, reported_at, description, address, county_code,
+                         township_code, village_code, grid_code, generation, place_names,
+                         outside_own_grids, ord)
 ),
 p AS (
     SELECT n.*, ST_SetSRID(ST_MakePoint(n.lon, n.lat), 4326) AS geom FROM n
@@ -44,7 +65,7 @@ ins AS (
     SELECT p.client_id, p.request_hash, p.category, 'reported', p.geom, p.raw_lon, p.raw_lat,
            p.crs, p.accuracy_m, p.reported_at, p.description, p.address, p.county_code,
            p.township_code, p.village_code, p.grid_code, p.generation, p.place_names,
-           p.outside_own_grids, d.id, round(d.metres::numeric, 1)::float8, :reporter_id, :source
+           p.outside_own_grids, d.id, round(d.metres::numeric, 1)::float8, $20, $21
     FROM p
     JOIN categories c ON c.code = p.category
     LEFT JOIN LATERAL (
@@ -79,3 +100,18 @@ ev AS (
 )
 SELECT * FROM ins
 """  # noqa: S608 (only module constants are interpolated)
+
+STATEMENT_NAME = "gridsvc_file_reports"
+PREPARE_SQL = (
+    f"PREPARE {STATEMENT_NAME} ({', '.join(t for _n, t in PARAMETERS)}) AS {INSERT_REPORTS_SQL}"
+)
+# Run on the DBAPI cursor (psycopg2's pyformat placeholders), not through SQLAlchemy, in one
+# round trip with the plan setting: custom plans for this statement cost more to make than to run
+# (PostgreSQL keeps making them because the arrays hide their sizes), and the generic plan is the
+# right one for any batch. SET LOCAL ends with the transaction.
+EXECUTE_DBAPI_SQL = (
+    "SET LOCAL plan_cache_mode = force_generic_plan; "
+    f"EXECUTE {STATEMENT_NAME} ("
+    + ", ".join(f"%({name})s::{kind}" for name, kind in PARAMETERS)
+    + ")"
+)

@@ -111,7 +111,6 @@ class Incident(db.Model):
         Index("ix_incidents_reporter", "reporter_id", "id"),
         Index("ix_incidents_change_seq", "change_seq"),
         Index("ix_incidents_change_xid", "change_xid"),
-        Index("ix_incidents_dup", "category_code", "reported_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

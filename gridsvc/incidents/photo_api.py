@@ -38,7 +38,8 @@ class Photos(MethodView):
         scope = current_scope()
         incident = queries.get_incident(scope, incident_id)
         photo, created = photos.add_photo(scope, incident, form["kind"], files["file"].stream)
-        return photo, 201 if created else 200, {"Location": PhotoOut().dump(photo)["url"]}
+        location = f"/api/v1/incidents/{incident_id}/photos/{photo.id}"
+        return photo, 201 if created else 200, {"Location": location}
 
     @roles_required(*READERS)
     @blp.response(200, PhotoOut(many=True))

@@ -115,3 +115,22 @@ def test_who_edits_the_catalog(client, make_user):
     )
     global_admin = bearer(make_user(role="admin", county_code=None, township_code=None))
     assert client.post("/api/v1/categories", json=body, headers=global_admin).status_code == 201
+
+
+def test_openapi_documents_the_incidents_room(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in (
+        "/api/v1/categories",
+        "/api/v1/categories/{code}",
+        "/api/v1/incidents",
+        "/api/v1/incidents/{incident_id}",
+        "/api/v1/incidents/{incident_id}/events",
+        "/api/v1/incidents/{incident_id}/duplicate",
+        "/api/v1/incidents/{incident_id}/photos",
+        "/api/v1/incidents/{incident_id}/photos/{photo_id}",
+        "/api/v1/incidents/{incident_id}/photos/{photo_id}/thumbnail",
+        "/api/v1/me/feed",
+        "/api/v1/sync",
+    ):
+        assert path in paths, path
+    assert "201" in paths["/api/v1/incidents"]["post"]["responses"]

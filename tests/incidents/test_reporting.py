@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import prcoords
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridsvc.boundaries import queries
 from gridsvc.incidents.models import Incident, IncidentEvent
@@ -323,3 +323,18 @@ def test_failed_requests_do_not_burn_the_key(client, hierarchy, as_worker):
 def test_invalid_idempotency_key_is_422(report, as_worker):
     headers = as_worker | {"Idempotency-Key": "x" * 300}
     assert_problem(report(headers=headers), 422, "idempotency.key_invalid")
+
+
+def test_expired_idempotency_keys_are_purged_and_reusable(client, hierarchy, as_worker, db_session):
+    from gridsvc.incidents.tasks import purge_idempotency_keys
+
+    key = {"Idempotency-Key": "old-key"}
+    first = client.post("/api/v1/incidents", json=payload(), headers=as_worker | key)
+    assert first.status_code == 201
+    db_session.execute(text("UPDATE idempotency_keys SET expires_at = now() - interval '1 hour'"))
+    # An expired key starts a new life: a different payload is accepted, not refused.
+    fresh = client.post("/api/v1/incidents", json=payload(), headers=as_worker | key)
+    assert fresh.status_code == 201
+    assert fresh.get_json()["id"] != first.get_json()["id"]
+    db_session.execute(text("UPDATE idempotency_keys SET expires_at = now() - interval '1 hour'"))
+    assert purge_idempotency_keys.apply().get() == 1
