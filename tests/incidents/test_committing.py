@@ -113,7 +113,15 @@ def committed(app, db_session):
         session.execute(text("SET session_replication_role = replica"))
         ids = {"u": worker.id, "g": created["generation"]}
         for statement in (
-            "DELETE FROM incident_events WHERE actor_id = :u",
+            # What routing added for these reports (cases, calls, notices) goes with them.
+            "DELETE FROM supervision_notices WHERE incident_id IN (SELECT id FROM incidents"
+            " WHERE reporter_id = :u)",
+            "DELETE FROM calls WHERE incident_id IN (SELECT id FROM incidents WHERE reporter_id = :u)",
+            "DELETE FROM cases WHERE incident_id IN (SELECT id FROM incidents WHERE reporter_id = :u)",
+            "DELETE FROM notifications WHERE incident_id IN (SELECT id FROM incidents"
+            " WHERE reporter_id = :u)",
+            "DELETE FROM incident_events WHERE actor_id = :u OR incident_id IN (SELECT id FROM"
+            " incidents WHERE reporter_id = :u)",
             "DELETE FROM incident_photos WHERE uploaded_by = :u",
             "DELETE FROM incidents WHERE reporter_id = :u",
             "DELETE FROM idempotency_keys WHERE user_id = :u",
@@ -166,7 +174,9 @@ def test_concurrent_identical_reports_create_one_row(app, committed):
     (incident_id,) = ids
     uid = committed["worker"].id
     assert _count("SELECT count(*) FROM incidents WHERE reporter_id = :u", u=uid) == 1
-    assert _count("SELECT count(*) FROM incident_events WHERE incident_id = :i", i=incident_id) == 1
+    events = "SELECT count(*) FROM incident_events WHERE incident_id = :i AND action = :a"
+    assert _count(events, i=incident_id, a="reported") == 1
+    assert _count(events, i=incident_id, a="routed") == 1  # routed once, too
 
 
 def test_concurrent_requests_with_one_idempotency_key_run_once(app, committed):

@@ -31,7 +31,8 @@ def test_report_is_located_and_recorded(client, report, worker):
     assert body["village"]["code"] == "430302001001"
     assert body["grid"] == {"code": "430302001001001", "name": "第1网格"}
     assert body["generation"] >= 1
-    assert body["routing"] is None
+    # This county has no teams or responsibility list: routing sends it to the dispatchers.
+    assert body["routing"]["target"] == "triage"
     assert body["outside_own_grids"] is False
     assert body["probable_duplicate_of"] is None
     assert body["location"] == {"type": "Point", "coordinates": list(HOME)}
@@ -46,7 +47,8 @@ def test_report_is_located_and_recorded(client, report, worker):
     history = client.get(
         f"/api/v1/incidents/{body['id']}/events", headers=bearer(worker)
     ).get_json()
-    (event,) = history["items"]
+    event, routed = history["items"]
+    assert routed["action"] == "routed"
     assert (event["action"], event["from_status"], event["to_status"]) == (
         "reported",
         None,
