@@ -1,32 +1,28 @@
-"""Queue benchmark: a 500-item team queue page over 1,000,000 incidents, API vs raw SQL.
+"""Queue benchmark (named queue_page.py: a bench/queue.py would shadow the standard library's
+``queue`` for every script in this folder): a 500-item team queue page over 1,000,000 incidents, API vs raw SQL.
 
 Targets (issue 6): the page in under 50 ms at the database, and under 2x that through the API
 (``GET /api/v1/teams/{id}/queue?limit=500``), measured in the same run. The raw SQL is the same
 page query plus the same counts query the API runs, through one psycopg2 connection.
 
-Run: ``make bench`` or ``PYTHONPATH=. .venv/bin/python bench/queue.py`` (the first run builds the
+Run: ``make bench`` or ``PYTHONPATH=. .venv/bin/python bench/queue_page.py`` (the first run builds the
 million incidents, a few minutes; later runs reuse them).
 """
 
 from __future__ import annotations
 
+import re
+import statistics
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the
-# standard library's ``queue`` (which Celery's transport imports): put the checkout root there.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+from sqlalchemy import text
 
-import re  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text  # noqa: E402
-
-from bench._common import bench_app  # noqa: E402
+from bench._common import bench_app
 
 N_INCIDENTS = 1_000_000
 N_TEAMS = 50
