@@ -40,6 +40,9 @@ def bench_app():
         LOGIN_RATE_LIMIT = "100000 per minute"
         # Production's setting, not the tests' (which turn the revocation cache off).
         AUTH_CACHE_SECONDS = Config.AUTH_CACHE_SECONDS
+        CATEGORY_CACHE_SECONDS = Config.CATEGORY_CACHE_SECONDS
+        REPORTER_GRIDS_CACHE_SECONDS = Config.REPORTER_GRIDS_CACHE_SECONDS
+        ROUTING_CACHE_SECONDS = Config.ROUTING_CACHE_SECONDS
         LOCATE_INDEX_TTL_SECONDS = Config.LOCATE_INDEX_TTL_SECONDS
         LOCATE_INDEX_BACKGROUND = Config.LOCATE_INDEX_BACKGROUND
 

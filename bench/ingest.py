@@ -91,7 +91,10 @@ def reset_incidents(app) -> None:
         # The audit trail refuses TRUNCATE; a benchmark reset is the DBA case.
         db.session.execute(text("SET session_replication_role = replica"))
         db.session.execute(
-            text("TRUNCATE incident_events, incident_photos, incidents, idempotency_keys")
+            text(
+                "TRUNCATE incident_events, incident_photos, incidents, idempotency_keys,"
+                " supervision_notices, calls, cases, notifications"
+            )
         )
         db.session.execute(text("SET session_replication_role = origin"))
         db.session.commit()

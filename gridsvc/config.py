@@ -69,6 +69,9 @@ class Config:
     WORK_PERIODS = _env("WORK_PERIODS", "08:30-12:00,14:30-17:30")
     CALL_ACCEPT_HOURS = float(_env("CALL_ACCEPT_HOURS", "2"))
     SUPERVISION_ESCALATE_HOURS = float(_env("SUPERVISION_ESCALATE_HOURS", "24"))
+    # How long a process trusts its reading of a county's teams, list and people when routing
+    # (its own edits are seen at once; other processes' within this).
+    ROUTING_CACHE_SECONDS = float(_env("ROUTING_CACHE_SECONDS", "5"))
 
     # Boundary files: GIS exports of a whole county stay well under these.
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
@@ -145,6 +148,7 @@ class TestConfig(Config):
     LOCATE_INDEX_TTL_SECONDS = 0.0
     CATEGORY_CACHE_SECONDS = 0.0  # categories created inside a test are seen at once
     REPORTER_GRIDS_CACHE_SECONDS = 0.0
+    ROUTING_CACHE_SECONDS = 0.0
     MEDIA_STORAGE = "local"
     # Tests share one connection per test: no second thread may use it.
     LOCATE_INDEX_BACKGROUND = False

@@ -40,10 +40,11 @@ PARAMETERS = (
     ("generations", "int[]"),
     ("names", "jsonb[]"),
     ("outside", "bool[]"),
+    ("routings", "jsonb[]"),
     ("reporter_id", "int"),
     ("source", "text"),
 )
-_ARRAYS = ", ".join(f"${i}" for i in range(1, 20))
+_ARRAYS = ", ".join(f"${i}" for i in range(1, 21))
 
 INSERT_REPORTS_SQL = f"""
 WITH n AS (
@@ -51,7 +52,7 @@ WITH n AS (
     WITH ORDINALITY AS t(client_id, request_hash, category, lon, lat, raw_lon, raw_lat, crs,
                          accuracy_m, reported_at, description, address, county_code,
                          township_code, village_code, grid_code, generation, place_names,
-                         outside_own_grids, ord)
+                         outside_own_grids, routing, ord)
 ),
 p AS (
     SELECT n.*, ST_SetSRID(ST_MakePoint(n.lon, n.lat), 4326) AS geom FROM n
@@ -61,11 +62,11 @@ ins AS (
         client_id, request_hash, category_code, status, geom, raw_lon, raw_lat, crs, accuracy_m,
         reported_at, description, address, county_code, township_code, village_code, grid_code,
         generation, place_names, outside_own_grids, probable_duplicate_of, duplicate_distance_m,
-        reporter_id, source)
+        routing, reporter_id, source)
     SELECT p.client_id, p.request_hash, p.category, 'reported', p.geom, p.raw_lon, p.raw_lat,
            p.crs, p.accuracy_m, p.reported_at, p.description, p.address, p.county_code,
            p.township_code, p.village_code, p.grid_code, p.generation, p.place_names,
-           p.outside_own_grids, d.id, round(d.metres::numeric, 1)::float8, $20, $21
+           p.outside_own_grids, d.id, round(d.metres::numeric, 1)::float8, p.routing, $21, $22
     FROM p
     JOIN categories c ON c.code = p.category
     LEFT JOIN LATERAL (

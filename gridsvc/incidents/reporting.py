@@ -33,7 +33,7 @@ from gridsvc.incidents import categories
 from gridsvc.incidents.ingest_sql import EXECUTE_DBAPI_SQL, PREPARE_SQL, STATEMENT_NAME
 from gridsvc.incidents.models import Incident
 from gridsvc.incidents.problems import as_problem
-from gridsvc.incidents.signals import incidents_reported
+from gridsvc.incidents.signals import Filing, incidents_filing, incidents_reported
 from gridsvc.workers.service import assigned_grid_codes
 
 DEVICE_CRS = (WGS84, CGCS2000, GCJ02, BD09)
@@ -268,10 +268,32 @@ def _insert(reporter: Scope, prepared: list[_Prepared], source: str) -> list[Inc
         "generations": [p.location["generation"] for p in prepared],
         "names": names,
         "outside": [p.outside_own_grids for p in prepared],
+        "routings": _routings(prepared),
         "reporter_id": reporter.user_id,
         "source": source,
     }
     return _file(params)
+
+
+def _routings(prepared: list[_Prepared]) -> list[str | None]:
+    """What ``incidents_filing`` receivers decide for each report (stored at insert), as JSON."""
+    filings = [
+        Filing(
+            p.category,
+            _code(p.location, "county"),
+            _code(p.location, "township"),
+            _code(p.location, "village"),
+            _code(p.location, "grid"),
+            p.lon,
+            p.lat,
+        )
+        for p in prepared
+    ]
+    sender = current_app._get_current_object()  # type: ignore[attr-defined]
+    for _receiver, decided in incidents_filing.send(sender, reports=filings):
+        if decided is not None:
+            return [None if d is None else orjson.dumps(d).decode() for d in decided]
+    return [None] * len(prepared)
 
 
 def _file(params: dict) -> list[Incident]:

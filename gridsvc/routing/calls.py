@@ -26,7 +26,6 @@ from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
 from gridsvc.routing import recipients
 from gridsvc.routing.case_models import Call, Case
 from gridsvc.routing.clock import deadline
-from gridsvc.routing.engine import Decision
 from gridsvc.routing.models import Team
 from gridsvc.routing.notifications import Notice, notify_many
 from gridsvc.routing.responsibility import entry_in_force
@@ -40,8 +39,11 @@ def _accept_due(start: datetime) -> datetime:
     return deadline(start, current_app.config["CALL_ACCEPT_HOURS"], "natural")
 
 
-def new_call_rows(routed: Sequence[tuple[Incident, Decision]]) -> None:
-    """Calls that routing opens for department-owned cases (bulk, inside intake)."""
+def new_call_rows(routed: Sequence[tuple[Incident, dict]]) -> None:
+    """Calls that routing opens for department-owned cases (bulk, inside intake).
+
+    Each incident comes with the stored routing decision (``Decision.as_dict``).
+    """
     now = datetime.now(UTC)
     cursor = db.session.connection().connection.cursor()
     rows = execute_values(
@@ -55,13 +57,13 @@ def new_call_rows(routed: Sequence[tuple[Incident, Decision]]) -> None:
                 i.county_code,
                 i.township_code,
                 "routing",
-                d.reason[-1].message_zh if d.reason else None,
+                d["reason"][-1]["message_zh"] if d["reason"] else None,
                 "called",
-                d.team_id,
-                list(d.cooperating_ids),
-                d.response_hours,
-                d.resolution_hours,
-                d.deadline_basis,
+                d["team"]["id"],
+                [t["id"] for t in d["cooperating"]],
+                d["response_hours"],
+                d["resolution_hours"],
+                d["deadline_basis"],
                 _accept_due(now),
                 now,
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
@@ -25,7 +26,10 @@ from gridsvc.routing.engine import (
     decide,
 )
 from gridsvc.routing.models import ResponsibilityEntry, Team, TeamTownship
-from gridsvc.routing.responsibility import in_force_ids, today
+from gridsvc.routing.responsibility import in_force_ids
+
+if TYPE_CHECKING:
+    from gridsvc.routing.world import World
 
 ZONES_UNDER_POINTS_SQL = """
 SELECT p.ord, z.id, z.name, z.team_id, z.priority, z.category_codes
@@ -51,8 +55,12 @@ class Directory:
         )
 
 
-def category_infos(codes: Iterable[str]) -> dict[str, CategoryInfo]:
-    rows = db.session.scalars(select(Category).where(Category.code.in_(set(codes))))
+def category_infos(codes: Iterable[str] | None) -> dict[str, CategoryInfo]:
+    """Deadlines and names of the given categories (all of them for None)."""
+    stmt = select(Category)
+    if codes is not None:
+        stmt = stmt.where(Category.code.in_(set(codes)))
+    rows = db.session.scalars(stmt)
     return {
         c.code: CategoryInfo(c.code, c.name_zh, float(c.response_hours), float(c.resolution_hours))
         for c in rows
@@ -96,32 +104,35 @@ def route_many(
     incidents: Sequence[Incident],
     points: Sequence[tuple[float, float]],
     excluded: dict[int, frozenset[int]] | None = None,
-) -> tuple[list[Decision], dict[str, Directory]]:
-    """One decision per incident (same order), plus the directories used to name the teams."""
+) -> tuple[list[Decision], dict[str, World]]:
+    """One decision per incident (same order), plus each county's world used to decide."""
+    from gridsvc.routing.world import county_world
+
     excluded = excluded or {}
-    categories = category_infos(i.category_code for i in incidents)
     by_county: dict[str, list[int]] = {}
     for n, incident in enumerate(incidents):
         by_county.setdefault(incident.county_code, []).append(n)
     decisions: list[Decision | None] = [None] * len(incidents)
-    directories: dict[str, Directory] = {}
-    day = today()
+    worlds: dict[str, World] = {}
     for county, positions in by_county.items():
-        directory = directories[county] = Directory(county)
-        entries = entries_in_force(county, day)
-        zones = _zones(county, [points[n] for n in positions])
+        world = worlds[county] = county_world(county)
+        zones = (
+            _zones(county, [points[n] for n in positions])
+            if world.has_zones
+            else [[] for _ in positions]
+        )
         for n, zones_here in zip(positions, zones, strict=True):
             incident = incidents[n]
             decisions[n] = decide(
                 RoutingInput(
-                    category=categories[incident.category_code],
+                    category=world.categories[incident.category_code],
                     county_code=county,
                     township_code=incident.township_code,
-                    entry=entries.get(incident.category_code),
+                    entry=world.entries.get(incident.category_code),
                     zones=tuple(zones_here),
-                    teams=directory.teams,
-                    township_teams=directory.township_teams,
+                    teams=world.directory.teams,
+                    township_teams=world.directory.township_teams,
                     excluded_team_ids=excluded.get(incident.id, frozenset()),
                 )
             )
-    return decisions, directories  # type: ignore[return-value]
+    return decisions, worlds  # type: ignore[return-value]

@@ -42,8 +42,11 @@ def notify(event: str, *, user_ids: Iterable[int] = (), **fields) -> int:
     return notify_many([Notice(event, user_ids=tuple(user_ids), **fields)])
 
 
-def notify_many(notices: list[Notice]) -> int:
-    """:func:`notify` for many notices in three statements (intake of an offline batch)."""
+def notify_many(notices: list[Notice], *, webhooks: bool = True) -> int:
+    """:func:`notify` for many notices in three statements (intake of an offline batch).
+
+    ``webhooks=False`` skips the subscriber lookup when the caller knows there are none.
+    """
     cursor = db.session.connection().connection.cursor()
     inbox_rows = [
         (
@@ -73,7 +76,7 @@ def notify_many(notices: list[Notice]) -> int:
             )
         )
     counties = sorted({n.county_code for n in notices if n.county_code})
-    if not counties:
+    if not counties or not webhooks:
         return created
     subscriptions = db.session.execute(
         select(

@@ -16,6 +16,9 @@ class People:
     def __init__(self, rows):
         self._rows = rows
 
+    def __repr__(self) -> str:
+        return f"People({len(self._rows)} users)"
+
     def leads(self, team_id: int | None) -> list[int]:
         return [u for u, role, team, _c in self._rows if team == team_id and role in LEAD_ROLES]
 

@@ -36,18 +36,18 @@ def return_case(actor, incident: Incident, case: Case, note: str, now: datetime)
         _tell_dispatchers(incident, case, note, f"改派：{incident.id}号案件被承办部门退回")
         return {"returned_by": returning, "to": "county_dispatchers", "call_id": call.id}
     point = to_shape(incident.geom)
-    decisions, directories = route_many(
+    decisions, worlds = route_many(
         [incident], [(point.x, point.y)], {incident.id: frozenset(case.returned_by)}
     )
     decision = decisions[0]
-    stored = decision.as_dict(directories[incident.county_code].teams)
+    stored = decision.as_dict(worlds[incident.county_code].directory.teams)
     incident.routing = stored
     case.route = decision.target
     case.team_id = decision.team_id if decision.target == TOWNSHIP_TEAM else None
     case.cooperating_ids = list(decision.cooperating_ids) if case.team_id else []
     if decision.target == COUNTY_CALL:
         db.session.flush()
-        new_call_rows([(incident, decision)])
+        new_call_rows([(incident, stored)])
         db.session.refresh(case)
     if case.team_id is not None:
         people = recipients.lookup([case.team_id], [])

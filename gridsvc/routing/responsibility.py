@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
+from gridsvc.routing import world
 from gridsvc.routing.deadlines import SHANGHAI
 from gridsvc.routing.models import ResponsibilityEntry, Team
 from gridsvc.routing.teams import county_for_write
@@ -142,6 +143,7 @@ def create_entry(scope: Scope, data: dict, *, user_id: int | None, commit: bool 
         db.session.commit()
     else:
         db.session.flush()
+    world.forget(county)
     return entry
 
 
@@ -178,6 +180,7 @@ def update_entry(scope: Scope, entry: ResponsibilityEntry, data: dict) -> Respon
     for key, value in data.items():
         setattr(entry, key, value)
     db.session.commit()
+    world.forget(entry.county_code)
     return entry
 
 
@@ -186,6 +189,7 @@ def delete_entry(scope: Scope, entry: ResponsibilityEntry) -> None:
     _refuse_history(entry)
     db.session.delete(entry)
     db.session.commit()
+    world.forget(entry.county_code)
 
 
 def entries_out(entries: list[ResponsibilityEntry]) -> list[dict]:

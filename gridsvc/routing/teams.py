@@ -16,6 +16,7 @@ from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page
+from gridsvc.routing import world
 from gridsvc.routing.models import Team, TeamTownship
 
 MEMBER_ROLES = {
@@ -116,6 +117,7 @@ def create_team(scope: Scope, data: dict) -> Team:
     for township in townships:
         db.session.add(TeamTownship(team_id=team.id, township_code=township, county_code=county))
     db.session.commit()
+    world.forget(county)
     return team
 
 
@@ -151,6 +153,7 @@ def update_team(scope: Scope, team: Team, data: dict) -> Team:
     for key, value in data.items():
         setattr(team, key, value)
     db.session.commit()
+    world.forget(team.county_code)
     return team
 
 
@@ -240,6 +243,7 @@ def add_member(scope: Scope, team: Team, user_id: int) -> User:
         user.team_id = team.id
         forget_user(user.id)
         db.session.commit()
+        world.forget(team.county_code)
     return user
 
 
@@ -251,3 +255,4 @@ def remove_member(scope: Scope, team: Team, user_id: int) -> None:
     user.team_id = None
     forget_user(user.id)
     db.session.commit()
+    world.forget(team.county_code)

@@ -22,6 +22,7 @@ from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
+from gridsvc.routing import world
 from gridsvc.routing.notice_models import WebhookDelivery, WebhookSubscription
 from gridsvc.routing.teams import county_for_write, get_team
 
@@ -72,6 +73,7 @@ def create_subscription(scope: Scope, data: dict, user_id: int | None) -> Webhoo
     )
     db.session.add(subscription)
     db.session.commit()
+    world.forget(county)
     return subscription
 
 
@@ -93,6 +95,7 @@ def deactivate(scope: Scope, subscription: WebhookSubscription) -> None:
     county_for_write(scope, subscription.county_code)
     subscription.active = False
     db.session.commit()
+    world.forget(subscription.county_code)
 
 
 def recent_deliveries(subscription: WebhookSubscription, limit: int = 100) -> list:

@@ -12,6 +12,7 @@ from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.geo.convert import from_geojson, to_geojson, to_wkb_hex
 from gridsvc.geo.crs import check_china_extent, transform_geometries
+from gridsvc.routing import world
 from gridsvc.routing.engine import ZoneInfo
 from gridsvc.routing.models import RoutingZone, Team
 from gridsvc.routing.teams import county_for_write
@@ -96,6 +97,7 @@ def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
     )
     db.session.add(zone)
     db.session.commit()
+    world.forget(county)
     return zone
 
 
@@ -113,6 +115,7 @@ def update_zone(scope: Scope, zone: RoutingZone, data: dict) -> RoutingZone:
     for key, value in data.items():
         setattr(zone, key, value)
     db.session.commit()
+    world.forget(zone.county_code)
     return zone
 
 
