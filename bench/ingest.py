@@ -2,7 +2,8 @@
 offline batch endpoint.
 
 Targets (issue 5): single ``POST /api/v1/incidents`` at >= 35% of the raw-SQL rate (locate through
-``area_parts`` + insert the incident + insert its event, one commit each), measured in the same
+``area_parts`` + insert the incident + insert its event, and since routing landed (issue 6) the
+case and its "routed" event by routing's own statement; one commit each), measured in the same
 run; ``POST /api/v1/sync`` with batches of 100 at >= 2,000 incidents/s.
 Run: ``PYTHONPATH=. BENCH_DATABASE_URL=… .venv/bin/python bench/ingest.py``.
 """
@@ -176,6 +177,12 @@ def main() -> None:
         "INSERT INTO incident_events (incident_id, county_code, township_code, actor_id, action,"
         " to_status) VALUES (%(id)s, %(county)s, %(township)s, %(user)s, 'reported', 'reported')"
     )
+    from gridsvc.routing.intake import OPEN_CASES
+
+    # The same statement the API runs, as the API runs it (prepared once, then executed).
+    cur_setup = raw.cursor()
+    cur_setup.execute(OPEN_CASES.prepare_sql)
+    case_sql = OPEN_CASES.execute_sql
     cur = raw.cursor()
 
     def raw_single() -> int:
@@ -206,6 +213,22 @@ def main() -> None:
             row = cur.fetchone()
             cur.execute(
                 event_sql, {"id": row[0], "county": row[1], "township": row[2], "user": user_id}
+            )
+            # Routing's share: the case with its deadlines and the "routed" event (this synthetic
+            # county has no teams, list or zones, so the decision itself is triage, made in memory).
+            due = datetime.now(UTC)
+            cur.execute(
+                case_sql,
+                {
+                    "ids": [row[0]],
+                    "routes": ["triage"],
+                    "teams": [None],
+                    "cooperating": ["{}"],
+                    "bases": ["natural"],
+                    "hours": [24.0],
+                    "response_due": [due],
+                    "resolution_due": [due],
+                },
             )
             raw.commit()
         return SINGLE_PER_ROUND
@@ -249,7 +272,7 @@ def main() -> None:
         sync_rates.append(timed(api_sync))
     raw_med, api_med = statistics.median(raw_rates), statistics.median(api_rates)
     sync_med = statistics.median(sync_rates)
-    show("single report, raw SQL (locate+insert+event)", raw_med, raw_rates, "reports/s")
+    show("single report, raw SQL (file + route, same work)", raw_med, raw_rates, "reports/s")
     show("single report, POST /api/v1/incidents", api_med, api_rates, "reports/s")
     # The machine is shared: each API round is paired with the raw round just before it, so a
     # burst of load elsewhere hits both sides of a pair; the median of the pairs is the figure.

@@ -8,12 +8,13 @@ NOTHING`` so a replay or a concurrent twin creates nothing, and appends a ``repo
 each row actually inserted. Rows lost to a conflict are simply absent from the result.
 
 The statement is long and planning it costs more than running it for one report, so each
-database connection PREPAREs it once (``reporting._file``) and then only EXECUTEs it.
+database connection PREPAREs it once and then only EXECUTEs it (:mod:`gridsvc.prepared`).
 """
 
 from __future__ import annotations
 
 from gridsvc.incidents.models import CLOSED_STATUSES
+from gridsvc.prepared import Prepared
 
 # Degrees per metre, generously: 1° of latitude is ≥ 110.5 km and 1° of longitude is
 # 111.3 km·cos(lat), so r / (110 km·cos(lat)) degrees covers r metres in both directions.
@@ -102,17 +103,4 @@ ev AS (
 SELECT * FROM ins
 """  # noqa: S608 (only module constants are interpolated)
 
-STATEMENT_NAME = "gridsvc_file_reports"
-PREPARE_SQL = (
-    f"PREPARE {STATEMENT_NAME} ({', '.join(t for _n, t in PARAMETERS)}) AS {INSERT_REPORTS_SQL}"
-)
-# Run on the DBAPI cursor (psycopg2's pyformat placeholders), not through SQLAlchemy, in one
-# round trip with the plan setting: custom plans for this statement cost more to make than to run
-# (PostgreSQL keeps making them because the arrays hide their sizes), and the generic plan is the
-# right one for any batch. SET LOCAL ends with the transaction.
-EXECUTE_DBAPI_SQL = (
-    "SET LOCAL plan_cache_mode = force_generic_plan; "
-    f"EXECUTE {STATEMENT_NAME} ("
-    + ", ".join(f"%({name})s::{kind}" for name, kind in PARAMETERS)
-    + ")"
-)
+FILE_REPORTS = Prepared("gridsvc_file_reports", PARAMETERS, INSERT_REPORTS_SQL)

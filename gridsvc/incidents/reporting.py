@@ -30,7 +30,7 @@ from gridsvc.extensions import db
 from gridsvc.geo.crs import BD09, CGCS2000, GCJ02, WGS84, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.incidents import categories
-from gridsvc.incidents.ingest_sql import EXECUTE_DBAPI_SQL, PREPARE_SQL, STATEMENT_NAME
+from gridsvc.incidents.ingest_sql import FILE_REPORTS
 from gridsvc.incidents.models import Incident
 from gridsvc.incidents.problems import as_problem
 from gridsvc.incidents.signals import Filing, incidents_filing, incidents_reported
@@ -297,25 +297,15 @@ def _routings(prepared: list[_Prepared]) -> list[str | None]:
 
 
 def _file(params: dict) -> list[Incident]:
-    """Run the filing statement (prepared once per database connection) and attach the rows.
+    """Run the filing statement and attach the rows.
 
-    The statement runs on the session's own DBAPI connection, inside its transaction; each
-    returned row becomes a clean, session-bound Incident without a second query, so receivers of
-    ``incidents_reported`` can change it and the change is flushed with the commit. This is a
-    third of the cost of letting the ORM load the rows, which matters for one report per request.
+    Each returned row becomes a clean, session-bound Incident without a second query, so
+    receivers of ``incidents_reported`` can change it and the change is flushed with the commit.
+    This is a third of the cost of letting the ORM load the rows, which matters for one report
+    per request.
     """
-    connection = db.session.connection()
-    dbapi = connection.connection  # the pooled DBAPI connection, in the session's transaction
-    if not dbapi.info.get(STATEMENT_NAME):
-        connection.exec_driver_sql(PREPARE_SQL)
-        dbapi.info[STATEMENT_NAME] = True
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(EXECUTE_DBAPI_SQL, params)
-        names = [column.name for column in cursor.description]
-        return [_attach(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
-    finally:
-        cursor.close()
+    names, rows = FILE_REPORTS.run(params)
+    return [_attach(dict(zip(names, row, strict=True))) for row in rows]
 
 
 _COLUMN_KEYS = tuple(attr.key for attr in Incident.__mapper__.column_attrs)

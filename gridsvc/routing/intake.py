@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from geoalchemy2.shape import to_shape
-from sqlalchemy import text
 
 from gridsvc.extensions import db
 from gridsvc.incidents.models import Incident
 from gridsvc.incidents.signals import Filing, incidents_filing, incidents_reported
+from gridsvc.prepared import Prepared
 from gridsvc.routing.calls import new_call_rows
 from gridsvc.routing.clock import deadline
 from gridsvc.routing.decision import route_many
@@ -44,14 +44,21 @@ def decide_stored(reports: Sequence) -> list[dict]:
 
 
 # One round trip files what routing decided for a whole batch: the cases and the "routed"
-# events. bench/ingest.py runs this same statement for its raw-SQL side.
+# events (prepared once per connection). bench/ingest.py runs this same statement raw.
+WRITE_PARAMETERS = (
+    ("ids", "bigint[]"),
+    ("routes", "text[]"),
+    ("teams", "integer[]"),
+    ("cooperating", "text[]"),
+    ("bases", "text[]"),
+    ("hours", "float8[]"),
+    ("response_due", "timestamptz[]"),
+    ("resolution_due", "timestamptz[]"),
+)
 WRITE_SQL = """
 WITH v AS (
-    SELECT * FROM unnest(
-        CAST(:ids AS bigint[]), CAST(:routes AS text[]), CAST(:teams AS integer[]),
-        CAST(:cooperating AS text[]), CAST(:bases AS text[]), CAST(:hours AS float8[]),
-        CAST(:response_due AS timestamptz[]), CAST(:resolution_due AS timestamptz[])
-    ) AS v(id, route, team, cooperating, basis, hours, response_due, resolution_due)
+    SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+        AS v(id, route, team, cooperating, basis, hours, response_due, resolution_due)
 ), new_cases AS (
     INSERT INTO cases (incident_id, county_code, township_code, status, route, team_id,
                        cooperating_ids, deadline_basis, resolution_hours, response_due_at,
@@ -66,6 +73,7 @@ INSERT INTO incident_events (incident_id, county_code, township_code, actor_id, 
 SELECT i.id, i.county_code, i.township_code, NULL, 'routed', i.status, i.status, i.routing
 FROM v JOIN incidents i ON i.id = v.id
 """
+OPEN_CASES = Prepared("gridsvc_open_cases", WRITE_PARAMETERS, WRITE_SQL)
 
 
 def open_cases(incidents: Sequence[Incident]) -> None:
@@ -77,7 +85,7 @@ def open_cases(incidents: Sequence[Incident]) -> None:
         for incident, stored in zip(missing, decide_stored(_filings(missing)), strict=True):
             incident.routing = stored
         db.session.flush()
-    db.session.execute(text(WRITE_SQL), write_params(incidents))
+    OPEN_CASES.run(write_params(incidents))
     calls = [i for i in incidents if i.routing["target"] == COUNTY_CALL]
     if calls:
         new_call_rows([(i, i.routing) for i in calls])

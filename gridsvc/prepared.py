@@ -1,0 +1,47 @@
+"""Statements prepared once per database connection and executed by name.
+
+The hot write paths (filing reports, opening their cases) are single statements over arrays, so
+one call serves one report or a hundred. Planning such a statement costs more than running it
+for one report, and PostgreSQL keeps making custom plans for it because the arrays hide their
+sizes; so each pooled connection PREPAREs it once and then only EXECUTEs it with the generic
+plan (``SET LOCAL`` ends with the transaction), on the session's own DBAPI connection, inside its
+transaction, in one round trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gridsvc.extensions import db
+
+
+@dataclass(frozen=True)
+class Prepared:
+    name: str
+    parameters: tuple[tuple[str, str], ...]  # (name, PostgreSQL type) for $1..$n, in order
+    sql: str  # the statement, with $1..$n
+
+    @property
+    def prepare_sql(self) -> str:
+        return f"PREPARE {self.name} ({', '.join(t for _n, t in self.parameters)}) AS {self.sql}"
+
+    @property
+    def execute_sql(self) -> str:
+        arguments = ", ".join(f"%({name})s::{kind}" for name, kind in self.parameters)
+        return f"SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE {self.name} ({arguments})"
+
+    def run(self, values: dict) -> tuple[list[str], list[tuple]]:
+        """Execute with ``values`` (keyed by parameter name); (column names, rows) or ([], [])."""
+        connection = db.session.connection()
+        dbapi = connection.connection  # the pooled DBAPI connection, in the session's transaction
+        if not dbapi.info.get(self.name):
+            connection.exec_driver_sql(self.prepare_sql)
+            dbapi.info[self.name] = True
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(self.execute_sql, values)
+            if cursor.description is None:
+                return [], []
+            return [column.name for column in cursor.description], cursor.fetchall()
+        finally:
+            cursor.close()
