@@ -54,15 +54,22 @@ def _register_models() -> None:
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
     from gridsvc.workers import models as _workers  # noqa: F401
 
+    # Connects the boundaries' generation_published signal: assignments follow boundary changes.
+    from gridsvc.workers import vacancies as _follow_boundaries  # noqa: F401
+
 
 def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.api import blp as accounts_blp
     from gridsvc.accounts.auth import install_jwt_callbacks
     from gridsvc.boundaries.api import blp as boundaries_blp
+    from gridsvc.workers.api import blp as workers_blp
+    from gridsvc.workers.tracks_api import blp as patrols_blp
 
     install_jwt_callbacks(jwt, app)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
     api.register_blueprint(boundaries_blp, url_prefix="/api/v1")
+    api.register_blueprint(workers_blp, url_prefix="/api/v1")
+    api.register_blueprint(patrols_blp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():
