@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from flask import current_app
@@ -38,8 +38,9 @@ from gridsvc.geo.errors import GeoInputError
 from gridsvc.workers.partitions import ensure_partitions
 
 GEOD = Geod(ellps="WGS84")
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PLAIN = (WGS84, CGCS2000)
+NULL = "\\N"  # COPY text format
+_NUMBERS = (int, float)  # exact types: JSON true/false must not pass as 1/0
 
 STAGING_DDL = text(
     "CREATE TEMP TABLE IF NOT EXISTS track_points_staging ("
@@ -47,14 +48,23 @@ STAGING_DDL = text(
     " implausible_speed boolean, poor_accuracy boolean, grid_code varchar(32)"
     ") ON COMMIT DELETE ROWS"
 )
+# One round trip: insert what is new, empty the staging table (the same transaction may ingest
+# again), answer the instants actually stored.
 INSERT_SQL = (
-    "INSERT INTO track_points (user_id, t, county_code, township_code, geom, accuracy_m,"
+    "WITH stored AS ("
+    " INSERT INTO track_points (user_id, t, county_code, township_code, geom, accuracy_m,"
     " speed_mps, implausible_speed, poor_accuracy, grid_code)"
     " SELECT %(user)s, s.t, %(county)s, %(township)s, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326),"
     " s.accuracy_m, s.speed_mps, s.implausible_speed, s.poor_accuracy, s.grid_code"
     " FROM track_points_staging s"
     " ON CONFLICT (user_id, t) DO NOTHING RETURNING t"
+    "), emptied AS (DELETE FROM track_points_staging)"
+    " SELECT t FROM stored"
 )
+# The stored point before a batch, for the first point's speed. Only the last hour counts (an
+# older point says nothing about a jump), which also keeps the scan small when the planner's
+# statistics lag behind the bulk writes.
+PREVIOUS_WINDOW = timedelta(hours=1)
 PREVIOUS_SQL = text(
     "SELECT t AS at, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM track_points"
     " WHERE user_id = :u AND t < :t AND t > :since AND NOT implausible_speed"
@@ -80,10 +90,6 @@ def _parse_time(value) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-def _key(moment: datetime) -> int:
-    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 class _Batch:
@@ -171,8 +177,12 @@ def _validate(points: list, batch_crs: str, results: list, cfg) -> _Batch:
                 "track.too_old", f"t is more than {cfg['TRACK_MAX_AGE_DAYS']} days old."
             )
             continue
-        lon, lat = _number(point.get("lon")), _number(point.get("lat"))
-        if lon is None or lat is None:
+        lon, lat = point.get("lon"), point.get("lat")
+        if (
+            type(lon) not in _NUMBERS
+            or type(lat) not in _NUMBERS
+            or not (math.isfinite(lon) and math.isfinite(lat))
+        ):
             results[i] = _error("coordinates.out_of_range", "lon and lat must be finite numbers.")
             continue
         accuracy = point.get("accuracy_m")
@@ -217,9 +227,11 @@ def _convert(batch: _Batch, results: list) -> None:
 
 def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> None:
     # One row per (worker, t): the first occurrence in the batch wins, repeats are replays.
-    first: dict[int, int] = {}
+    # Aware datetimes hash and compare by instant, so "+08:00" and "Z" spellings of one moment
+    # meet, and so do the values PostgreSQL returns (both have microsecond resolution).
+    first: dict[datetime, int] = {}
     for k in keep:
-        key = _key(batch.t[k])
+        key = batch.t[k]
         if key in first:
             results[batch.index[k]] = {"status": "replayed"}
         else:
@@ -236,18 +248,18 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
     ensure_partitions(t[0], t[-1])
     stored = _copy_insert(principal, t, lon, lat, acc, speed, jump, poor, grids)
     for k, moment in zip(order, t, strict=True):
-        results[batch.index[k]] = {"status": "created" if _key(moment) in stored else "replayed"}
+        results[batch.index[k]] = {"status": "created" if moment in stored else "replayed"}
 
 
 def _speeds(user_id: int, t: list[datetime], lon, lat, max_speed: float):
     """Speed from the previous point (the stored one before the batch, when there is one) and
     the spike flag: reaching *and* leaving the point would both be implausibly fast."""
     prev = db.session.execute(
-        PREVIOUS_SQL, {"u": user_id, "t": t[0], "since": t[0] - timedelta(days=1)}
+        PREVIOUS_SQL, {"u": user_id, "t": t[0], "since": t[0] - PREVIOUS_WINDOW}
     ).first()
-    secs = np.asarray([(m - EPOCH).total_seconds() for m in t], dtype=float)
+    secs = np.fromiter((m.timestamp() for m in t), dtype=float, count=len(t))
     if prev is not None:
-        secs = np.concatenate([[(prev.at - EPOCH).total_seconds()], secs])
+        secs = np.concatenate([[prev.at.timestamp()], secs])
         lon = np.concatenate([[prev.lon], lon])
         lat = np.concatenate([[prev.lat], lat])
     n = len(secs)
@@ -272,28 +284,26 @@ def _speeds(user_id: int, t: list[datetime], lon, lat, max_speed: float):
     return step, jump
 
 
-def _copy_insert(principal, t, lon, lat, acc, speed, jump, poor, grids) -> set[int]:
-    def cell(value: float) -> str:
-        return "\\N" if math.isnan(value) else repr(float(value))
+def _copy_insert(principal, t, lon, lat, acc, speed, jump, poor, grids) -> set[datetime]:
+    def column(values: np.ndarray) -> list[str]:
+        return [NULL if v != v else repr(v) for v in values.tolist()]  # NaN -> NULL
 
-    buffer = io.StringIO()
-    for row in zip(
-        t,
-        lon.tolist(),
-        lat.tolist(),
-        acc.tolist(),
-        speed.tolist(),
-        jump.tolist(),
-        poor.tolist(),
-        grids,
-        strict=True,
-    ):
-        moment, x, y, a, s, j, p, g = row
-        buffer.write(
-            f"{moment.isoformat()}\t{x!r}\t{y!r}\t{cell(a)}\t{cell(s)}\t{'t' if j else 'f'}"
-            f"\t{'t' if p else 'f'}\t{g or chr(92) + 'N'}\n"
+    flag = {True: "t", False: "f"}
+    lines = [
+        f"{m.isoformat()}\t{x!r}\t{y!r}\t{a}\t{v}\t{flag[j]}\t{flag[p]}\t{g or NULL}\n"
+        for m, x, y, a, v, j, p, g in zip(
+            t,
+            lon.tolist(),
+            lat.tolist(),
+            column(acc),
+            column(speed),
+            jump.tolist(),
+            poor.tolist(),
+            grids,
+            strict=True,
         )
-    buffer.seek(0)
+    ]
+    buffer = io.StringIO("".join(lines))
     db.session.execute(STAGING_DDL)
     cursor = db.session.connection().connection.cursor()
     cursor.copy_expert("COPY track_points_staging FROM STDIN", buffer)
@@ -305,6 +315,4 @@ def _copy_insert(principal, t, lon, lat, acc, speed, jump, poor, grids) -> set[i
             "township": principal.township_code,
         },
     )
-    stored = {_key(r[0]) for r in cursor.fetchall()}
-    cursor.execute("DELETE FROM track_points_staging")  # the same transaction may ingest again
-    return stored
+    return {r[0] for r in cursor.fetchall()}
