@@ -3,8 +3,11 @@
 Months are Asia/Shanghai calendar months, so a patrol day never straddles two partitions. Creation
 is idempotent and safe under concurrency: a transaction-scoped advisory lock serialises creators,
 and the catalogue is read again after the lock, so two batches racing into a new month create it
-once. There is no DEFAULT partition: every batch creates its months before it inserts, and a
-DEFAULT partition would make each later ``CREATE … PARTITION OF`` scan it.
+once. A month is created as a plain table and then ATTACHed: attaching needs only a SHARE UPDATE
+EXCLUSIVE lock on the parent, which readers and writers of other months do not conflict with
+(``CREATE TABLE … PARTITION OF`` would need ACCESS EXCLUSIVE and deadlock against a batch that
+read the parent before queueing for the advisory lock). There is no DEFAULT partition: every batch
+creates its months before it inserts, and a DEFAULT partition would make each attach scan it.
 """
 
 from __future__ import annotations
@@ -20,8 +23,17 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 PARENT = "track_points"
 LOCK_KEY = 0x7472_6B70  # "trkp"
 
-# to_regclass is a cache lookup, far cheaper than joining pg_inherits on every batch.
-MISSING_SQL = text("SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NULL")
+# The fast path on every batch: to_regclass is a cache lookup. The cache may lag behind another
+# backend's commit (taking an advisory lock does not process invalidations), so a "missing" answer
+# is only a reason to take the lock and ask the catalogue itself.
+MISSING_FAST_SQL = text(
+    "SELECT n FROM unnest(CAST(:names AS text[])) AS n WHERE to_regclass(n) IS NULL"
+)
+MISSING_SQL = text(
+    "SELECT n FROM unnest(CAST(:names AS text[])) AS n"
+    " WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+    "   WHERE i.inhparent = CAST(:parent AS regclass) AND c.relname = n)"
+)
 
 
 def month_of(moment: datetime) -> tuple[int, int]:
@@ -55,8 +67,8 @@ def ensure_partitions(first: datetime, last: datetime) -> list[str]:
     """
     months = months_between(first, last)
     names = {partition_name(*m): m for m in months}
-    params = {"names": list(names)}
-    if not db.session.execute(MISSING_SQL, params).first():
+    params = {"names": list(names), "parent": PARENT}
+    if not db.session.execute(MISSING_FAST_SQL, params).first():
         return []
     db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
     missing = set(db.session.execute(MISSING_SQL, params).scalars())  # another creator may have won
@@ -65,10 +77,17 @@ def ensure_partitions(first: datetime, last: datetime) -> list[str]:
         if name not in missing:
             continue
         start, end = _bounds(year, month)
-        # Names and bounds come from integers formatted above, never from input.
+        # Names and bounds come from integers formatted above, never from input. The attach
+        # creates the partition's copies of the parent's indexes.
         db.session.execute(
             text(
-                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {PARENT}"
+                f"CREATE TABLE IF NOT EXISTS {name}"
+                f" (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+            )
+        )
+        db.session.execute(
+            text(
+                f"ALTER TABLE {PARENT} ATTACH PARTITION {name}"
                 f" FOR VALUES FROM ('{start}') TO ('{end}')"
             )
         )

@@ -241,11 +241,12 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
     lon = np.asarray([batch.lon[k] for k in order], dtype=float)
     lat = np.asarray([batch.lat[k] for k in order], dtype=float)
     acc = np.asarray([batch.accuracy[k] for k in order], dtype=float)
+    # Months first, before this transaction reads track_points (see partitions.py).
+    ensure_partitions(t[0], t[-1])
     speed, jump = _speeds(principal.id, t, lon, lat, cfg["TRACK_MAX_SPEED_MPS"])
     poor = np.nan_to_num(acc, nan=0.0) > cfg["TRACK_MAX_ACCURACY_M"]
     located = locate_many(list(zip(lon.tolist(), lat.tolist(), strict=True)), number=None)
     grids = [r["grid"]["code"] if r["grid"] else None for r in located]
-    ensure_partitions(t[0], t[-1])
     stored = _copy_insert(principal, t, lon, lat, acc, speed, jump, poor, grids)
     for k, moment in zip(order, t, strict=True):
         results[batch.index[k]] = {"status": "created" if moment in stored else "replayed"}

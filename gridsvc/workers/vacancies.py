@@ -46,8 +46,11 @@ CANDIDATES_SQL = text(
                           WHERE g.layer = :layer AND g.grid_code = n.code
                             AND g.role = 'primary' AND g.valid_to IS NULL)
     ), replaced AS (
+        -- Only replaced grids someone held: a 100,000-grid re-publish joins a handful, not all.
         SELECT o.code, o.geom FROM areas o
         WHERE o.level = 'grid' AND o.layer = :layer AND o.gen_to = :prev
+          AND EXISTS (SELECT 1 FROM grid_assignments h
+                      WHERE h.layer = :layer AND h.grid_code = o.code AND h.valid_to IS NULL)
     )
     SELECT f.code AS new_code, f.county_code, f.township_code, r.code AS old_code,
            ST_Area(ST_Intersection(f.geom, r.geom)::geography) / NULLIF(f.area, 0) AS share,

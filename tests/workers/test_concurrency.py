@@ -88,27 +88,34 @@ def _race(app, admin, first_user, second_user):
             return client.post(url, json={"user_id": user_id}, headers=headers)
 
     with ThreadPoolExecutor(2) as pool:
-        first = pool.submit(post, first_user.id)
-        _wait_for_waiters(1)  # the first insert is in, parked on the lock
-        second = pool.submit(post, second_user.id)
-        _wait_for_waiters(2)  # the second waits on the first's index entry
-        blocker_tx.rollback()
-        blocker.close()
+        try:
+            first = pool.submit(post, first_user.id)
+            _wait_for_waiters(1, early=first)  # the first insert is in, parked on the lock
+            second = pool.submit(post, second_user.id)
+            _wait_for_waiters(2, early=second)  # the second waits on the first's index entry
+        finally:
+            blocker_tx.rollback()
+            blocker.close()
         return first.result(timeout=30), second.result(timeout=30)
 
 
-def _wait_for_waiters(n: int, timeout: float = 20.0) -> None:
+WAITING_SQL = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND wait_event_type = 'Lock'"
+)
+
+
+def _wait_for_waiters(n: int, timeout: float = 20.0, early=None) -> None:
+    """Until ``n`` sessions wait on a lock; ``early``: a request that must not finish first."""
     deadline = time.monotonic() + timeout
     with db.engine.connect() as conn:
         while time.monotonic() < deadline:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock'"
-                )
-            ).scalar()
+            waiting = conn.execute(WAITING_SQL).scalar()
+            conn.rollback()  # pg_stat_activity is read once per transaction
             if waiting >= n:
                 return
+            if early is not None and early.done():
+                raise AssertionError(f"finished without waiting: {early.result().get_json()}")
             time.sleep(0.02)
     raise AssertionError(f"expected {n} sessions waiting on a lock")
 
@@ -135,3 +142,41 @@ def test_concurrent_retries_of_one_assignment_make_one_row(app, committed):
         text("SELECT count(*) FROM grid_assignments WHERE grid_code = :c"), {"c": CODE}
     ).scalar()
     assert count == 1
+
+
+def test_two_batches_racing_into_a_new_month_create_its_partition_once(app, committed):
+    """Both batches find the month missing, then queue on the creators' advisory lock (held here
+    by a third connection); the second re-reads the catalogue and creates nothing."""
+    from gridsvc.workers.partitions import LOCK_KEY, list_partitions, partition_name
+
+    _admin, a, b = committed
+    name = partition_name(2020, 1)
+    app.config["TRACK_MAX_AGE_DAYS"] = 100_000
+    holder = db.engine.connect()
+    holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+    holder.commit()
+
+    def upload(headers: dict, second: int):
+        with app.test_client() as client:
+            point = {"t": f"2020-01-15T09:00:{second:02d}+08:00", "lon": 112.005, "lat": 27.005}
+            return client.post("/api/v1/tracks", json={"points": [point]}, headers=headers)
+
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            try:
+                first = pool.submit(upload, bearer(a), 1)
+                second = pool.submit(upload, bearer(b), 2)
+                _wait_for_waiters(2)  # both wait for the right to create the month
+            finally:
+                holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                holder.commit()
+            results = [first.result(timeout=30), second.result(timeout=30)]
+        assert [r.status_code for r in results] == [200, 200], [r.get_json() for r in results]
+        assert [r.get_json()["created"] for r in results] == [1, 1]
+        assert list_partitions().count(name) == 1
+    finally:
+        app.config["TRACK_MAX_AGE_DAYS"] = 30
+        holder.close()
+        db.session.rollback()
+        db.session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        db.session.commit()
