@@ -30,9 +30,18 @@ def sees_user(scope: Scope, user: User) -> bool:
 
 
 def visible_user(scope: Scope, user_id: int, what: str = "worker") -> User:
-    """The user behind ``user_id`` when the caller may see them, else 404 ``<what>.not_found``."""
+    """The user behind ``user_id`` when the caller may see them, else 404 ``<what>.not_found``.
+
+    ``what="worker"`` (patrols, tracks, a worker's assignments) also answers 404 for accounts
+    that are not grid workers: they have no such records. ``what="user"`` leaves the role check
+    to the caller, who explains it (422).
+    """
     user = db.session.get(User, user_id)
-    if user is None or not sees_user(scope, user):
+    if (
+        user is None
+        or not sees_user(scope, user)
+        or (what == "worker" and user.role != "grid_worker")
+    ):
         raise NotFound(f"{what} {user_id} not found", code=f"{what}.not_found")
     return user
 

@@ -100,6 +100,10 @@ def test_supervisor_reads_patrols_in_scope_and_other_county_gets_404(client, day
     r = client.get(f"/api/v1/workers/{worker.id}/patrols?date={day}", headers=bearer(officer))
     assert r.status_code == 403
     assert r.get_json()["code"] == "auth.role_forbidden"
+    # Someone who is not a grid worker has no patrols: 404, as for any unknown worker.
+    r = client.get(f"/api/v1/workers/{officer.id}/patrols?date={day}", headers=bearer(supervisor))
+    assert r.status_code == 404
+    assert r.get_json()["code"] == "worker.not_found"
 
 
 def test_out_of_grid_stretch_raises_an_alert_and_pauses_do_not_count(
