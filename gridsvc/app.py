@@ -59,6 +59,9 @@ def _register_models() -> None:
     from gridsvc.routing import notice_models as _notices  # noqa: F401
     from gridsvc.workers import models as _workers  # noqa: F401
 
+    # Connects the boundaries' generation_published signal: assignments follow boundary changes.
+    from gridsvc.workers import vacancies as _follow_boundaries  # noqa: F401
+
 
 def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.api import blp as accounts_blp
@@ -71,6 +74,8 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.routing.api_cases import blp as cases_blp
     from gridsvc.routing.api_directory import blp as directory_blp
     from gridsvc.routing.api_notices import blp as notices_blp
+    from gridsvc.workers.api import blp as workers_blp
+    from gridsvc.workers.tracks_api import blp as patrols_blp
 
     install_jwt_callbacks(jwt, app)
     api.register_blueprint(accounts_blp, url_prefix="/api/v1")
@@ -81,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(directory_blp, url_prefix="/api/v1")
     api.register_blueprint(notices_blp, url_prefix="/api/v1")
     api.register_blueprint(cases_blp, url_prefix="/api/v1")
+    api.register_blueprint(workers_blp, url_prefix="/api/v1")
+    api.register_blueprint(patrols_blp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():

@@ -102,6 +102,16 @@ class Config:
     S3_ACCESS_KEY_ID = _env("S3_ACCESS_KEY_ID")
     S3_SECRET_ACCESS_KEY = _env("S3_SECRET_ACCESS_KEY")
 
+    # Patrol tracks (workers room): request limits, plausibility flags, patrol figures.
+    TRACK_MAX_POINTS = _int("TRACK_MAX_POINTS", 5_000)  # per request
+    TRACK_MAX_AGE_DAYS = _int("TRACK_MAX_AGE_DAYS", 30)  # offline phones upload late, not this late
+    TRACK_MAX_FUTURE_SECONDS = _int("TRACK_MAX_FUTURE_SECONDS", 300)  # phone clocks drift
+    TRACK_MAX_SPEED_MPS = float(_env("TRACK_MAX_SPEED_MPS", "33"))  # ~120 km/h: a GPS jump
+    TRACK_MAX_ACCURACY_M = float(_env("TRACK_MAX_ACCURACY_M", "50"))
+    PATROL_MAX_GAP_SECONDS = _int("PATROL_MAX_GAP_SECONDS", 300)  # longer pauses are off patrol
+    PATROL_BUFFER_M = float(_env("PATROL_BUFFER_M", "50"))  # what a patrol "sees" either side
+    PATROL_ALERT_AFTER_SECONDS = _int("PATROL_ALERT_AFTER_SECONDS", 900)  # out of grid this long
+
     MEDIA_DIR = _env("MEDIA_DIR", str(ROOT / "var" / "media"))
     UPLOAD_DIR = _env("UPLOAD_DIR", str(ROOT / "var" / "uploads"))
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -42,10 +44,25 @@ api = ProblemApi()
 POSTGIS_TABLES = {"spatial_ref_sys", "geometry_columns", "geography_columns", "layer", "topology"}
 
 
+# Children of RANGE-partitioned tables (``<parent>_p202605``, ``<parent>_default``) are created at
+# run time, not by migrations: the drift check must not report them.
+PARTITION_CHILD = re.compile(r"^(?P<parent>\w+)_(?:p\d{6}|default)$")
+
+
+def is_partition_child(name: str) -> bool:
+    match = PARTITION_CHILD.match(name)
+    if not match:
+        return False
+    parent = db.metadata.tables.get(match.group("parent"))
+    return parent is not None and bool(parent.dialect_options["postgresql"]["partition_by"])
+
+
 def alembic_include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter shared by migrations/env.py and the drift test."""
     from geoalchemy2 import alembic_helpers
 
     if type_ == "table" and name in POSTGIS_TABLES:
+        return False
+    if type_ == "table" and reflected and compare_to is None and is_partition_child(name):
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)

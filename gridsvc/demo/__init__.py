@@ -17,7 +17,7 @@ demo_cli = AppGroup("demo", help="Load and describe the demo county.")
 @demo_cli.command("load")
 @click.option("--force", is_flag=True, help="Allow loading into a production database.")
 def load(force: bool) -> None:
-    """Load the demo county: boundaries, teams, users (idempotent)."""
+    """Load the demo county: boundaries, teams, users, grid workers (idempotent)."""
     if current_app.config.get("ENV_NAME") == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
     from gridsvc.demo.boundaries import load_demo_boundaries
@@ -28,6 +28,9 @@ def load(force: bool) -> None:
     from gridsvc.demo.routing import load_demo_routing
 
     load_demo_routing(echo=click.echo)
+    from gridsvc.demo.workers import load_demo_workers
+
+    load_demo_workers(echo=click.echo)
 
 
 @demo_cli.command("logins")

@@ -6,6 +6,7 @@ import uuid
 
 from flask import Response, current_app, request
 from flask.views import MethodView
+from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
@@ -27,6 +28,7 @@ from gridsvc.incidents.schemas import (
     SyncIn,
     SyncOut,
 )
+from gridsvc.workers.tracks import ingest_track_points
 
 blp = Blueprint("incidents", __name__, description="Incident reports, offline sync, audit trail")
 
@@ -157,14 +159,6 @@ class Feed(MethodView):
         return queries.feed(current_scope(), args.get("cursor"), args.get("limit"))
 
 
-TRACK_POINTS_PENDING = {
-    "status": 501,
-    "code": "sync.track_points_unavailable",
-    "title": "Not implemented",
-    "detail": "Track points are not accepted by this server version yet; keep them and resend.",
-}
-
-
 @blp.route("/sync")
 class Sync(MethodView):
     @roles_required(*REPORTERS)
@@ -173,8 +167,12 @@ class Sync(MethodView):
     @blp.arguments(SyncIn)
     @blp.response(200, SyncOut)
     def post(self, data):
-        """Offline batch: up to 100 incidents, one result each, in order; safe to resend whole."""
+        """Offline batch: up to 100 incidents and 5,000 track points, one result each, in order;
+        safe to resend whole."""
         scope = current_scope()
+        # Track points first: a new month's partition is attached before this transaction has
+        # touched track_points (the workers room's rule against a lock-order deadlock).
+        tracks = _sync_tracks(data["track_points"], data.get("track_crs"))
         outcomes: list[dict | None] = [None] * len(data["incidents"])
         valid, positions = [], []
         schema = IncidentIn()
@@ -198,11 +196,21 @@ class Sync(MethodView):
         summary = {kind: 0 for kind in ("created", "replayed", "error")}
         for outcome in outcomes:
             summary[outcome["result"]] += 1
-        tracks = [
-            {"index": i, "result": "error", "problem": TRACK_POINTS_PENDING}
-            for i in range(len(data["track_points"]))
-        ]
+        summary["track_points"] = {kind: 0 for kind in ("created", "replayed", "error")}
+        for track in tracks:
+            summary["track_points"][track["result"]] += 1
         return {"incidents": outcomes, "track_points": tracks, "summary": summary}
+
+
+def _sync_tracks(points: list, crs: str | None) -> list[dict]:
+    """The batch's patrol points through the workers room's ingest, in the sync's transaction."""
+    if not points:
+        return []
+    results = ingest_track_points(current_user, points, crs, commit=False)
+    return [
+        {"index": i, "result": r["status"], **({"problem": r["problem"]} if "problem" in r else {})}
+        for i, r in enumerate(results)
+    ]
 
 
 def _error_item(index: int, client_id, problem: dict) -> dict:

@@ -168,7 +168,15 @@ class FeedOut(Schema):
 class SyncIn(Schema):
     # Items are checked one by one in the view, so one malformed item fails alone.
     incidents = fields.List(fields.Raw(), load_default=list)
-    track_points = fields.List(fields.Raw(), load_default=list)
+    track_points = fields.List(
+        fields.Raw(),
+        load_default=list,
+        metadata={"description": "patrol points: t, lon, lat, accuracy_m, crs (as POST /tracks)"},
+    )
+    track_crs = fields.String(
+        validate=validate.Length(max=64),
+        metadata={"description": "crs of the track points (default EPSG:4326)"},
+    )
 
     @validates_schema
     def _sizes(self, data: dict, **_kwargs) -> None:

@@ -1,4 +1,4 @@
-"""Worker profiles and grid assignments.
+"""Worker profiles, grid assignments, re-assignment needs, balanced proposals and patrol tracks.
 
 Assignments are history, never edited in place: a change closes the current row (``valid_to``)
 and opens a new one, so "who was responsible for this grid on 3 May" has an answer. A grid has at
@@ -8,26 +8,34 @@ win) and any number of secondaries.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
+from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gridsvc.accounts.models import User
 from gridsvc.extensions import db
 
 EMPLOYMENT_TYPES = ("full_time", "part_time")  # 专职 / 兼职
 ASSIGNMENT_ROLES = ("primary", "secondary")
+PROPOSAL_STATUSES = ("proposed", "accepted", "superseded")
 
 
 class WorkerProfile(db.Model):
@@ -50,6 +58,9 @@ class WorkerProfile(db.Model):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    # The account (name, active flag) travels with the profile in every response.
+    user: Mapped[User] = relationship(lazy="joined", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -94,3 +105,106 @@ class GridAssignment(db.Model):
     ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # Why the row was closed: reassigned, boundary_change, worker_left, …
     end_reason: Mapped[str | None] = mapped_column(String(64))
+
+    worker: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined", viewonly=True)
+
+
+class AssignmentNeed(db.Model):
+    """A grid a boundary change left without its primary worker, with the workers proposed for it.
+
+    Written by the publish hook (``boundary_sync``) for each new grid that overlaps old grids whose
+    workers lost them; ``candidates`` lists those workers, largest overlap share first. Resolved
+    when the grid gets a primary worker again.
+    """
+
+    __tablename__ = "assignment_needs"
+    __table_args__ = (
+        Index(
+            "ix_assignment_needs_open",
+            "layer",
+            "grid_code",
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    township_code: Mapped[str] = mapped_column(String(9), index=True)
+    layer: Mapped[str] = mapped_column(String(32))
+    grid_code: Mapped[str] = mapped_column(String(32))
+    generation_number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32), server_default="boundary_change")
+    # [{"user_id", "from_grid", "role", "overlap_share"}], best first
+    candidates: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AssignmentProposal(db.Model):
+    """A balanced assignment of a township's vacant grids to its workers, kept until accepted.
+
+    ``items`` holds per-worker grid lists and loads; a newer proposal for the same township
+    supersedes older open ones, so only one can be accepted.
+    """
+
+    __tablename__ = "assignment_proposals"
+    __table_args__ = (
+        CheckConstraint(f"status IN {PROPOSAL_STATUSES!r}", name="status_known"),
+        Index("ix_assignment_proposals_township", "township_code", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    township_code: Mapped[str] = mapped_column(String(9))
+    layer: Mapped[str] = mapped_column(String(32), server_default="unified")
+    status: Mapped[str] = mapped_column(String(16), server_default="proposed")
+    generation_number: Mapped[int | None] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(16))  # households | area_m2
+    items: Mapped[list] = mapped_column(JSONB)
+    unassigned: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    balance: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    edits: Mapped[list | None] = mapped_column(JSONB)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TrackPoint(db.Model):
+    """One GPS fix of a worker's patrol.
+
+    High volume: RANGE-partitioned by month on ``t`` (partitions are created on demand by
+    ``tracks.ensure_partitions``), written in bulk, never row by row. The primary key
+    (user_id, t) makes a replayed point a no-op (``ON CONFLICT DO NOTHING``) and serves the
+    per-worker-day reads. No foreign key to users: it would cost a lookup per row on the hottest
+    write path and tie the table to users when it is distributed by county later.
+    """
+
+    __tablename__ = "track_points"
+    __table_args__ = (
+        # "When was this grid last patrolled": max(t) per grid over plausible points.
+        Index(
+            "ix_track_points_grid_t",
+            "grid_code",
+            "t",
+            postgresql_where=text("NOT implausible_speed"),
+        ),
+        {"postgresql_partition_by": "RANGE (t)"},
+    )
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    t: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    township_code: Mapped[str] = mapped_column(String(9))
+    geom = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=False)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    speed_mps: Mapped[float | None] = mapped_column(Float)
+    implausible_speed: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    poor_accuracy: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    grid_code: Mapped[str | None] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

@@ -5,7 +5,7 @@ Hand-written parts: the ``incident_change_seq`` sequence and the trigger that st
 the trigger that makes ``incident_events`` append-only; the seeded category catalog.
 
 Revision ID: b993a7bf3c6f
-Revises: b305cdb62ad6
+Revises: b13c51a54e06
 Create Date: 2026-12-02 04:24:21.606732
 
 """
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'b993a7bf3c6f'
-down_revision = 'b305cdb62ad6'
+down_revision = 'b13c51a54e06'
 branch_labels = None
 depends_on = None
 

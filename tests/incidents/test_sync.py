@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from gridsvc.incidents.models import Incident
 from tests.incidents.conftest import payload
@@ -47,7 +48,12 @@ def test_partial_success_then_a_whole_resend(client, hierarchy, as_worker, db_se
     assert results[0]["incident"]["source"] == "sync"
     assert results[0]["client_id"] == batch["incidents"][0]["client_id"]
     assert results[4]["incident"]["township"]["code"] == "430302002"
-    assert body["summary"] == {"created": 2, "replayed": 0, "error": 4}
+    assert body["summary"] == {
+        "created": 2,
+        "replayed": 0,
+        "error": 4,
+        "track_points": {"created": 0, "replayed": 0, "error": 0},
+    }
     count = db_session.scalar(select(func.count()).select_from(Incident))
 
     again = client.post("/api/v1/sync", json=batch, headers=as_worker).get_json()
@@ -110,15 +116,27 @@ def test_limits(client, hierarchy, as_worker, app, monkeypatch):
     )
 
 
-def test_track_points_get_a_clear_error_each(client, hierarchy, as_worker):
+def test_track_points_ride_along_and_are_stored_once(client, hierarchy, as_worker, db_session):
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    points = [
+        {"t": (now - timedelta(minutes=10 - i)).isoformat(), "lon": 112.81 + i * 1e-4,
+         "lat": 27.87, "accuracy_m": 5}
+        for i in range(3)
+    ]  # fmt: skip
     body = {
         "incidents": [payload()],
-        "track_points": [{"lon": 112.81, "lat": 27.87, "at": "2026-12-01T08:00:00+08:00"}] * 2,
+        "track_points": [*points, {"t": "not a time", "lon": 112.81, "lat": 27.87}],
     }
-    result = client.post("/api/v1/sync", json=body, headers=as_worker).get_json()
-    assert result["incidents"][0]["result"] == "created"
-    assert [t["result"] for t in result["track_points"]] == ["error", "error"]
-    assert result["track_points"][0]["problem"]["code"] == "sync.track_points_unavailable"
+    first = client.post("/api/v1/sync", json=body, headers=as_worker).get_json()
+    assert first["incidents"][0]["result"] == "created"
+    assert [t["result"] for t in first["track_points"]] == ["created"] * 3 + ["error"]
+    assert first["track_points"][3]["problem"]["code"]
+    assert first["summary"]["track_points"] == {"created": 3, "replayed": 0, "error": 1}
+    again = client.post("/api/v1/sync", json=body, headers=as_worker).get_json()
+    assert [t["result"] for t in again["track_points"]] == ["replayed"] * 3 + ["error"]
+    stored = db_session.execute(text("SELECT count(*) FROM track_points")).scalar()
+    assert stored == 3
 
 
 def test_sync_idempotency_key_replays_the_whole_answer(client, hierarchy, as_worker):
