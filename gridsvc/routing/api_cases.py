@@ -14,7 +14,7 @@ from gridsvc.http import etag, require_if_match
 from gridsvc.idempotency import atomic, idempotent
 from gridsvc.incidents.api import incident_etag
 from gridsvc.incidents.queries import get_incident
-from gridsvc.routing import call_actions, calls, cases, queue, supervision, workflow
+from gridsvc.routing import call_actions, calls, cases, field_tasks, queue, supervision, workflow
 from gridsvc.routing.case_models import Case
 from gridsvc.routing.case_schemas import (
     ActionIn,
@@ -152,6 +152,16 @@ class TeamQueue(MethodView):
     def get(self, args, team_id):
         """The team's open cases as GeoJSON, soonest deadline first, with counts by status."""
         return _geojson(queue.team_queue(current_user, team_id, args))
+
+
+@blp.route("/me/tasks")
+class MyTasks(MethodView):
+    @roles_required("grid_worker")
+    @blp.response(200)
+    def get(self):
+        """The grid worker's to-do list as GeoJSON: fixes to verify, closed reports to evaluate."""
+        page = queue.QueuePage(field_tasks.my_tasks(current_user.id), {})
+        return Response(page.to_json(), mimetype="application/geo+json")
 
 
 @blp.route("/triage")

@@ -137,9 +137,10 @@ class QueuePage:
 
     def to_json(self) -> bytes:
         """The FeatureCollection, the features spliced in as they came."""
-        rest = dumps_bytes(self.members)  # b'{"next_cursor":…}'
+        rest = dumps_bytes(self.members)  # b'{"next_cursor":…}', or b'{}'
         features = ",".join(self.features).encode()
-        return b'{"type":"FeatureCollection","features":[' + features + b"]," + rest[1:]
+        head = b'{"type":"FeatureCollection","features":[' + features + b"]"
+        return head + (b"," + rest[1:] if self.members else b"}")
 
 
 def team_queue(actor, team_id: int, args: dict) -> QueuePage:

@@ -167,3 +167,27 @@ def test_the_case_follows_the_incident_whoever_changes_it(client, db_session, pe
         f"/api/v1/teams/{people['teams']['t1']}/queue", headers=bearer(people["lead"])
     ).json
     assert [f["id"] for f in queue["features"]] == [first["id"]]
+
+
+def test_the_workers_to_do_list(client, people, report, act, upload_photo):
+    incident = report("0501")
+    lead, officer, worker = people["lead"], people["officer"], people["worker"]
+    for step, body in (("accept", {}), ("dispatch", {}), ("start", {})):
+        assert (
+            act(lead if step != "start" else officer, incident["id"], step, **body).status_code
+            == 200
+        )
+    evidence = upload_photo(officer, incident["id"], "evidence")
+    assert act(officer, incident["id"], "resolve", photo_ids=[evidence]).status_code == 200
+    todo = client.get("/api/v1/me/tasks", headers=bearer(worker))
+    assert todo.mimetype == "application/geo+json"
+    assert [(f["id"], f["properties"]["task"]) for f in todo.json["features"]] == [
+        (incident["id"], "verify")
+    ]
+    assert act(worker, incident["id"], "verify").status_code == 200
+    assert act(people["dispatcher"], incident["id"], "close").status_code == 200
+    todo = client.get("/api/v1/me/tasks", headers=bearer(worker)).json
+    assert [f["properties"]["task"] for f in todo["features"]] == ["evaluate"]
+    assert act(worker, incident["id"], "evaluate", satisfaction=4).status_code == 200
+    assert client.get("/api/v1/me/tasks", headers=bearer(worker)).json["features"] == []
+    assert client.get("/api/v1/me/tasks", headers=bearer(lead)).status_code == 403
