@@ -15,14 +15,22 @@ BENCH_URL = os.environ.get(
 )
 
 
-def bench_app():
-    """An app on the bench database, migrated; created on first use."""
+def bench_app(own_database: str | None = None):
+    """An app on the bench database, migrated; created on first use.
+
+    ``own_database`` gives a benchmark a database of its own (BENCH_DATABASE_URL's name +
+    ``_<own_database>``): the scripts keep large fixtures between runs (a 100,000-grid province,
+    a million incidents) and would otherwise reset each other's.
+    """
     from flask_migrate import upgrade
 
     from gridsvc import create_app
     from gridsvc.config import Config, TestConfig
 
     url = make_url(BENCH_URL)
+    if own_database:
+        url = url.set(database=f"{url.database}_{own_database}")
+    database_uri = url.render_as_string(hide_password=False)
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(
@@ -36,7 +44,7 @@ def bench_app():
     engine.dispose()
 
     class BenchConfig(TestConfig):
-        SQLALCHEMY_DATABASE_URI = BENCH_URL
+        SQLALCHEMY_DATABASE_URI = database_uri
         LOGIN_RATE_LIMIT = "100000 per minute"
         # Production's setting, not the tests' (which turn the revocation cache off).
         AUTH_CACHE_SECONDS = Config.AUTH_CACHE_SECONDS

@@ -5,7 +5,8 @@ Targets (issue 5): single ``POST /api/v1/incidents`` at >= 35% of the raw-SQL ra
 ``area_parts`` + insert the incident + insert its event, and since routing landed (issue 6) the
 case and its "routed" event by routing's own statement; one commit each), measured in the same
 run; ``POST /api/v1/sync`` with batches of 100 at >= 2,000 incidents/s.
-Run: ``PYTHONPATH=. BENCH_DATABASE_URL=… .venv/bin/python bench/ingest.py``.
+Run: ``PYTHONPATH=. BENCH_DATABASE_URL=… .venv/bin/python bench/ingest.py`` (it works in a database of
+its own, the URL's name + ``_ingest``).
 """
 
 from __future__ import annotations
@@ -134,7 +135,7 @@ def make_worker(app, county: str):
 
 
 def main() -> None:
-    app = bench_app()
+    app = bench_app("ingest")
     from gridsvc.config import Config
 
     # Production's cache settings, not the tests' (which turn them off).

@@ -5,7 +5,7 @@ Targets (issue 6): the page in under 50 ms at the database, and under 2x that th
 (``GET /api/v1/teams/{id}/queue?limit=500``), measured in the same run. The raw SQL is the same
 page query plus the same counts query the API runs, through one psycopg2 connection.
 
-Run: ``make bench`` or ``PYTHONPATH=. .venv/bin/python bench/queue_page.py`` (the first run builds the
+It works in its own database (BENCH_DATABASE_URL's name + ``_queue``). Run: ``make bench`` or ``PYTHONPATH=. .venv/bin/python bench/queue_page.py`` (the first run builds the
 million incidents, a few minutes; later runs reuse them).
 """
 
@@ -123,7 +123,7 @@ def main() -> None:
     from gridsvc.extensions import db
     from gridsvc.routing.queue import COUNTS_SQL, DESCRIPTION_CHARS, PAGE_SQL
 
-    app = bench_app()
+    app = bench_app("queue")
     lead_id = build(app)
     page_sql = PAGE_SQL.format(chars=DESCRIPTION_CHARS, owner="c.team_id = :team", filters="")
     counts_sql = COUNTS_SQL.format(owner="c.team_id = :team")

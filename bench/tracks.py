@@ -23,17 +23,10 @@ from pathlib import Path
 import numpy as np
 from shapely.geometry import box
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import _common
 from bench._common import bench_app, rate, show
-
-_shared = make_url(_common.BENCH_URL)
-_common.BENCH_URL = _shared.set(database=f"{_shared.database}_tracks").render_as_string(
-    hide_password=False
-)
 
 COUNTY = "430302"
 COUNTY_BOX = (112.80, 27.85, 112.90, 27.95)
@@ -155,7 +148,7 @@ def walk(rng, start: datetime, n: int, x: float, y: float, step_s: float = 5.0):
 
 
 def main() -> None:
-    app = bench_app()
+    app = bench_app("tracks")
     build_layer(app)
     from flask_jwt_extended import create_access_token
 

@@ -51,3 +51,23 @@ def split_page(rows: list, size: int, key_of) -> tuple[list, str | None]:
         rows = rows[:size]
         return rows, encode_cursor(key_of(rows[-1]))
     return rows, None
+
+
+def newest_first(stmt: Select, id_col: ColumnElement, cursor: str | None, limit: int | None):
+    """A page of ``stmt`` by descending id (inboxes, lists where the latest matters most).
+
+    Returns (rows, next_cursor); a cursor whose value is not an integer id is refused.
+    """
+    from gridsvc.extensions import db
+
+    size = clamp_limit(limit)
+    if cursor:
+        (after,) = decode_cursor(cursor, 1)
+        if not isinstance(after, int) or isinstance(after, bool):
+            raise DomainError("The cursor is not valid.", code="request.invalid_cursor")
+        stmt = stmt.where(id_col < after)
+    rows = list(db.session.scalars(stmt.order_by(id_col.desc()).limit(size + 1)))
+    if len(rows) > size:
+        rows = rows[:size]
+        return rows, encode_cursor([getattr(rows[-1], id_col.key)])
+    return rows, None

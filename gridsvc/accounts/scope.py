@@ -46,6 +46,14 @@ class Scope:
             return False
         return code.startswith(self.area_prefix)
 
+    def in_county(self, county_code: str | None) -> bool:
+        """True for a county-wide record (a team, a list entry) of the caller's county.
+
+        Township staff read their whole county's teams and rules: they hand cases over to
+        neighbours and call county departments.
+        """
+        return not self.county_code or self.county_code == county_code
+
     def covers_area_of(self, county_code: str | None, township_code: str | None) -> bool:
         if self.township_code:
             return township_code == self.township_code

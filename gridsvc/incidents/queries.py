@@ -13,7 +13,7 @@ from gridsvc.accounts.scope import Scope
 from gridsvc.errors import DomainError, NotFound
 from gridsvc.extensions import db
 from gridsvc.incidents.models import Incident
-from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
+from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor, newest_first
 from gridsvc.workers.service import assigned_grid_codes
 
 
@@ -61,14 +61,7 @@ def list_incidents(scope: Scope, args: dict) -> tuple[list[Incident], str | None
         stmt = stmt.where(Incident.reporter_id == scope.user_id)
     if args.get("flagged"):
         stmt = stmt.where(Incident.probable_duplicate_of.is_not(None))
-    if args.get("cursor"):
-        stmt = stmt.where(Incident.id < _ints(decode_cursor(args["cursor"], 1))[0])
-    size = clamp_limit(args.get("limit"))
-    rows = list(db.session.scalars(stmt.order_by(Incident.id.desc()).limit(size + 1)))
-    if len(rows) > size:
-        rows = rows[:size]
-        return rows, encode_cursor([rows[-1].id])
-    return rows, None
+    return newest_first(stmt, Incident.id, args.get("cursor"), args.get("limit"))
 
 
 # --- the delta feed ------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.incidents.events import record_event
 from gridsvc.incidents.models import Incident
-from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
+from gridsvc.paging import newest_first
 from gridsvc.routing import recipients
 from gridsvc.routing.case_models import Call, Case
 from gridsvc.routing.clock import deadline
@@ -106,13 +106,7 @@ def list_calls(scope: Scope, args: dict) -> tuple[list[Call], str | None]:
         stmt = stmt.where((Call.primary_department_id == dep) | Call.cooperating_ids.any(dep))
     if args.get("incident_id"):
         stmt = stmt.where(Call.incident_id == args["incident_id"])
-    if args.get("cursor"):
-        stmt = stmt.where(Call.id < int(decode_cursor(args["cursor"], 1)[0]))
-    size = clamp_limit(args.get("limit"))
-    rows = list(db.session.scalars(stmt.order_by(Call.id.desc()).limit(size + 1)))
-    if len(rows) > size:
-        return rows[:size], encode_cursor([rows[size - 1].id])
-    return rows, None
+    return newest_first(stmt, Call.id, args.get("cursor"), args.get("limit"))
 
 
 def create_call(actor, incident: Incident, case: Case, data: dict) -> Call:

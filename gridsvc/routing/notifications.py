@@ -18,6 +18,7 @@ from sqlalchemy import select, text, update
 from gridsvc.errors import Invalid
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
+from gridsvc.paging import newest_first
 from gridsvc.routing.notice_models import Notification, WebhookSubscription
 
 
@@ -118,21 +119,15 @@ def notify_many(notices: list[Notice], *, webhooks: bool = True) -> int:
 
 def inbox(user_id: int, *, unread_only: bool, cursor: str | None, limit: int) -> dict:
     """The user's notices, newest first, keyset-paged by id (descending)."""
-    from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
-
-    size = clamp_limit(limit)
     stmt = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
         stmt = stmt.where(Notification.read_at.is_(None))
-    if cursor:
-        stmt = stmt.where(Notification.id < int(decode_cursor(cursor, 1)[0]))
-    rows = list(db.session.scalars(stmt.order_by(Notification.id.desc()).limit(size + 1)))
-    next_cursor = encode_cursor([rows[size - 1].id]) if len(rows) > size else None
+    rows, next_cursor = newest_first(stmt, Notification.id, cursor, limit)
     unread = db.session.scalar(
         text("SELECT count(*) FROM notifications WHERE user_id = :u AND read_at IS NULL"),
         {"u": user_id},
     )
-    return {"items": rows[:size], "next_cursor": next_cursor, "unread": unread}
+    return {"items": rows, "next_cursor": next_cursor, "unread": unread}
 
 
 def mark_read(user_id: int, ids: list[int] | None, everything: bool) -> int:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select, text
 
 from gridsvc.accounts.scope import Scope
-from gridsvc.errors import Conflict, Invalid, NotFound
+from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.routing import world
 from gridsvc.routing.deadlines import SHANGHAI
@@ -79,8 +79,7 @@ def list_entries(scope: Scope, args: dict) -> list[ResponsibilityEntry]:
 
 def get_entry(scope: Scope, entry_id: int) -> ResponsibilityEntry:
     entry = db.session.get(ResponsibilityEntry, entry_id)
-    if entry is None or (scope.county_code and scope.county_code != entry.county_code):
-        raise NotFound("responsibility entry not found", code="responsibility.not_found")
+    scope.ensure(entry is not None and scope.in_county(entry.county_code), "responsibility")
     return entry
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from gridsvc.accounts.scope import Scope
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
-from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
+from gridsvc.paging import newest_first
 from gridsvc.routing.case_models import SupervisionNotice
 
 COUNTY_ROLES = ("admin", "county_dispatcher", "supervisor")
@@ -36,13 +36,7 @@ def list_notices(actor, scope: Scope, args: dict):
             stmt = stmt.where(column == args[key])
     if args.get("open"):
         stmt = stmt.where(SupervisionNotice.acknowledged_at.is_(None))
-    if args.get("cursor"):
-        stmt = stmt.where(SupervisionNotice.id < int(decode_cursor(args["cursor"], 1)[0]))
-    size = clamp_limit(args.get("limit"))
-    rows = list(db.session.scalars(stmt.order_by(SupervisionNotice.id.desc()).limit(size + 1)))
-    if len(rows) > size:
-        return rows[:size], encode_cursor([rows[size - 1].id])
-    return rows, None
+    return newest_first(stmt, SupervisionNotice.id, args.get("cursor"), args.get("limit"))
 
 
 def acknowledge(actor, scope: Scope, notice_id: int) -> SupervisionNotice:

@@ -125,8 +125,7 @@ def get_team(scope: Scope, team_id: int) -> Team:
     """A team of the caller's county (township staff see them all: they call departments and
     hand cases over to neighbouring townships)."""
     team = db.session.get(Team, team_id)
-    if team is None or (scope.county_code and scope.county_code != team.county_code):
-        raise NotFound("team not found", code="team.not_found")
+    scope.ensure(team is not None and scope.in_county(team.county_code), "team")
     return team
 
 

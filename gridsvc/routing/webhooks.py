@@ -79,8 +79,7 @@ def create_subscription(scope: Scope, data: dict, user_id: int | None) -> Webhoo
 
 def get_subscription(scope: Scope, subscription_id: int) -> WebhookSubscription:
     found = db.session.get(WebhookSubscription, subscription_id)
-    if found is None or (scope.county_code and found.county_code != scope.county_code):
-        raise NotFound("webhook not found", code="webhook.not_found")
+    scope.ensure(found is not None and scope.in_county(found.county_code), "webhook")
     return found
 
 

@@ -8,7 +8,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select, text
 
 from gridsvc.accounts.scope import Scope
-from gridsvc.errors import Invalid, NotFound
+from gridsvc.errors import Invalid
 from gridsvc.extensions import db
 from gridsvc.geo.convert import from_geojson, to_geojson, to_wkb_hex
 from gridsvc.geo.crs import check_china_extent, transform_geometries
@@ -103,8 +103,7 @@ def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
 
 def get_zone(scope: Scope, zone_id: int) -> RoutingZone:
     zone = db.session.get(RoutingZone, zone_id)
-    if zone is None or (scope.county_code and scope.county_code != zone.county_code):
-        raise NotFound("zone not found", code="zone.not_found")
+    scope.ensure(zone is not None and scope.in_county(zone.county_code), "zone")
     return zone
 
 

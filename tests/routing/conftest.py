@@ -159,38 +159,35 @@ def report(client, people):
     return _report
 
 
+def post_with_etag(client, user, read_url: str, post_url: str, body: dict):
+    """Read the resource for its ETag, then POST to ``post_url`` with If-Match."""
+    headers = bearer(user)
+    current = client.get(read_url, headers=headers)
+    if current.status_code != 200:
+        return current
+    return client.post(
+        post_url, json=body, headers={**headers, "If-Match": current.headers["ETag"]}
+    )
+
+
 @pytest.fixture
 def act(client):
-    """act(user, incident_id, action, **body) -> response; reads the ETag first."""
+    """act(user, incident_id, action, **body) -> response of the incident's actions endpoint."""
 
     def _act(user, incident_id, action, **body):
-        headers = bearer(user)
-        current = client.get(f"/api/v1/incidents/{incident_id}", headers=headers)
-        if current.status_code != 200:
-            return current
-        return client.post(
-            f"/api/v1/incidents/{incident_id}/actions",
-            json={"action": action, **body},
-            headers={**headers, "If-Match": current.headers["ETag"]},
-        )
+        url = f"/api/v1/incidents/{incident_id}"
+        return post_with_etag(client, user, url, f"{url}/actions", {"action": action, **body})
 
     return _act
 
 
 @pytest.fixture
 def call_act(client):
-    """call_act(user, call_id, action, **body) -> response; reads the call's ETag first."""
+    """call_act(user, call_id, action, **body) -> response of the call's actions endpoint."""
 
     def _act(user, call_id, action, **body):
-        headers = bearer(user)
-        current = client.get(f"/api/v1/calls/{call_id}", headers=headers)
-        if current.status_code != 200:
-            return current
-        return client.post(
-            f"/api/v1/calls/{call_id}/actions",
-            json={"action": action, **body},
-            headers={**headers, "If-Match": current.headers["ETag"]},
-        )
+        url = f"/api/v1/calls/{call_id}"
+        return post_with_etag(client, user, url, f"{url}/actions", {"action": action, **body})
 
     return _act
 
