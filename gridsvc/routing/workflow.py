@@ -20,7 +20,7 @@ from gridsvc.extensions import db
 from gridsvc.incidents import duplicates
 from gridsvc.incidents.events import record_event
 from gridsvc.incidents.models import Incident, IncidentPhoto
-from gridsvc.routing import recipients
+from gridsvc.routing import extension_requests, recipients
 from gridsvc.routing.call_actions import complete_with_incident
 from gridsvc.routing.case_models import Call, Case
 from gridsvc.routing.clock import deadline
@@ -335,72 +335,6 @@ def _return(scope, actor, incident, case, data, now):
     return return_case(actor, incident, case, data["note"], now)
 
 
-def _request_extension(scope, actor, incident, case, data, now):
-    hours = data.get("hours")
-    if not isinstance(hours, int | float) or not 0 < hours <= 720:
-        raise Invalid(
-            "Ask for 1 to 720 more hours.",
-            code="workflow.extension_hours",
-            errors={"hours": ["between 0 and 720"]},
-        )
-    if case.pending_extension:
-        raise Conflict(
-            "An extension request is already waiting.", code="workflow.extension_pending"
-        )
-    case.pending_extension = {
-        "hours": hours,
-        "reason": data["note"],
-        "by": actor.id,
-        "at": now.isoformat(),
-    }
-    people = recipients.lookup([], [incident.county_code])
-    notify_many(
-        [
-            Notice(
-                "case.extension_requested",
-                incident.county_code,
-                tuple(people.dispatchers(incident.county_code)),
-                f"延期申请：{incident.id}号案件申请延期{hours:g}小时",
-                f"extension:{incident.id}:{case.extension_count}:{now.isoformat()}",
-                body=data["note"],
-                incident_id=incident.id,
-                team_id=case.team_id,
-            )
-        ]
-    )
-    return {"hours": hours}
-
-
-def _no_pending(case: Case) -> None:
-    if not case.pending_extension:
-        raise Conflict("No extension request is waiting.", code="workflow.no_pending_extension")
-
-
-def _approve_extension(scope, actor, incident, case, data, now):
-    _no_pending(case)
-    hours = case.pending_extension["hours"]
-    before = case.resolution_due_at
-    case.resolution_due_at = deadline(before, hours, case.deadline_basis)
-    if case.accepted_at is not None:
-        case.due_at = case.resolution_due_at
-    if case.due_at > now:
-        case.overdue_since = None
-    case.extension_count += 1
-    case.pending_extension = None
-    return {
-        "hours": hours,
-        "due_before": before.isoformat(),
-        "due_after": case.resolution_due_at.isoformat(),
-    }
-
-
-def _deny_extension(scope, actor, incident, case, data, now):
-    _no_pending(case)
-    hours = case.pending_extension["hours"]
-    case.pending_extension = None
-    return {"hours": hours}
-
-
 _EFFECTS = {
     "accept": _accept,
     "reject": _reject,
@@ -415,7 +349,7 @@ _EFFECTS = {
     "close": _close,
     "evaluate": _evaluate,
     "return": _return,
-    "request_extension": _request_extension,
-    "approve_extension": _approve_extension,
-    "deny_extension": _deny_extension,
+    "request_extension": extension_requests.request,
+    "approve_extension": extension_requests.approve,
+    "deny_extension": extension_requests.deny,
 }
