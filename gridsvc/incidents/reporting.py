@@ -286,6 +286,7 @@ def _routings(prepared: list[_Prepared]) -> list[str | None]:
             _code(p.location, "grid"),
             p.lon,
             p.lat,
+            (p.location["township"] or {}).get("name"),
         )
         for p in prepared
     ]

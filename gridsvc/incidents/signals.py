@@ -41,4 +41,5 @@ class Filing:
     grid_code: str | None
     lon: float
     lat: float
+    township_name: str | None = None
     id: None = None  # not filed yet

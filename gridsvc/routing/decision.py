@@ -100,6 +100,12 @@ def _zones(county: str, points: Sequence[tuple[float, float]]) -> list[list[Zone
     return found
 
 
+def _township_name(report) -> str | None:
+    """A Filing carries the name; a stored Incident keeps it among its place names."""
+    name = getattr(report, "township_name", None)
+    return name or (getattr(report, "place_names", None) or {}).get("township")
+
+
 def route_many(
     incidents: Sequence[Incident],
     points: Sequence[tuple[float, float]],
@@ -128,6 +134,7 @@ def route_many(
                     category=world.categories[incident.category_code],
                     county_code=county,
                     township_code=incident.township_code,
+                    township_name=_township_name(incident),
                     entry=world.entries.get(incident.category_code),
                     zones=tuple(zones_here),
                     teams=world.directory.teams,

@@ -70,6 +70,7 @@ class RoutingInput:
     teams: Mapping[int, TeamInfo]
     township_teams: Mapping[str, int]  # township code -> id of the team serving it
     excluded_team_ids: frozenset[int] = frozenset()
+    township_name: str | None = None  # for the trace; the code when unknown
 
 
 @dataclass(frozen=True)
@@ -265,21 +266,29 @@ def _entry_step(category: CategoryInfo, entry: EntryInfo, teams: Mapping[int, Te
     )
 
 
+def _township_labels(given: RoutingInput) -> tuple[str, str]:
+    """How the trace names the township, in English and in Chinese."""
+    if given.township_name:
+        return f"{given.township_name} ({given.township_code})", given.township_name
+    return f"township {given.township_code}", f"乡镇（街道）{given.township_code}"
+
+
 def _township_team(given: RoutingInput, trace: list[Step]) -> int | None:
-    township = given.township_code
-    team_id = given.township_teams.get(township) if township else None
+    township, township_zh = _township_labels(given)
+    code = given.township_code
+    team_id = given.township_teams.get(code) if code else None
     team = given.teams.get(team_id) if team_id is not None else None
     if _usable(team, given.excluded_team_ids):
         trace.append(
             Step(
                 "township_team",
                 "matched",
-                f"Township {township} holds the power and {team.name} serves it.",
-                f"乡镇（街道）{township}有权处置，由{team.name}承办。",
+                f"{township[0].upper()}{township[1:]} holds the power and {team.name} serves it.",
+                f"{township_zh}有权处置，由{team.name}承办。",
             )
         )
         return team.id
-    trace.append(_unusable_step("township_team", team, team_id, given, township=township))
+    trace.append(_unusable_step("township_team", team, team_id, given))
     return None
 
 
@@ -290,16 +299,16 @@ def _unusable_step(
     given: RoutingInput,
     *,
     zone: ZoneInfo | None = None,
-    township: str | None = None,
 ) -> Step:
     where = f"zone “{zone.name}”: " if zone else ""
     where_zh = f"“{zone.name}”区域：" if zone else ""
     if team is None and rule == "township_team":
+        township, township_zh = _township_labels(given)
         return Step(
             rule,
             "no_team",
-            f"Township {township} has no enforcement team.",
-            f"乡镇（街道）{township}未设综合行政执法队。",
+            f"{township[0].upper()}{township[1:]} has no enforcement team.",
+            f"{township_zh}未设综合行政执法队。",
         )
     if team is None:
         return Step(

@@ -96,7 +96,7 @@ def _filings(incidents: Sequence[Incident]) -> list[Filing]:
     points = [to_shape(i.geom) for i in incidents]
     return [
         Filing(i.category_code, i.county_code, i.township_code, i.village_code, i.grid_code,
-               p.x, p.y)
+               p.x, p.y, (i.place_names or {}).get("township"))
         for i, p in zip(incidents, points, strict=True)
     ]  # fmt: skip
 

@@ -151,3 +151,11 @@ def test_stored_form_names_the_teams():
     }
     assert [t["code"] for t in stored["cooperating"]] == ["ZRZY"]
     assert stored["reason"][0]["rule"] == "list"
+
+
+def test_the_trace_names_the_township_when_it_is_known():
+    decision = decide(given(township_name="雨湖路街道"))
+    assert decision.reason[-1].message_zh == "雨湖路街道有权处置，由雨湖路街道综合行政执法队承办。"
+    assert decision.reason[-1].message.startswith("雨湖路街道 (430302001) holds the power")
+    unnamed = decide(given(township_teams={}))
+    assert unnamed.reason[1].message_zh == "乡镇（街道）430302001未设综合行政执法队。"
