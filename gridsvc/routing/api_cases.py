@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from gridsvc.accounts.auth import current_scope, roles_required
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
-from gridsvc.http import etag, require_if_match
+from gridsvc.http import body_limit, etag, require_if_match
 from gridsvc.idempotency import atomic, idempotent
 from gridsvc.incidents.api import incident_etag
 from gridsvc.incidents.queries import get_incident
@@ -43,6 +43,7 @@ def _case(incident_id: int, *, for_update: bool = False):
 @blp.route("/incidents/<int:incident_id>/actions")
 class IncidentActions(MethodView):
     @roles_required()
+    @body_limit("INCIDENT_MAX_BYTES")
     @atomic
     @blp.arguments(ActionIn)
     @blp.response(200, CaseOut)
@@ -101,6 +102,7 @@ class Calls(MethodView):
         return {"items": items, "next_cursor": next_cursor}
 
     @roles_required("team_lead", "admin")
+    @body_limit("INCIDENT_MAX_BYTES")
     @idempotent
     @blp.arguments(CallIn)
     @blp.response(201, CallOut)
@@ -125,6 +127,7 @@ class CallItem(MethodView):
 @blp.route("/calls/<int:call_id>/actions")
 class CallActions(MethodView):
     @roles_required()
+    @body_limit("INCIDENT_MAX_BYTES")
     @atomic
     @blp.arguments(CallActionIn)
     @blp.response(200, CallOut)

@@ -191,3 +191,13 @@ def test_the_workers_to_do_list(client, people, report, act, upload_photo):
     assert act(worker, incident["id"], "evaluate", satisfaction=4).status_code == 200
     assert client.get("/api/v1/me/tasks", headers=bearer(worker)).json["features"] == []
     assert client.get("/api/v1/me/tasks", headers=bearer(lead)).status_code == 403
+
+
+def test_oversized_action_bodies_are_refused(client, app, people, report):
+    incident = report()
+    oversized = {"action": "reject", "note": "x" * (app.config["INCIDENT_MAX_BYTES"] + 1)}
+    for url in (f"/api/v1/incidents/{incident['id']}/actions", "/api/v1/calls/1/actions"):
+        response = client.post(
+            url, json=oversized, headers={**bearer(people["lead"]), "If-Match": "*"}
+        )
+        assert (response.status_code, response.json["code"]) == (413, "request.too_large")
