@@ -178,7 +178,7 @@ def main() -> None:
         "INSERT INTO incident_events (incident_id, county_code, township_code, actor_id, action,"
         " to_status) VALUES (%(id)s, %(county)s, %(township)s, %(user)s, 'reported', 'reported')"
     )
-    from gridsvc.routing.intake import OPEN_CASES
+    from gridsvc.routing.cases.intake import OPEN_CASES
 
     # The same statement the API runs, as the API runs it (prepared once, then executed).
     cur_setup = raw.cursor()

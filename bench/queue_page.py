@@ -121,7 +121,7 @@ def main() -> None:
 
     from gridsvc.accounts.models import User
     from gridsvc.extensions import db
-    from gridsvc.routing.queue import COUNTS_SQL, DESCRIPTION_CHARS, PAGE_SQL
+    from gridsvc.routing.cases.queue import COUNTS_SQL, DESCRIPTION_CHARS, PAGE_SQL
 
     app = bench_app("queue")
     lead_id = build(app)

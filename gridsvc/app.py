@@ -54,9 +54,10 @@ def _register_models() -> None:
     from gridsvc.accounts import models as _accounts  # noqa: F401
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
     from gridsvc.incidents import models as _incidents  # noqa: F401
-    from gridsvc.routing import case_models as _cases  # noqa: F401
-    from gridsvc.routing import models as _routing  # noqa: F401
-    from gridsvc.routing import notice_models as _notices  # noqa: F401
+    from gridsvc.routing.cases import models as _cases  # noqa: F401
+    from gridsvc.routing.deadlines import models as _deadlines  # noqa: F401
+    from gridsvc.routing.directory import models as _routing  # noqa: F401
+    from gridsvc.routing.notices import models as _notices  # noqa: F401
     from gridsvc.workers import models as _workers  # noqa: F401
 
     # Connects the boundaries' generation_published signal: assignments follow boundary changes.
@@ -70,10 +71,10 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.incidents.api import blp as incidents_blp
     from gridsvc.incidents.category_api import blp as categories_blp
     from gridsvc.incidents.photo_api import blp as photos_blp
-    from gridsvc.routing import intake as _intake  # noqa: F401  (routes new incidents)
-    from gridsvc.routing.api_cases import blp as cases_blp
-    from gridsvc.routing.api_directory import blp as directory_blp
-    from gridsvc.routing.api_notices import blp as notices_blp
+    from gridsvc.routing.cases import intake as _intake  # noqa: F401  (routes new incidents)
+    from gridsvc.routing.cases.api import blp as cases_blp
+    from gridsvc.routing.directory.api import blp as directory_blp
+    from gridsvc.routing.notices.api import blp as notices_blp
     from gridsvc.workers.api import blp as workers_blp
     from gridsvc.workers.tracks_api import blp as patrols_blp
 

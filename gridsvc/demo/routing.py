@@ -18,8 +18,8 @@ from gridsvc.accounts.models import User
 from gridsvc.boundaries import store
 from gridsvc.extensions import db
 from gridsvc.geo.convert import to_geojson
-from gridsvc.routing import responsibility, teams, zones
-from gridsvc.routing.models import RoutingZone, Team
+from gridsvc.routing.directory import responsibility, teams, zones
+from gridsvc.routing.directory.models import RoutingZone, Team
 
 COUNTY = "430302"
 TOWNSHIP_TEAMS = [

@@ -18,9 +18,9 @@ from gridsvc.accounts import service as accounts
 from gridsvc.accounts.cli import SHELL_SCOPE
 from gridsvc.boundaries.models import UNIFIED_LAYER
 from gridsvc.extensions import db
+from gridsvc.localtime import SHANGHAI
 from gridsvc.workers import assignments, profiles
 from gridsvc.workers.models import WorkerProfile
-from gridsvc.workers.partitions import SHANGHAI
 from gridsvc.workers.patrols import day_bounds
 from gridsvc.workers.service import assigned_grid_codes
 from gridsvc.workers.tracks import ingest_track_points

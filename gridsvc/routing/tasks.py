@@ -7,13 +7,13 @@ from gridsvc.jobs import celery
 
 @celery.task(name="routing.deliver_webhooks")
 def deliver_webhooks() -> dict:
-    from gridsvc.routing.webhooks import deliver_due
+    from gridsvc.routing.notices.webhooks import deliver_due
 
     return deliver_due()
 
 
 @celery.task(name="routing.sla_sweep")
 def sla_sweep() -> dict:
-    from gridsvc.routing.sweep import sweep
+    from gridsvc.routing.deadlines.sweep import sweep
 
     return sweep()

@@ -13,13 +13,12 @@ creates its months before it inserts, and a DEFAULT partition would make each at
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
 from gridsvc.extensions import db
+from gridsvc.localtime import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PARENT = "track_points"
 LOCK_KEY = 0x7472_6B70  # "trkp"
 

@@ -22,9 +22,9 @@ from gridsvc.boundaries.models import UNIFIED_LAYER
 from gridsvc.boundaries.queries import generation_filter
 from gridsvc.extensions import db
 from gridsvc.geo.convert import to_geojson
+from gridsvc.localtime import SHANGHAI
 from gridsvc.workers import patrol_figures
 from gridsvc.workers.access import require_township, visible_user
-from gridsvc.workers.partitions import SHANGHAI
 
 POINTS_SQL = text(
     "SELECT user_id, t AS at, ST_X(geom) AS lon, ST_Y(geom) AS lat, implausible_speed, poor_accuracy,"

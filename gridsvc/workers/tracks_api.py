@@ -10,9 +10,9 @@ from flask_smorest import Blueprint
 
 from gridsvc.accounts.auth import current_scope, roles_required
 from gridsvc.geo.crs import normalize_crs
+from gridsvc.localtime import SHANGHAI
 from gridsvc.workers import patrols
 from gridsvc.workers.access import READERS, READERS_AND_SELF
-from gridsvc.workers.partitions import SHANGHAI
 from gridsvc.workers.schemas import (
     DayArgs,
     PatrolDay,

@@ -72,7 +72,7 @@ def listed(directory, county_admin):
     from datetime import date
 
     from gridsvc.accounts.scope import Scope
-    from gridsvc.routing import responsibility
+    from gridsvc.routing.directory import responsibility
 
     scope = Scope.of(county_admin)
     ids = {k: v["id"] for k, v in directory.items()}

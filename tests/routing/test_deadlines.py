@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from gridsvc.routing.deadlines import SHANGHAI, WorkCalendar, due_at, parse_periods
+from gridsvc.localtime import SHANGHAI
+from gridsvc.routing.deadlines.calendar import WorkCalendar, due_at, parse_periods
 
 
 def local(y, m, d, hh, mm=0):

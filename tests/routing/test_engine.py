@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gridsvc.routing.engine import (
+from gridsvc.routing.decision.engine import (
     COUNTY_CALL,
     TOWNSHIP_TEAM,
     TRIAGE,

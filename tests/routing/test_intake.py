@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from gridsvc.routing.case_models import Call, Case
-from gridsvc.routing.notice_models import Notification
+from gridsvc.routing.cases.models import Call, Case
+from gridsvc.routing.notices.models import Notification
 from tests.conftest import bearer
 from tests.routing.conftest import HOME, T2
 

@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import orjson
 import pytest
 
-from gridsvc.routing.notice_models import WebhookDelivery
-from gridsvc.routing.notifications import notify
-from gridsvc.routing.webhooks import MAX_ATTEMPTS, deliver_due, verify
+from gridsvc.routing.notices.models import WebhookDelivery
+from gridsvc.routing.notices.notify import notify
+from gridsvc.routing.notices.webhooks import MAX_ATTEMPTS, deliver_due, verify
 from tests.conftest import bearer
 from tests.routing.conftest import COUNTY
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
-from gridsvc.routing.responsibility import today
+from gridsvc.routing.directory.responsibility import today
 from tests.conftest import bearer
 
 URL = "/api/v1/responsibility-list"

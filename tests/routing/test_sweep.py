@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from gridsvc.routing.case_models import Case, SupervisionNotice
-from gridsvc.routing.notice_models import Notification
-from gridsvc.routing.sweep import sweep
+from gridsvc.routing.cases.models import Case
+from gridsvc.routing.deadlines.models import SupervisionNotice
+from gridsvc.routing.deadlines.sweep import sweep
+from gridsvc.routing.notices.models import Notification
 from tests.conftest import bearer
 
 
@@ -119,7 +120,7 @@ def test_unanswered_call_is_supervised_and_goes_up(db_session, people, report, a
     incident = report("0501")
     called = act(people["lead"], incident["id"], "call_county", note="需要区里支持")
     call_id = called.json["call_id"]
-    from gridsvc.routing.case_models import Call
+    from gridsvc.routing.cases.models import Call
 
     call = db_session.get(Call, call_id)
     late = call.accept_due_at + timedelta(minutes=1)

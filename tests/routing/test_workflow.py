@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gridsvc.routing.case_models import Call, Case
+from gridsvc.routing.cases.models import Call, Case
 from tests.conftest import bearer
 
 

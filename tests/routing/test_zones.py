@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from gridsvc.routing.zones import zones_at
+from gridsvc.routing.directory.zones import zones_at
 from tests.conftest import bearer
 
 MARKET = {

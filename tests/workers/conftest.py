@@ -11,8 +11,8 @@ from datetime import datetime
 
 import pytest
 
+from gridsvc.localtime import SHANGHAI
 from gridsvc.workers.models import GridAssignment, WorkerProfile
-from gridsvc.workers.partitions import SHANGHAI
 from tests.boundaries.conftest import hierarchy, publish  # noqa: F401  (fixtures used here)
 from tests.workers.helpers import T1
 

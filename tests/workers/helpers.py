@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from gridsvc.workers.partitions import SHANGHAI
+from gridsvc.localtime import SHANGHAI
 from tests.conftest import bearer
 
 T1 = "430302001"  # grids 430302001001001/002 (south), 430302001002001/002 (north)

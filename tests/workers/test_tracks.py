@@ -11,7 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from gridsvc.extensions import alembic_include_object, db
-from gridsvc.workers.partitions import SHANGHAI, list_partitions, partition_name
+from gridsvc.localtime import SHANGHAI
+from gridsvc.workers.partitions import list_partitions, partition_name
 from gridsvc.workers.tracks import ingest_track_points
 from tests.conftest import bearer
 from tests.workers.helpers import GRID, T1, local, post_track, walk, yesterday

@@ -1,0 +1,166 @@
+"""New incidents become cases: routed, given deadlines, and announced to whoever must act.
+
+Subscribed to ``incidents_reported`` (sent inside the reporting transaction), so a report and its
+routing commit together and the report's response already carries ``routing``. An offline batch of
+a hundred reports costs a fixed number of statements here, not a hundred of each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from geoalchemy2.shape import to_shape
+
+from gridsvc.extensions import db
+from gridsvc.incidents.models import Incident
+from gridsvc.incidents.signals import Filing, incidents_filing, incidents_reported
+from gridsvc.prepared import Prepared
+from gridsvc.routing.cases.calls import new_call_rows
+from gridsvc.routing.deadlines.clock import deadline
+from gridsvc.routing.decision.engine import COUNTY_CALL, TOWNSHIP_TEAM
+from gridsvc.routing.decision.loading import route_many
+from gridsvc.routing.decision.world import county_world
+from gridsvc.routing.notices.notify import Notice, notify_many
+
+
+@incidents_filing.connect
+def _decide_filing(_sender, reports: Sequence[Filing], **_kwargs) -> list[dict]:
+    """Route reports before they are inserted: the decision is stored by the same INSERT."""
+    return decide_stored(reports)
+
+
+@incidents_reported.connect
+def _route_reported(_sender, incidents: Sequence[Incident], actor_id: int | None, **_kwargs):
+    open_cases(incidents)
+
+
+def decide_stored(reports: Sequence) -> list[dict]:
+    """The stored form of the routing decision (target, teams, deadlines, reason) per report."""
+    decisions, worlds = route_many(reports, [(r.lon, r.lat) for r in reports])
+    return [
+        d.as_dict(worlds[r.county_code].directory.teams)
+        for r, d in zip(reports, decisions, strict=True)
+    ]
+
+
+# One round trip files what routing decided for a whole batch: the cases and the "routed"
+# events (prepared once per connection). bench/ingest.py runs this same statement raw.
+WRITE_PARAMETERS = (
+    ("ids", "bigint[]"),
+    ("routes", "text[]"),
+    ("teams", "integer[]"),
+    ("cooperating", "text[]"),
+    ("bases", "text[]"),
+    ("hours", "float8[]"),
+    ("response_due", "timestamptz[]"),
+    ("resolution_due", "timestamptz[]"),
+)
+WRITE_SQL = """
+WITH v AS (
+    SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+        AS v(id, route, team, cooperating, basis, hours, response_due, resolution_due)
+), new_cases AS (
+    INSERT INTO cases (incident_id, county_code, township_code, status, route, team_id,
+                       cooperating_ids, deadline_basis, resolution_hours, response_due_at,
+                       resolution_due_at, due_at)
+    SELECT i.id, i.county_code, i.township_code, i.status, v.route, v.team,
+           CAST(v.cooperating AS integer[]), v.basis, v.hours, v.response_due, v.resolution_due,
+           v.response_due
+    FROM v JOIN incidents i ON i.id = v.id
+)
+INSERT INTO incident_events (incident_id, county_code, township_code, actor_id, action,
+                             from_status, to_status, data)
+SELECT i.id, i.county_code, i.township_code, NULL, 'routed', i.status, i.status, i.routing
+FROM v JOIN incidents i ON i.id = v.id
+"""
+OPEN_CASES = Prepared("gridsvc_open_cases", WRITE_PARAMETERS, WRITE_SQL)
+
+
+def open_cases(incidents: Sequence[Incident]) -> None:
+    """Cases, events, calls and notices for new incidents whose routing the INSERT stored."""
+    if not incidents:
+        return
+    missing = [i for i in incidents if i.routing is None]
+    if missing:  # filed without the filing hook (not the API's path): decide now
+        for incident, stored in zip(missing, decide_stored(_filings(missing)), strict=True):
+            incident.routing = stored
+        db.session.flush()
+    OPEN_CASES.run(write_params(incidents))
+    calls = [i for i in incidents if i.routing["target"] == COUNTY_CALL]
+    if calls:
+        new_call_rows([(i, i.routing) for i in calls])
+    _announce(incidents)
+
+
+def _filings(incidents: Sequence[Incident]) -> list[Filing]:
+    points = [to_shape(i.geom) for i in incidents]
+    return [
+        Filing(i.category_code, i.county_code, i.township_code, i.village_code, i.grid_code,
+               p.x, p.y, (i.place_names or {}).get("township"))
+        for i, p in zip(incidents, points, strict=True)
+    ]  # fmt: skip
+
+
+def acting_team(routing: dict) -> int | None:
+    """The team a new case starts with: the township team; nobody yet for calls and triage."""
+    return routing["team"]["id"] if routing["target"] == TOWNSHIP_TEAM else None
+
+
+def write_params(incidents: Sequence[Incident]) -> dict:
+    """WRITE_SQL's arrays, one entry per incident, from each incident's stored routing."""
+    params: dict[str, list] = {
+        key: []
+        for key in (
+            "ids", "routes", "teams", "cooperating", "bases", "hours", "response_due",
+            "resolution_due",
+        )
+    }  # fmt: skip
+    for incident in incidents:
+        routing, start = incident.routing, incident.received_at
+        acting = acting_team(routing)
+        cooperating = [t["id"] for t in routing["cooperating"]] if acting else []
+        basis = routing["deadline_basis"]
+        params["ids"].append(incident.id)
+        params["routes"].append(routing["target"])
+        params["teams"].append(acting)
+        params["cooperating"].append("{" + ",".join(map(str, cooperating)) + "}")
+        params["bases"].append(basis)
+        params["hours"].append(routing["resolution_hours"])
+        params["response_due"].append(deadline(start, routing["response_hours"], basis))
+        params["resolution_due"].append(deadline(start, routing["resolution_hours"], basis))
+    return params
+
+
+def _announce(incidents: Sequence[Incident]) -> None:
+    worlds = {c: county_world(c) for c in {i.county_code for i in incidents}}
+    notices = []
+    for incident in incidents:
+        routing = incident.routing
+        people = worlds[incident.county_code].people
+        target = routing["target"]
+        if target == TOWNSHIP_TEAM:
+            users = people.leads(routing["team"]["id"])
+            title = f"新案件待受理：{incident.id}号"
+        else:
+            users = people.dispatchers(incident.county_code)
+            title = (
+                f"乡呼县应：{incident.id}号案件待受理"
+                if target == COUNTY_CALL
+                else f"待分拨：{incident.id}号案件（清单未覆盖）"
+            )
+        reason = routing["reason"]
+        notices.append(
+            Notice(
+                "case.routed",
+                incident.county_code,
+                tuple(users),
+                title,
+                f"routed:{incident.id}",
+                body=reason[-1]["message_zh"] if reason else None,
+                incident_id=incident.id,
+                team_id=(routing["team"] or {}).get("id"),
+                data={"target": target},
+            )
+        )
+    webhooks = any(world.has_webhooks for world in worlds.values())
+    notify_many(notices, webhooks=webhooks)

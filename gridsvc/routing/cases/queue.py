@@ -1,0 +1,160 @@
+"""The team queue: a team's open cases on a map, soonest deadline first.
+
+One keyset page over the partial index ``ix_cases_queue`` (team, due time, incident) joined to
+the incidents it names, so a page costs the same on the first day and with a million incidents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from gridsvc.errors import NotFound
+from gridsvc.extensions import db
+from gridsvc.jsonio import dumps_bytes
+from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
+from gridsvc.routing.directory.models import Team
+
+COUNTY_READERS = ("admin", "county_dispatcher", "supervisor")
+DESCRIPTION_CHARS = 140
+
+# Each row arrives as a finished GeoJSON Feature (json_build_object): a 500-item page is then
+# 500 strings joined, not 500 dictionaries built and serialised in Python. The ETag has the
+# format of gridsvc.http.etag (a test holds them equal).
+PAGE_SQL = """
+SELECT c.due_at, c.incident_id, json_build_object(
+    'type', 'Feature',
+    'id', c.incident_id,
+    'geometry', ST_AsGeoJSON(i.geom, 7)::json,
+    'properties', json_build_object(
+        'incident_id', c.incident_id,
+        'status', c.status,
+        'category', i.category_code,
+        'address', i.address,
+        'description', left(i.description, {chars}),
+        'reported_at', i.reported_at,
+        'township', i.township_code,
+        'grid', i.grid_code,
+        'due_at', c.due_at,
+        'overdue', c.due_at < :now,
+        'overdue_since', c.overdue_since,
+        'assignee_id', c.assignee_id,
+        'route', c.route,
+        'call_id', c.call_id,
+        'extension_pending', c.pending_extension IS NOT NULL,
+        'returns', c.return_count,
+        'reopens', c.reopen_count,
+        'probable_duplicate_of', i.probable_duplicate_of,
+        'etag', '"incident-' || c.incident_id || '-v' || i.version || '"'
+    )
+)::text AS feature
+FROM cases c JOIN incidents i ON i.id = c.incident_id
+WHERE {owner} AND c.closed_at IS NULL{filters}
+ORDER BY c.due_at, c.incident_id
+LIMIT :limit
+"""
+
+COUNTS_SQL = """
+SELECT c.status, count(*) AS total, count(*) FILTER (WHERE c.due_at < :now) AS overdue
+FROM cases c
+WHERE {owner} AND c.closed_at IS NULL
+GROUP BY c.status ORDER BY c.status
+"""
+
+
+def readable_team(actor, team_id: int) -> Team:
+    """Members read their own team's queue; the county's dispatchers and supervisors any."""
+    team = db.session.get(Team, team_id)
+    county_reader = actor.role in COUNTY_READERS and actor.county_code in (
+        None,
+        getattr(team, "county_code", None),
+    )
+    if team is None or not (actor.team_id == team.id or county_reader):
+        raise NotFound("team not found", code="team.not_found")
+    return team
+
+
+def page(owner_sql: str, owner: dict, args: dict, actor_id: int) -> QueuePage:
+    """A FeatureCollection page of open cases under ``owner_sql`` plus counts by status."""
+    now = datetime.now(UTC)
+    params = {**owner, "now": now}
+    filters = []
+    if args.get("status"):
+        filters.append("c.status = ANY(:statuses)")
+        params["statuses"] = list(args["status"])
+    if args.get("category"):
+        filters.append("i.category_code = :category")
+        params["category"] = args["category"]
+    if args.get("overdue") is not None:
+        filters.append("c.due_at < :now" if args["overdue"] else "c.due_at >= :now")
+    if args.get("bbox"):
+        filters.append("i.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
+        params.update(dict(zip(("x0", "y0", "x1", "y1"), args["bbox"], strict=True)))
+    assignee = args.get("assignee")
+    if assignee == "none":
+        filters.append("c.assignee_id IS NULL")
+    elif assignee:
+        filters.append("c.assignee_id = :assignee")
+        params["assignee"] = actor_id if assignee == "me" else int(assignee)
+    if args.get("cursor"):
+        due, incident_id = decode_cursor(args["cursor"], 2)
+        filters.append("(c.due_at, c.incident_id) > (CAST(:after_due AS timestamptz), :after_id)")
+        params.update(after_due=due, after_id=int(incident_id))
+    size = clamp_limit(args.get("limit"))
+    params["limit"] = size + 1
+    sql = PAGE_SQL.format(
+        chars=DESCRIPTION_CHARS,
+        owner=owner_sql,
+        filters="".join(f" AND {f}" for f in filters),
+    )
+    rows = db.session.execute(text(sql), params).all()
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = encode_cursor([rows[-1].due_at.isoformat(), rows[-1].incident_id])
+    counts = db.session.execute(text(COUNTS_SQL.format(owner=owner_sql)), params).all()
+    return QueuePage(
+        [r.feature for r in rows],
+        {
+            "next_cursor": next_cursor,
+            "counts": {
+                "by_status": {r.status: r.total for r in counts},
+                "total": sum(r.total for r in counts),
+                "overdue": sum(r.overdue for r in counts),
+            },
+        },
+    )
+
+
+@dataclass
+class QueuePage:
+    """Features as GeoJSON text from the database, plus the page's other members."""
+
+    features: list[str]
+    members: dict
+
+    def to_json(self) -> bytes:
+        """The FeatureCollection, the features spliced in as they came."""
+        rest = dumps_bytes(self.members)  # b'{"next_cursor":…}', or b'{}'
+        features = ",".join(self.features).encode()
+        head = b'{"type":"FeatureCollection","features":[' + features + b"]"
+        return head + (b"," + rest[1:] if self.members else b"}")
+
+
+def team_queue(actor, team_id: int, args: dict) -> QueuePage:
+    team = readable_team(actor, team_id)
+    result = page("c.team_id = :team", {"team": team.id}, args, actor.id)
+    result.members["team"] = {
+        "id": team.id,
+        "code": team.code,
+        "name": team.name,
+        "kind": team.kind,
+    }
+    return result
+
+
+def triage_queue(actor, county: str, args: dict) -> QueuePage:
+    """Cases no team holds yet: triage, and calls the county has not dispatched."""
+    return page("c.team_id IS NULL AND c.county_code = :county", {"county": county}, args, actor.id)

@@ -1,0 +1,201 @@
+"""Request and response shapes of the case workflow, 乡呼县应 calls, queues and supervision."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from gridsvc.incidents.models import STATUSES as INCIDENT_STATUSES
+from gridsvc.routing.cases.models import CALL_STATUSES as CALL_STATUSES_CHOICES
+from gridsvc.routing.deadlines.models import NOTICE_KINDS
+from gridsvc.routing.directory.schemas import CATEGORY, TOWNSHIP, PageArgs
+
+# --- cases, calls, queues --------------------------------------------------------------------
+
+ACTIONS = (
+    "accept",
+    "reject",
+    "mark_duplicate",
+    "dismiss_duplicate",
+    "dispatch",
+    "assign",
+    "start",
+    "resolve",
+    "verify",
+    "fail_verification",
+    "close",
+    "evaluate",
+    "return",
+    "request_extension",
+    "approve_extension",
+    "deny_extension",
+    "call_county",
+)
+CALL_ACTIONS = (
+    "accept",
+    "reject",
+    "analyse",
+    "dispatch",
+    "respond",
+    "rate_department",
+    "rate_township",
+)
+NOTE = validate.Length(max=2000)
+
+
+class ActionIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    note = fields.String(
+        validate=NOTE,
+        metadata={
+            "description": "reason; required for reject, return, fail_verification, extensions"
+        },
+    )
+    team_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "dispatch"})
+    assignee_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "dispatch, assign"}
+    )
+    photo_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        validate=validate.Length(max=20),
+        metadata={"description": "resolve (evidence), verify"},
+    )
+    original_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "mark_duplicate"}
+    )
+    satisfaction = fields.Integer(
+        validate=validate.Range(1, 5), metadata={"description": "evaluate"}
+    )
+    hours = fields.Float(
+        validate=validate.Range(0, 720, min_inclusive=False),
+        metadata={"description": "request_extension"},
+    )
+    department_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "call_county"}
+    )
+
+
+class CallIn(Schema):
+    incident_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    department_id = fields.Integer(validate=validate.Range(min=1))
+
+
+class CallActionIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(CALL_ACTIONS))
+    note = fields.String(validate=NOTE)
+    primary_department_id = fields.Integer(validate=validate.Range(min=1))
+    cooperating_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)), validate=validate.Length(max=10)
+    )
+    rating = fields.Integer(validate=validate.Range(1, 5))
+    comment = fields.String(validate=NOTE)
+
+
+class CallListArgs(PageArgs):
+    status = fields.List(fields.String(validate=validate.OneOf(CALL_STATUSES_CHOICES)))
+    township = fields.String(validate=TOWNSHIP)
+    department_id = fields.Integer()
+    incident_id = fields.Integer()
+
+
+class CallOut(Schema):
+    id = fields.Integer()
+    incident_id = fields.Integer()
+    county_code = fields.String()
+    township_code = fields.String(allow_none=True)
+    origin = fields.String()
+    caller_team_id = fields.Integer(allow_none=True)
+    caller_id = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    status = fields.String()
+    primary_department_id = fields.Integer(allow_none=True)
+    cooperating_ids = fields.List(fields.Integer())
+    analysis_note = fields.String(allow_none=True)
+    reject_reason = fields.String(allow_none=True)
+    accept_due_at = fields.DateTime()
+    respond_due_at = fields.DateTime(allow_none=True)
+    escalation_level = fields.Integer()
+    called_at = fields.DateTime()
+    accepted_at = fields.DateTime(allow_none=True)
+    analysed_at = fields.DateTime(allow_none=True)
+    dispatched_at = fields.DateTime(allow_none=True)
+    responded_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    township_rating = fields.Integer(allow_none=True)
+    township_comment = fields.String(allow_none=True)
+    department_rating = fields.Integer(allow_none=True)
+    department_comment = fields.String(allow_none=True)
+    allowed_actions = fields.Method("_allowed")
+
+    def _allowed(self, call) -> list[str]:
+        from gridsvc.routing.cases.call_actions import allowed_call_actions
+
+        return allowed_call_actions(call)
+
+
+class CallPage(Schema):
+    items = fields.List(fields.Nested(CallOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CaseOut(Schema):
+    incident_id = fields.Integer()
+    status = fields.String()
+    route = fields.String()
+    team = fields.Dict(allow_none=True)
+    cooperating_ids = fields.List(fields.Integer())
+    assignee_id = fields.Integer(allow_none=True)
+    call_id = fields.Integer(allow_none=True)
+    response_due_at = fields.DateTime()
+    resolution_due_at = fields.DateTime()
+    due_at = fields.DateTime()
+    overdue = fields.Boolean()
+    overdue_since = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    dispatched_at = fields.DateTime(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+    return_count = fields.Integer()
+    reopen_count = fields.Integer()
+    extension_count = fields.Integer()
+    pending_extension = fields.Dict(allow_none=True)
+    satisfaction = fields.Integer(allow_none=True)
+    routing = fields.Dict(allow_none=True)
+    allowed_actions = fields.List(fields.String())
+
+
+class QueueArgs(PageArgs):
+    status = fields.List(fields.String(validate=validate.OneOf(INCIDENT_STATUSES)))
+    category = fields.String(validate=CATEGORY)
+    overdue = fields.Boolean()
+    bbox = fields.List(fields.Float(), validate=validate.Length(equal=4))
+    assignee = fields.String(
+        validate=validate.Regexp(r"^(me|none|\d{1,12})$", error="me, none or a user id")
+    )
+
+
+class NoticeListArgs(PageArgs):
+    township = fields.String(validate=TOWNSHIP)
+    team_id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(NOTICE_KINDS))
+    open = fields.Boolean(metadata={"description": "only notices nobody has acknowledged"})
+
+
+class NoticeOut(Schema):
+    id = fields.Integer()
+    incident_id = fields.Integer()
+    call_id = fields.Integer(allow_none=True)
+    county_code = fields.String()
+    township_code = fields.String(allow_none=True)
+    kind = fields.String()
+    level = fields.Integer()
+    team_id = fields.Integer(allow_none=True)
+    due_at = fields.DateTime()
+    issued_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.Integer(allow_none=True)
+
+
+class NoticePage(Schema):
+    items = fields.List(fields.Nested(NoticeOut))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,8 @@
+"""The routing decision: who must act on an incident, and why.
+
+- ``engine``: the pure decision (zone → list entry → township team → 乡呼县应 call → triage) with
+  its reason trace. **A new routing rule goes here**, with a test in ``tests/routing/test_engine.py``
+  that needs no database.
+- ``loading``: gathers the engine's inputs from the database in bulk and runs it for a batch.
+- ``world``: what the decision reads on every report, cached per county.
+"""

@@ -1,0 +1,145 @@
+"""Gathering what the routing decision needs from the database, in bulk, and running it.
+
+For a batch of incidents (an offline sync can bring a hundred) the cost is a fixed number of
+queries: the county's team directory, the list entries in force for the categories present, and
+one spatial join for the zones under all the points. :func:`gridsvc.routing.decision.engine.decide` does
+the rest in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, text
+
+from gridsvc.extensions import db
+from gridsvc.incidents.models import Category, Incident
+from gridsvc.routing.decision.engine import (
+    CategoryInfo,
+    Decision,
+    EntryInfo,
+    RoutingInput,
+    TeamInfo,
+    ZoneInfo,
+    decide,
+)
+from gridsvc.routing.directory.models import ResponsibilityEntry, Team, TeamTownship
+from gridsvc.routing.directory.responsibility import in_force_ids
+
+if TYPE_CHECKING:
+    from gridsvc.routing.decision.world import World
+
+ZONES_UNDER_POINTS_SQL = """
+SELECT p.ord, z.id, z.name, z.team_id, z.priority, z.category_codes
+FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, ord)
+JOIN routing_zones z ON z.county_code = :county AND z.active
+ AND ST_Covers(z.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+"""
+
+
+class Directory:
+    """A county's teams as the routing decision sees them."""
+
+    def __init__(self, county: str):
+        rows = db.session.scalars(select(Team).where(Team.county_code == county)).all()
+        self.county = county
+        self.teams = {t.id: TeamInfo(t.id, t.kind, t.code, t.name, t.active) for t in rows}
+        self.township_teams = dict(
+            db.session.execute(
+                select(TeamTownship.township_code, TeamTownship.team_id).where(
+                    TeamTownship.county_code == county
+                )
+            ).all()
+        )
+
+
+def category_infos(codes: Iterable[str] | None) -> dict[str, CategoryInfo]:
+    """Deadlines and names of the given categories (all of them for None)."""
+    stmt = select(Category)
+    if codes is not None:
+        stmt = stmt.where(Category.code.in_(set(codes)))
+    rows = db.session.scalars(stmt)
+    return {
+        c.code: CategoryInfo(c.code, c.name_zh, float(c.response_hours), float(c.resolution_hours))
+        for c in rows
+    }
+
+
+def entries_in_force(county: str, day: date) -> dict[str, EntryInfo]:
+    ids = in_force_ids(county, day)
+    rows = db.session.scalars(select(ResponsibilityEntry).where(ResponsibilityEntry.id.in_(ids)))
+    return {
+        e.category_code: EntryInfo(
+            e.id,
+            e.primary_kind,
+            e.department_id,
+            e.delegated,
+            tuple(e.cooperating_ids or ()),
+            e.response_hours,
+            e.resolution_hours,
+            e.deadline_basis,
+            e.legal_basis,
+        )
+        for e in rows
+    }
+
+
+def _zones(county: str, points: Sequence[tuple[float, float]]) -> list[list[ZoneInfo]]:
+    found: list[list[ZoneInfo]] = [[] for _ in points]
+    if not points:
+        return found
+    rows = db.session.execute(
+        text(ZONES_UNDER_POINTS_SQL),
+        {"county": county, "lons": [p[0] for p in points], "lats": [p[1] for p in points]},
+    )
+    for r in rows:
+        codes = tuple(r.category_codes) if r.category_codes else None
+        found[r.ord - 1].append(ZoneInfo(r.id, r.name, r.team_id, r.priority, codes))
+    return found
+
+
+def _township_name(report) -> str | None:
+    """A Filing carries the name; a stored Incident keeps it among its place names."""
+    name = getattr(report, "township_name", None)
+    return name or (getattr(report, "place_names", None) or {}).get("township")
+
+
+def route_many(
+    incidents: Sequence[Incident],
+    points: Sequence[tuple[float, float]],
+    excluded: dict[int, frozenset[int]] | None = None,
+) -> tuple[list[Decision], dict[str, World]]:
+    """One decision per incident (same order), plus each county's world used to decide."""
+    from gridsvc.routing.decision.world import county_world
+
+    excluded = excluded or {}
+    by_county: dict[str, list[int]] = {}
+    for n, incident in enumerate(incidents):
+        by_county.setdefault(incident.county_code, []).append(n)
+    decisions: list[Decision | None] = [None] * len(incidents)
+    worlds: dict[str, World] = {}
+    for county, positions in by_county.items():
+        world = worlds[county] = county_world(county)
+        zones = (
+            _zones(county, [points[n] for n in positions])
+            if world.has_zones
+            else [[] for _ in positions]
+        )
+        for n, zones_here in zip(positions, zones, strict=True):
+            incident = incidents[n]
+            decisions[n] = decide(
+                RoutingInput(
+                    category=world.categories[incident.category_code],
+                    county_code=county,
+                    township_code=incident.township_code,
+                    township_name=_township_name(incident),
+                    entry=world.entries.get(incident.category_code),
+                    zones=tuple(zones_here),
+                    teams=world.directory.teams,
+                    township_teams=world.directory.township_teams,
+                    excluded_team_ids=excluded.get(incident.id, frozenset()),
+                )
+            )
+    return decisions, worlds  # type: ignore[return-value]

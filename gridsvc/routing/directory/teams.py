@@ -1,0 +1,257 @@
+"""Teams and their members, inside the caller's county.
+
+A team's members are users whose ``team_id`` points at it: team leads and officers of a township
+team (from a township it serves), department handlers of a county department.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, text
+
+from gridsvc.accounts.auth import forget_user
+from gridsvc.accounts.models import User
+from gridsvc.accounts.scope import Scope
+from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
+from gridsvc.extensions import db
+from gridsvc.paging import keyset_page, split_page
+from gridsvc.routing.decision import world
+from gridsvc.routing.directory.models import Team, TeamTownship
+
+MEMBER_ROLES = {
+    "township_team": ("team_lead", "officer"),
+    "county_department": ("department_handler",),
+}
+
+
+def county_for_write(scope: Scope, requested: str | None) -> str:
+    """The county a write lands in: the caller's own, or the one a global admin names."""
+    if scope.county_code:
+        if requested and requested != scope.county_code:
+            raise Forbidden("You can only manage your own county.", code="routing.out_of_scope")
+        return scope.county_code
+    if not requested:
+        raise Invalid(
+            "A global admin must name the county.",
+            code="routing.county_required",
+            errors={"county_code": ["required for a global admin"]},
+        )
+    return requested
+
+
+def _check_townships(county: str, townships: list[str], team_id: int | None = None) -> None:
+    if any(not t.startswith(county) for t in townships):
+        raise Invalid(
+            "A team can only serve townships of its own county.",
+            code="team.township_outside_county",
+            errors={"townships": ["outside the county"]},
+        )
+    known = set(
+        db.session.scalars(
+            text(
+                "SELECT code FROM areas WHERE level = 'township' AND layer = 'admin'"
+                " AND gen_from IS NOT NULL AND gen_to IS NULL AND code = ANY(:codes)"
+            ),
+            {"codes": townships},
+        )
+    )
+    missing = sorted(set(townships) - known)
+    if missing:
+        raise Invalid(
+            f"Unknown township(s): {', '.join(missing)}.",
+            code="team.unknown_township",
+            errors={"townships": [f"not a current township: {c}" for c in missing]},
+        )
+    taken = db.session.execute(
+        select(TeamTownship.township_code, Team.name)
+        .join(Team, Team.id == TeamTownship.team_id)
+        .where(TeamTownship.township_code.in_(townships), TeamTownship.team_id != (team_id or 0))
+    ).all()
+    if taken:
+        raise Conflict(
+            "; ".join(f"{code} is already served by {name}" for code, name in taken),
+            code="team.township_taken",
+        )
+
+
+def create_team(scope: Scope, data: dict) -> Team:
+    county = county_for_write(scope, data.get("county_code"))
+    if scope.township_code:
+        raise Forbidden("Teams are managed by the county.", code="auth.role_forbidden")
+    kind = data["kind"]
+    seat = data.get("township_code")
+    townships: list[str] = []
+    if kind == "township_team":
+        townships = sorted(set(data.get("townships") or ([seat] if seat else [])))
+        seat = seat or (townships[0] if townships else None)
+        if not seat:
+            raise Invalid(
+                "A township team needs its township.",
+                code="team.township_required",
+                errors={"township_code": ["required for a township team"]},
+            )
+        if seat not in townships:
+            townships.append(seat)
+        _check_townships(county, townships)
+    elif seat or data.get("townships"):
+        raise Invalid(
+            "A county department serves the whole county; it has no township.",
+            code="team.department_has_no_township",
+            errors={"township_code": ["not allowed for a county department"]},
+        )
+    if db.session.scalar(
+        select(Team.id).where(Team.county_code == county, Team.code == data["code"])
+    ):
+        raise Conflict(f"Team code {data['code']} is taken in {county}.", code="team.code_taken")
+    team = Team(
+        county_code=county,
+        kind=kind,
+        code=data["code"],
+        name=data["name"],
+        township_code=seat,
+        phone=data.get("phone"),
+    )
+    db.session.add(team)
+    db.session.flush()
+    for township in townships:
+        db.session.add(TeamTownship(team_id=team.id, township_code=township, county_code=county))
+    db.session.commit()
+    world.forget(county)
+    return team
+
+
+def get_team(scope: Scope, team_id: int) -> Team:
+    """A team of the caller's county (township staff see them all: they call departments and
+    hand cases over to neighbouring townships)."""
+    team = db.session.get(Team, team_id)
+    scope.ensure(team is not None and scope.in_county(team.county_code), "team")
+    return team
+
+
+def update_team(scope: Scope, team: Team, data: dict) -> Team:
+    county_for_write(scope, team.county_code)
+    if scope.township_code:
+        raise Forbidden("Teams are managed by the county.", code="auth.role_forbidden")
+    townships = data.pop("townships", None)
+    if townships is not None:
+        if team.kind != "township_team":
+            raise Invalid(
+                "A county department has no townships.", code="team.department_has_no_township"
+            )
+        _check_townships(team.county_code, sorted(set(townships)), team.id)
+        db.session.query(TeamTownship).filter(TeamTownship.team_id == team.id).delete()
+        db.session.flush()
+        for township in sorted(set(townships)):
+            db.session.add(
+                TeamTownship(team_id=team.id, township_code=township, county_code=team.county_code)
+            )
+        if team.township_code not in townships:
+            team.township_code = sorted(townships)[0]
+        team.updated_at = datetime.now(UTC)  # a new version (ETag) even when only these changed
+    for key, value in data.items():
+        setattr(team, key, value)
+    db.session.commit()
+    world.forget(team.county_code)
+    return team
+
+
+def list_teams(scope: Scope, args: dict) -> tuple[list[Team], str | None]:
+    stmt = select(Team)
+    county = scope.county_code or args.get("county")
+    if county:
+        stmt = stmt.where(Team.county_code == county)
+    if "kind" in args:
+        stmt = stmt.where(Team.kind == args["kind"])
+    if "active" in args:
+        stmt = stmt.where(Team.active == args["active"])
+    if "township" in args:
+        served = select(TeamTownship.team_id).where(TeamTownship.township_code == args["township"])
+        stmt = stmt.where(Team.id.in_(served))
+    stmt, size = keyset_page(stmt, [Team.id], args.get("cursor"), args.get("limit"))
+    return split_page(list(db.session.scalars(stmt)), size, lambda t: [t.id])
+
+
+def townships_of(team_ids: list[int]) -> dict[int, list[str]]:
+    rows = db.session.execute(
+        select(TeamTownship.team_id, TeamTownship.township_code)
+        .where(TeamTownship.team_id.in_(team_ids))
+        .order_by(TeamTownship.township_code)
+    ).all()
+    out: dict[int, list[str]] = {i: [] for i in team_ids}
+    for team_id, township in rows:
+        out[team_id].append(township)
+    return out
+
+
+def member_counts(team_ids: list[int]) -> dict[int, int]:
+    rows = db.session.execute(
+        select(User.team_id, func.count())
+        .where(User.team_id.in_(team_ids), User.active.is_(True))
+        .group_by(User.team_id)
+    ).all()
+    return dict(rows)
+
+
+def team_out(teams: list[Team]) -> list[dict]:
+    """Teams with their townships and member counts (two queries for the whole page)."""
+    ids = [t.id for t in teams]
+    townships, counts = townships_of(ids), member_counts(ids)
+    return [
+        {
+            "id": t.id,
+            "county_code": t.county_code,
+            "kind": t.kind,
+            "code": t.code,
+            "name": t.name,
+            "township_code": t.township_code,
+            "townships": townships.get(t.id, []),
+            "phone": t.phone,
+            "active": t.active,
+            "member_count": counts.get(t.id, 0),
+            "created_at": t.created_at,
+        }
+        for t in teams
+    ]
+
+
+def members(team: Team) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.id)))
+
+
+def add_member(scope: Scope, team: Team, user_id: int) -> User:
+    """Put a user into the team (a user belongs to one team at a time); idempotent."""
+    county_for_write(scope, team.county_code)
+    user = db.session.get(User, user_id)
+    if user is None or not scope.covers_area_of(user.county_code, user.township_code):
+        raise NotFound("user not found", code="user.not_found")
+    if user.role not in MEMBER_ROLES[team.kind]:
+        raise Invalid(
+            f"A {user.role} cannot join a {team.kind.replace('_', ' ')}.",
+            code="team.member_role",
+            errors={"user_id": [f"role must be one of {', '.join(MEMBER_ROLES[team.kind])}"]},
+        )
+    if user.county_code != team.county_code or (
+        team.kind == "township_team" and user.township_code not in townships_of([team.id])[team.id]
+    ):
+        raise Invalid(
+            "The user works outside the townships this team serves.",
+            code="team.member_outside_team_area",
+        )
+    if user.team_id != team.id:
+        user.team_id = team.id
+        forget_user(user.id)
+        db.session.commit()
+        world.forget(team.county_code)
+    return user
+
+
+def remove_member(scope: Scope, team: Team, user_id: int) -> None:
+    county_for_write(scope, team.county_code)
+    user = db.session.get(User, user_id)
+    if user is None or user.team_id != team.id:
+        raise NotFound("member not found", code="team.member_not_found")
+    user.team_id = None
+    forget_user(user.id)
+    db.session.commit()
+    world.forget(team.county_code)
