@@ -46,12 +46,8 @@ def bench_app(own_database: str | None = None):
     class BenchConfig(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_uri
         LOGIN_RATE_LIMIT = "100000 per minute"
-        # Production's setting, not the tests' (which turn the revocation cache off).
-        AUTH_CACHE_SECONDS = Config.AUTH_CACHE_SECONDS
-        CATEGORY_CACHE_SECONDS = Config.CATEGORY_CACHE_SECONDS
-        REPORTER_GRIDS_CACHE_SECONDS = Config.REPORTER_GRIDS_CACHE_SECONDS
-        ROUTING_CACHE_SECONDS = Config.ROUTING_CACHE_SECONDS
-        LOCATE_INDEX_TTL_SECONDS = Config.LOCATE_INDEX_TTL_SECONDS
+        # Production's setting, not the tests' (which re-check the cache versions on every read).
+        CACHE_CHECK_SECONDS = Config.CACHE_CHECK_SECONDS
         LOCATE_INDEX_BACKGROUND = Config.LOCATE_INDEX_BACKGROUND
 
     app = create_app(BenchConfig)

@@ -136,11 +136,6 @@ def make_worker(app, county: str):
 
 def main() -> None:
     app = bench_app("ingest")
-    from gridsvc.config import Config
-
-    # Production's cache settings, not the tests' (which turn them off).
-    app.config["CATEGORY_CACHE_SECONDS"] = Config.CATEGORY_CACHE_SECONDS
-    app.config["REPORTER_GRIDS_CACHE_SECONDS"] = Config.REPORTER_GRIDS_CACHE_SECONDS
     county = build_county(app)
     reset_incidents(app)
     user_id, headers = make_worker(app, county)

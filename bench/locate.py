@@ -174,7 +174,7 @@ def main() -> None:
     raw_single()  # warm caches
     # 1) the API answering from the GiST table (the index not built yet, no background build)
     app.config["LOCATE_INDEX_BACKGROUND"] = False
-    lookup_index.forget()
+    lookup_index.drop_all()
     api_single()
     raw_med, raw_rates = rate(raw_single)
     sql_med, sql_rates = rate(api_single)

@@ -32,6 +32,7 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     api.init_app(app)
     jobs.init_celery(app)
     _register_models()
+    _wire_handoffs(app)
     _register_blueprints(app)
     errors.register_error_handlers(app)
     logs.install_request_logging(app)
@@ -50,6 +51,7 @@ def _load_config(app: Flask, config: type[Config] | Config | dict | None) -> Non
 
 def _register_models() -> None:
     # Importing the models registers their tables on db.metadata (Alembic autogenerate reads it).
+    from gridsvc import caching as _caching  # noqa: F401
     from gridsvc import idempotency as _idempotency  # noqa: F401
     from gridsvc.accounts import models as _accounts  # noqa: F401
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
@@ -60,8 +62,16 @@ def _register_models() -> None:
     from gridsvc.routing.notices import models as _notices  # noqa: F401
     from gridsvc.workers import models as _workers  # noqa: F401
 
-    # Connects the boundaries' generation_published signal: assignments follow boundary changes.
-    from gridsvc.workers import vacancies as _follow_boundaries  # noqa: F401
+
+def _wire_handoffs(app: Flask) -> None:
+    """Where a lower room hands work upward, the upper room's implementation of its port."""
+    from gridsvc.boundaries.handoff import install_publish_listener
+    from gridsvc.incidents.handoff import install_router
+    from gridsvc.routing.cases.intake import CaseIntake
+    from gridsvc.workers.vacancies import FollowBoundaries
+
+    install_publish_listener(app, FollowBoundaries())  # assignments follow boundary changes
+    install_router(app, CaseIntake())  # every filed report is routed in its transaction
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -71,7 +81,6 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.incidents.api import blp as incidents_blp
     from gridsvc.incidents.category_api import blp as categories_blp
     from gridsvc.incidents.photo_api import blp as photos_blp
-    from gridsvc.routing.cases import intake as _intake  # noqa: F401  (routes new incidents)
     from gridsvc.routing.cases.api import blp as cases_blp
     from gridsvc.routing.directory.api import blp as directory_blp
     from gridsvc.routing.notices.api import blp as notices_blp

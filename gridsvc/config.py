@@ -50,16 +50,16 @@ class Config:
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int("JWT_REFRESH_DAYS", 30))
     JWT_TOKEN_LOCATION = ("headers",)
     JWT_ERROR_MESSAGE_KEY = "detail"
-    # How long one process may trust its last revocation check of a token (see accounts/auth.py).
-    AUTH_CACHE_SECONDS = float(_env("AUTH_CACHE_SECONDS", "5"))
+    # Per-process caches (tokens, categories, workers' grids, routing inputs, the locate index)
+    # re-read the database's versions of what they hold at most this often (gridsvc/caching.py):
+    # another process's edit is seen within this many seconds, this process's own at once.
+    CACHE_CHECK_SECONDS = float(_env("CACHE_CHECK_SECONDS", "1"))
 
     # Limits everywhere: the whole request body (uploads have their own, larger cap).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     RATELIMIT_HEADERS_ENABLED = True
-    # Other processes' publishes reach this process's locate index within this many seconds.
-    LOCATE_INDEX_TTL_SECONDS = float(_env("LOCATE_INDEX_TTL_SECONDS", "1"))
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500
@@ -69,9 +69,6 @@ class Config:
     WORK_PERIODS = _env("WORK_PERIODS", "08:30-12:00,14:30-17:30")
     CALL_ACCEPT_HOURS = float(_env("CALL_ACCEPT_HOURS", "2"))
     SUPERVISION_ESCALATE_HOURS = float(_env("SUPERVISION_ESCALATE_HOURS", "24"))
-    # How long a process trusts its reading of a county's teams, list and people when routing
-    # (its own edits are seen at once; other processes' within this).
-    ROUTING_CACHE_SECONDS = float(_env("ROUTING_CACHE_SECONDS", "5"))
 
     # Boundary files: GIS exports of a whole county stay well under these.
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
@@ -85,9 +82,6 @@ class Config:
     SYNC_MAX_INCIDENTS = _int("SYNC_MAX_INCIDENTS", 100)
     SYNC_MAX_TRACK_POINTS = _int("SYNC_MAX_TRACK_POINTS", 5000)
     SYNC_MAX_BYTES = _int("SYNC_MAX_BYTES", 4 * 1024 * 1024)
-    CATEGORY_CACHE_SECONDS = float(_env("CATEGORY_CACHE_SECONDS", "5"))
-    # How long one process trusts its last read of a worker's grids (the outside-own-grids flag).
-    REPORTER_GRIDS_CACHE_SECONDS = float(_env("REPORTER_GRIDS_CACHE_SECONDS", "5"))
     IDEMPOTENCY_TTL_HOURS = _int("IDEMPOTENCY_TTL_HOURS", 7 * 24)
     # Photos: size, pixels (decompression bombs), how big the served copy may be, how many.
     PHOTO_MAX_BYTES = _int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
@@ -154,11 +148,9 @@ class TestConfig(Config):
     # Rate-limit counters in memory, so one run's state never leaks into the next through Redis.
     REDIS_URL = _env("TEST_REDIS_URL")
     LOGIN_RATE_LIMIT = "1000 per minute"
-    AUTH_CACHE_SECONDS = 0.0  # tests see every revocation at once; one test turns the cache on
-    LOCATE_INDEX_TTL_SECONDS = 0.0
-    CATEGORY_CACHE_SECONDS = 0.0  # categories created inside a test are seen at once
-    REPORTER_GRIDS_CACHE_SECONDS = 0.0
-    ROUTING_CACHE_SECONDS = 0.0
+    # Every cache stays on, checking the database's versions on every read: the whole suite runs
+    # the cached paths, and a write inside a test is seen at once.
+    CACHE_CHECK_SECONDS = 0.0
     MEDIA_STORAGE = "local"
     # Tests share one connection per test: no second thread may use it.
     LOCATE_INDEX_BACKGROUND = False

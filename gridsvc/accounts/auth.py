@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from flask_jwt_extended import JWTManager, current_user, verify_jwt_in_request
 from sqlalchemy import text
 
 from gridsvc.accounts.scope import Scope
+from gridsvc.caching import VersionedCache
 from gridsvc.errors import Forbidden, problem
 from gridsvc.extensions import db
 
@@ -35,45 +35,29 @@ class Principal:
     active: bool
 
 
-# jti -> (checked at, principal, revoked). Every authenticated request needs the revocation check;
-# remembering its answer for AUTH_CACHE_SECONDS saves a database round trip on the hot paths
-# (locate, queues). This process forgets an entry the moment it revokes the token or changes the
-# user; other processes notice within AUTH_CACHE_SECONDS (0 turns the cache off).
-_checked: dict[str, tuple[float, Principal | None, bool]] = {}
-_CACHE_MAX = 50_000
+# jti -> (principal, revoked). Every authenticated request needs the revocation check; remembering
+# the answer saves a database round trip on the hot paths (locate, queues). A logout, a password
+# change or an edited user bumps the ``accounts`` version, and every process reloads.
+_checked: VersionedCache[tuple[Principal | None, bool]] = VersionedCache(
+    "accounts", max_entries=50_000
+)
 
 
 def _check_token(payload: dict) -> tuple[Principal | None, bool]:
-    ttl = current_app.config.get("AUTH_CACHE_SECONDS", 0)
-    now = time.monotonic()
-    jti = payload["jti"]
-    if ttl > 0:
-        hit = _checked.get(jti)
-        if hit is not None and now - hit[0] < ttl:
-            return hit[1], hit[2]
-    row = db.session.execute(PRINCIPAL_SQL, {"id": int(payload["sub"]), "jti": jti}).first()
+    return _checked.get(payload["jti"], lambda: _load_token_check(payload))
+
+
+def _load_token_check(payload: dict) -> tuple[Principal | None, bool]:
+    row = db.session.execute(
+        PRINCIPAL_SQL, {"id": int(payload["sub"]), "jti": payload["jti"]}
+    ).first()
     if row is None:
-        principal, revoked = None, False  # the user lookup answers 401 auth.user_inactive
-    else:
-        principal = Principal(*row[:7]) if row.active else None
-        # A password change or deactivation invalidates every token issued before it.
-        cutoff = row.tokens_valid_after
-        revoked = row.revoked or (cutoff is not None and payload["iat"] < int(cutoff.timestamp()))
-    if ttl > 0:
-        if len(_checked) >= _CACHE_MAX:
-            _checked.clear()
-        _checked[jti] = (now, principal, revoked)
+        return None, False  # the user lookup answers 401 auth.user_inactive
+    principal = Principal(*row[:7]) if row.active else None
+    # A password change or deactivation invalidates every token issued before it.
+    cutoff = row.tokens_valid_after
+    revoked = row.revoked or (cutoff is not None and payload["iat"] < int(cutoff.timestamp()))
     return principal, revoked
-
-
-def forget_token(jti: str) -> None:
-    _checked.pop(jti, None)
-
-
-def forget_user(user_id: int) -> None:
-    for jti, (_at, principal, _revoked) in list(_checked.items()):
-        if principal is not None and principal.id == user_id:
-            _checked.pop(jti, None)
 
 
 def install_jwt_callbacks(jwt: JWTManager, app: Flask) -> None:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
-from gridsvc.accounts.auth import forget_token, forget_user
 from gridsvc.accounts.models import TOWNSHIP_ROLES, RevokedToken, User
 from gridsvc.accounts.passwords import hash_password, needs_rehash, verify_password
 from gridsvc.accounts.scope import Scope
@@ -60,7 +59,6 @@ def refresh_access(user: User) -> dict:
 
 def revoke(payload: dict) -> None:
     """Store a token's id until it expires; idempotent (logging out twice is fine)."""
-    forget_token(payload["jti"])
     if db.session.get(RevokedToken, payload["jti"]) is None:
         db.session.add(
             RevokedToken(
@@ -155,7 +153,6 @@ def update_user(scope: Scope, user: User, data: dict) -> User:
     if password or data.get("active") is False:
         # Existing sessions end: a changed password or a disabled account must not keep its tokens.
         user.tokens_valid_after = datetime.now(UTC)
-    forget_user(user.id)  # role or scope may have changed too
     db.session.commit()
     return user
 

@@ -204,16 +204,10 @@ def _part_filter(number: int | None) -> str:
     return generation_filter(number, "p")
 
 
-def _index_ttl() -> float:
-    return current_app.config["LOCATE_INDEX_TTL_SECONDS"]
-
-
 def locate(lon: float, lat: float, *, number: int | None, layer: str = UNIFIED_LAYER) -> dict:
     """County / township / village / grid holding a WGS84 point (404 outside the coverage)."""
     background = current_app.config["LOCATE_INDEX_BACKGROUND"]
-    index = (
-        warm_index(layer, _index_ttl(), build_in_background=background) if number is None else None
-    )
+    index = warm_index(layer, build_in_background=background) if number is None else None
     if index is not None:
         location = _empty_location(index.number)
         for _i, level, code, name in index.lookup(np.array([lon]), np.array([lat])):
@@ -271,7 +265,7 @@ def locate_many(
         return []
     lons = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
     lats = np.fromiter((p[1] for p in points), dtype=float, count=len(points))
-    index = current_index(layer, _index_ttl()) if number is None else None
+    index = current_index(layer) if number is None else None
     if index is not None:
         current, hits = index.number, index.lookup(lons, lats)
     else:

@@ -15,9 +15,8 @@ import shapely
 from psycopg2.extras import execute_values
 from sqlalchemy import select, text
 
-from gridsvc.boundaries import lookup_index
+from gridsvc.boundaries.handoff import publish_listeners
 from gridsvc.boundaries.models import ADMIN_LAYER, Area, Generation
-from gridsvc.boundaries.signals import generation_published
 from gridsvc.extensions import db
 
 # Pieces of at most this many vertices make point-in-polygon tests cheap (MapIt uses the same idea).
@@ -208,15 +207,14 @@ def publish(generation: Generation, *, user_id: int | None, effective_from: date
     generation.published_by = user_id
     generation.effective_from = effective_from or now.date()
     db.session.flush()
-    lookup_index.forget()
     # Listeners (grid assignments following the new boundaries) write in this same transaction.
-    generation_published.send(
-        None,
-        generation_id=generation.id,
-        number=number,
-        level=generation.level,
-        layer=generation.layer,
-    )
+    for listener in publish_listeners():
+        listener.generation_published(
+            generation_id=generation.id,
+            number=number,
+            level=generation.level,
+            layer=generation.layer,
+        )
     return number
 
 

@@ -1,4 +1,4 @@
-"""The category catalog: reads (cached briefly per process, they sit on the report hot path) and
+"""The category catalog: reads (cached per process, they sit on the report hot path) and
 admin edits.
 
 Categories are never deleted — incidents refer to them — an admin deactivates one instead, and a
@@ -8,18 +8,17 @@ deactivated category refuses new reports but keeps its old incidents readable.
 from __future__ import annotations
 
 import hashlib
-import time
 
-from flask import current_app
 from sqlalchemy import select
 
 from gridsvc.accounts.scope import Scope
+from gridsvc.caching import VersionedCache
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.incidents.models import Category
 
-# (checked at, {code: CategoryRule}) - what a report needs to know about its category.
-_cache: list = [0.0, None]
+# {code: CategoryRule}: what a report needs to know about its category, kept until an edit.
+_rules: VersionedCache[dict] = VersionedCache("categories", max_entries=1)
 
 
 class CategoryRule:
@@ -36,18 +35,12 @@ class CategoryRule:
 
 
 def rules() -> dict[str, CategoryRule]:
-    """Every category by code; re-read at most every CATEGORY_CACHE_SECONDS (0: every call)."""
-    ttl = current_app.config["CATEGORY_CACHE_SECONDS"]
-    now = time.monotonic()
-    if ttl > 0 and _cache[1] is not None and now - _cache[0] < ttl:
-        return _cache[1]
-    loaded = {row.code: CategoryRule(row) for row in db.session.scalars(select(Category))}
-    _cache[:] = [now, loaded]
-    return loaded
+    """Every category by code, read again only after a category changed."""
+    return _rules.get("all", _load_rules)
 
 
-def forget() -> None:
-    _cache[:] = [0.0, None]
+def _load_rules() -> dict[str, CategoryRule]:
+    return {row.code: CategoryRule(row) for row in db.session.scalars(select(Category))}
 
 
 def rule_for(code: str) -> CategoryRule:
@@ -126,7 +119,6 @@ def create_category(scope: Scope, data: dict) -> Category:
     category = Category(**data)
     db.session.add(category)
     db.session.flush()
-    forget()
     return category
 
 
@@ -136,5 +128,4 @@ def update_category(scope: Scope, category: Category, data: dict) -> Category:
     for key, value in data.items():
         setattr(category, key, value)
     db.session.flush()
-    forget()
     return category

@@ -11,7 +11,6 @@ statement that runs the duplicate search, the inserts and the audit events (``in
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,15 +24,16 @@ from sqlalchemy.orm import make_transient_to_detached
 
 from gridsvc.accounts.scope import Scope
 from gridsvc.boundaries import queries
+from gridsvc.caching import VersionedCache
 from gridsvc.errors import DomainError, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.geo.crs import BD09, CGCS2000, GCJ02, WGS84, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.incidents import categories
+from gridsvc.incidents.handoff import Filing, router
 from gridsvc.incidents.ingest_sql import FILE_REPORTS
 from gridsvc.incidents.models import Incident
 from gridsvc.incidents.problems import as_problem
-from gridsvc.incidents.signals import Filing, incidents_filing, incidents_reported
 from gridsvc.workers.service import assigned_grid_codes
 
 DEVICE_CRS = (WGS84, CGCS2000, GCJ02, BD09)
@@ -203,23 +203,12 @@ def _locate(reporter: Scope, prepared: list[_Prepared], results: list[ItemResult
     return kept
 
 
-# user id -> (checked at, grid codes). A worker files many reports in a row; their grids change
-# rarely, and the flag is advisory, so a few seconds' staleness is fine (0 turns it off).
-_grids_cache: dict[int, tuple[float, set[str]]] = {}
+# user id -> grid codes. A worker files many reports in a row; their grids change rarely.
+_own_grids_cache: VersionedCache[set[str]] = VersionedCache("assignments", max_entries=50_000)
 
 
 def _own_grids(user_id: int) -> set[str]:
-    ttl = current_app.config["REPORTER_GRIDS_CACHE_SECONDS"]
-    now = time.monotonic()
-    hit = _grids_cache.get(user_id)
-    if ttl > 0 and hit is not None and now - hit[0] < ttl:
-        return hit[1]
-    grids = assigned_grid_codes(user_id)
-    if ttl > 0:
-        if len(_grids_cache) > 50_000:
-            _grids_cache.clear()
-        _grids_cache[user_id] = (now, grids)
-    return grids
+    return _own_grids_cache.get(user_id, lambda: assigned_grid_codes(user_id))
 
 
 def _flag_own_grids(reporter: Scope, prepared: list[_Prepared]) -> None:
@@ -276,7 +265,7 @@ def _insert(reporter: Scope, prepared: list[_Prepared], source: str) -> list[Inc
 
 
 def _routings(prepared: list[_Prepared]) -> list[str | None]:
-    """What ``incidents_filing`` receivers decide for each report (stored at insert), as JSON."""
+    """What the router decides for each report (stored at insert), as JSON."""
     filings = [
         Filing(
             p.category,
@@ -290,18 +279,14 @@ def _routings(prepared: list[_Prepared]) -> list[str | None]:
         )
         for p in prepared
     ]
-    sender = current_app._get_current_object()  # type: ignore[attr-defined]
-    for _receiver, decided in incidents_filing.send(sender, reports=filings):
-        if decided is not None:
-            return [None if d is None else orjson.dumps(d).decode() for d in decided]
-    return [None] * len(prepared)
+    return [orjson.dumps(d).decode() for d in router().decide(filings)]
 
 
 def _file(params: dict) -> list[Incident]:
     """Run the filing statement and attach the rows.
 
     Each returned row becomes a clean, session-bound Incident without a second query, so
-    receivers of ``incidents_reported`` can change it and the change is flushed with the commit.
+    the router's ``open_cases`` can change it and the change is flushed with the commit.
     This is a third of the cost of letting the ORM load the rows, which matters for one report
     per request.
     """
@@ -357,8 +342,8 @@ def _settle(result: ItemResult, winner: Incident, digest: str) -> None:
 def report(reporter: Scope, items: list[dict], source: str) -> list[ItemResult]:
     """File ``items`` (already shaped by ``IncidentIn``) for ``reporter``; one result each.
 
-    Runs inside the caller's transaction and does not commit. Sends ``incidents_reported`` once
-    with the incidents this call created.
+    Runs inside the caller's transaction and does not commit. Hands the incidents this call
+    created to the router once (``open_cases``).
     """
     now = datetime.now(UTC)
     results = [ItemResult(i, item.get("client_id")) for i, item in enumerate(items)]
@@ -400,10 +385,5 @@ def report(reporter: Scope, items: list[dict], source: str) -> list[ItemResult]:
                 else:
                     r.error = first.error
     if created:
-        incidents_reported.send(
-            current_app._get_current_object(),  # type: ignore[attr-defined]
-            incidents=list(created.values()),
-            actor_id=reporter.user_id,
-            source=source,
-        )
+        router().open_cases(list(created.values()))
     return results

@@ -1,7 +1,7 @@
 """Assignments following boundary changes, and the list of grids without a primary worker.
 
-When a grid generation is published (``boundaries.signals.generation_published``, sent inside the
-publishing transaction):
+When a grid generation is published (:class:`FollowBoundaries`, the boundaries room's publish listener,
+called inside the publishing transaction):
 
 - assignments of grid codes that still exist continue untouched;
 - assignments of grid codes that no longer exist are closed (``end_reason = "boundary_change"``);
@@ -24,7 +24,6 @@ from sqlalchemy import text
 
 from gridsvc.accounts.scope import Scope
 from gridsvc.boundaries.models import UNIFIED_LAYER
-from gridsvc.boundaries.signals import generation_published
 from gridsvc.extensions import db
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
 
@@ -74,10 +73,16 @@ CLOSE_SQL = text(
 )
 
 
-@generation_published.connect
-def on_generation_published(
-    _sender, *, generation_id: int, number: int, level: str, layer: str, **_extra
-) -> None:
+class FollowBoundaries:
+    """The boundaries room's publish listener (``gridsvc.boundaries.PublishListener``)."""
+
+    def generation_published(
+        self, *, generation_id: int, number: int, level: str, layer: str
+    ) -> None:
+        follow_boundaries(generation_id=generation_id, number=number, level=level, layer=layer)
+
+
+def follow_boundaries(*, generation_id: int, number: int, level: str, layer: str) -> None:
     """Close assignments of vanished grid codes and record who could take the new grids."""
     if level != "grid":
         return

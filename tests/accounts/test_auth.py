@@ -128,7 +128,8 @@ def test_wrong_role_is_403(client, make_user):
 def test_revocation_cache_forgets_on_logout_and_user_change(client, app, make_user, monkeypatch):
     from flask_jwt_extended import create_access_token
 
-    monkeypatch.setitem(app.config, "AUTH_CACHE_SECONDS", 60)
+    # Versions re-read only every minute: this process must still see its own logout at once.
+    monkeypatch.setitem(app.config, "CACHE_CHECK_SECONDS", 60)
     user = make_user(username="cached")
     token = create_access_token(identity=user)
     headers = {"Authorization": f"Bearer {token}"}

@@ -171,9 +171,9 @@ def test_single_locate_uses_the_warm_index_and_notices_a_new_generation(
 ):
     # A bulk request builds the in-process index; single lookups then answer from it.
     client.post("/api/v1/locate", json={"points": [{"lon": 112.81, "lat": 27.86}]}, headers=reader)
-    from gridsvc.boundaries.lookup_index import _cache
+    from gridsvc.boundaries import lookup_index
 
-    assert "unified" in _cache
+    assert lookup_index.warm_index("unified") is not None
     warm = client.get("/api/v1/locate?lon=112.845&lat=27.87", headers=reader).get_json()
     assert warm["grid"]["code"] == "430302001001002"
     outside = client.get("/api/v1/locate?lon=112.95&lat=27.90", headers=reader)
@@ -191,10 +191,10 @@ def test_warm_index_notices_a_publish_made_by_another_process(
     from gridsvc.boundaries import lookup_index
 
     client.post("/api/v1/locate", json={"points": [{"lon": 112.81, "lat": 27.86}]}, headers=reader)
-    assert "unified" in lookup_index._cache
-    # Another process publishes: this one is not told (its forget() never runs here) ...
-    monkeypatch.setattr(lookup_index, "forget", lambda: None)
+    assert lookup_index.warm_index("unified") is not None
+    # Another process publishes: nothing in this process is told; the ``generations`` version the
+    # publish bumped is what sends the lookup past the stale index.
     publish("grid", grids_of("430302001001", n=3))
-    # ... yet the generation key check sends the lookup past the stale index.
+    assert lookup_index.warm_index("unified") is None
     fresh = client.get("/api/v1/locate?lon=112.845&lat=27.87", headers=reader).get_json()
     assert fresh["grid"]["code"] == "430302001001003"

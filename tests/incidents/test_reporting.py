@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from gridsvc.boundaries import queries
+from gridsvc.incidents.handoff import EXTENSION_KEY
 from gridsvc.incidents.models import Incident, IncidentEvent
-from gridsvc.incidents.signals import incidents_reported
 from tests.conftest import bearer
 from tests.incidents.conftest import HOME, OTHER_TOWNSHIP, payload
 from tests.test_app import assert_problem
@@ -267,23 +267,36 @@ def test_roles_that_do_not_report(report, make_user, role):
     assert_problem(report(headers=bearer(user)), 403, "auth.role_forbidden")
 
 
-def test_signal_is_sent_once_per_new_incident_and_not_on_replays(client, hierarchy, as_worker):
-    seen = []
+class RecordingRouter:
+    """A router that records the hand-off and stores a marker decision."""
 
-    def receiver(sender, incidents, actor_id, source):
-        seen.append(([i.id for i in incidents], source))
-        for incident in incidents:  # what the routing room will do: fill routing in place
-            incident.routing = {"target": "test", "trace": ["subscriber ran"]}
+    def __init__(self):
+        self.decided: list[list[str]] = []
+        self.opened: list[list[int]] = []
 
+    def decide(self, reports):
+        self.decided.append([r.category_code for r in reports])
+        return [{"target": "test", "trace": ["router ran"]} for _ in reports]
+
+    def open_cases(self, incidents):
+        self.opened.append([i.id for i in incidents])
+
+
+def test_router_gets_each_new_incident_once_and_never_replays(
+    app, client, hierarchy, as_worker, monkeypatch
+):
+    router = RecordingRouter()
+    monkeypatch.setitem(app.extensions, EXTENSION_KEY, router)
     body = payload()
-    with incidents_reported.connected_to(receiver):
-        first = client.post("/api/v1/incidents", json=body, headers=as_worker).get_json()
-        client.post("/api/v1/incidents", json=body, headers=as_worker)  # replay
-        batch = {"incidents": [payload(), payload(), body]}
-        results = client.post("/api/v1/sync", json=batch, headers=as_worker).get_json()
-    assert first["routing"] == {"target": "test", "trace": ["subscriber ran"]}
+    first = client.post("/api/v1/incidents", json=body, headers=as_worker).get_json()
+    client.post("/api/v1/incidents", json=body, headers=as_worker)  # replay
+    batch = {"incidents": [payload(), payload(), body]}
+    results = client.post("/api/v1/sync", json=batch, headers=as_worker).get_json()
+    assert first["routing"] == {"target": "test", "trace": ["router ran"]}
     created = [r["incident"]["id"] for r in results["incidents"] if r["result"] == "created"]
-    assert seen == [([first["id"]], "app"), (created, "sync")]
+    assert router.opened == [[first["id"]], created]
+    # Decided before the INSERT (a replay is found by its conflict there), opened only when filed.
+    assert [len(d) for d in router.decided] == [1, 1, 3]
     assert len(created) == 2
     stored = client.get(f"/api/v1/incidents/{first['id']}", headers=as_worker).get_json()
     assert stored["routing"]["target"] == "test"

@@ -6,7 +6,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from gridsvc.routing.directory.zones import zones_at
+from gridsvc.routing.decision.loading import zones_under_points
 from tests.conftest import bearer
 
 MARKET = {
@@ -38,7 +38,7 @@ def test_polygon_zone_and_lookup(client, admin_headers, directory):
     assert [(z.name, z.category_codes, z.priority) for z in inside] == [
         ("农贸市场片区", ("0501",), 10)
     ]
-    assert zones_at("430302", 112.83, 27.865) == ()
+    assert zones_at("430302", 112.83, 27.865) == []
 
 
 def test_road_line_is_buffered_in_metres(client, admin_headers, directory):
@@ -119,6 +119,11 @@ def test_zone_scope_and_update(client, admin_headers, directory, make_user):
     done = client.patch(url, json={"active": False, "priority": 5}, headers=headers)
     assert done.status_code == 200
     assert done.json["properties"]["active"] is False
-    assert zones_at("430302", 112.815, 27.865) == ()
+    assert zones_at("430302", 112.815, 27.865) == []
     listed = client.get("/api/v1/zones", headers=admin_headers).json
     assert [f["properties"]["name"] for f in listed["features"]] == ["步行街"]
+
+
+def zones_at(county: str, lon: float, lat: float) -> list:
+    """The zones the routing decision finds under one point."""
+    return zones_under_points(county, [(lon, lat)])[0]

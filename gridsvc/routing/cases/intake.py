@@ -1,7 +1,8 @@
 """New incidents become cases: routed, given deadlines, and announced to whoever must act.
 
-Subscribed to ``incidents_reported`` (sent inside the reporting transaction), so a report and its
-routing commit together and the report's response already carries ``routing``. An offline batch of
+:class:`CaseIntake` is the incidents room's ``Router`` (gridsvc/incidents/handoff.py), installed by
+the app factory and called inside the reporting transaction, so a report and its routing commit
+together and the report's response already carries ``routing``. An offline batch of
 a hundred reports costs a fixed number of statements here, not a hundred of each.
 """
 
@@ -9,29 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from geoalchemy2.shape import to_shape
-
-from gridsvc.extensions import db
+from gridsvc.incidents.handoff import Filing
 from gridsvc.incidents.models import Incident
-from gridsvc.incidents.signals import Filing, incidents_filing, incidents_reported
 from gridsvc.prepared import Prepared
 from gridsvc.routing.cases.calls import new_call_rows
 from gridsvc.routing.deadlines.clock import deadline
-from gridsvc.routing.decision.engine import COUNTY_CALL, TOWNSHIP_TEAM
-from gridsvc.routing.decision.loading import route_many
-from gridsvc.routing.decision.world import county_world
+from gridsvc.routing.decision import COUNTY_CALL, TOWNSHIP_TEAM, county_world, route_many
 from gridsvc.routing.notices.notify import Notice, notify_many
 
 
-@incidents_filing.connect
-def _decide_filing(_sender, reports: Sequence[Filing], **_kwargs) -> list[dict]:
-    """Route reports before they are inserted: the decision is stored by the same INSERT."""
-    return decide_stored(reports)
+class CaseIntake:
+    """Routing's side of the incidents hand-off (``gridsvc.incidents.Router``)."""
 
+    def decide(self, reports: Sequence[Filing]) -> list[dict]:
+        """Route reports before they are inserted: the decision is stored by the same INSERT."""
+        return decide_stored(reports)
 
-@incidents_reported.connect
-def _route_reported(_sender, incidents: Sequence[Incident], actor_id: int | None, **_kwargs):
-    open_cases(incidents)
+    def open_cases(self, incidents: Sequence[Incident]) -> None:
+        open_cases(incidents)
 
 
 def decide_stored(reports: Sequence) -> list[dict]:
@@ -80,25 +76,11 @@ def open_cases(incidents: Sequence[Incident]) -> None:
     """Cases, events, calls and notices for new incidents whose routing the INSERT stored."""
     if not incidents:
         return
-    missing = [i for i in incidents if i.routing is None]
-    if missing:  # filed without the filing hook (not the API's path): decide now
-        for incident, stored in zip(missing, decide_stored(_filings(missing)), strict=True):
-            incident.routing = stored
-        db.session.flush()
     OPEN_CASES.run(write_params(incidents))
     calls = [i for i in incidents if i.routing["target"] == COUNTY_CALL]
     if calls:
         new_call_rows([(i, i.routing) for i in calls])
     _announce(incidents)
-
-
-def _filings(incidents: Sequence[Incident]) -> list[Filing]:
-    points = [to_shape(i.geom) for i in incidents]
-    return [
-        Filing(i.category_code, i.county_code, i.township_code, i.village_code, i.grid_code,
-               p.x, p.y, (i.place_names or {}).get("township"))
-        for i, p in zip(incidents, points, strict=True)
-    ]  # fmt: skip
 
 
 def acting_team(routing: dict) -> int | None:

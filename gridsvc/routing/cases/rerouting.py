@@ -15,8 +15,7 @@ from gridsvc.extensions import db
 from gridsvc.incidents.models import Incident
 from gridsvc.routing.cases.calls import new_call_rows
 from gridsvc.routing.cases.models import Call, Case
-from gridsvc.routing.decision.engine import COUNTY_CALL, TOWNSHIP_TEAM
-from gridsvc.routing.decision.loading import route_many
+from gridsvc.routing.decision import COUNTY_CALL, TOWNSHIP_TEAM, route_many
 from gridsvc.routing.notices import recipients
 from gridsvc.routing.notices.notify import Notice, notify_many
 

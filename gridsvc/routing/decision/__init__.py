@@ -6,3 +6,30 @@
 - ``loading``: gathers the engine's inputs from the database in bulk and runs it for a batch.
 - ``world``: what the decision reads on every report, cached per county.
 """
+
+from gridsvc.routing.decision.batch import route_many
+from gridsvc.routing.decision.engine import (
+    COUNTY_CALL,
+    TOWNSHIP_TEAM,
+    TRIAGE,
+    CategoryInfo,
+    Decision,
+    EntryInfo,
+    RoutingInput,
+    decide,
+)
+from gridsvc.routing.decision.world import World, county_world
+
+__all__ = [
+    "COUNTY_CALL",
+    "TOWNSHIP_TEAM",
+    "TRIAGE",
+    "CategoryInfo",
+    "Decision",
+    "EntryInfo",
+    "RoutingInput",
+    "World",
+    "county_world",
+    "decide",
+    "route_many",
+]

@@ -1,4 +1,4 @@
-"""Gathering what the routing decision needs from the database, in bulk, and running it.
+"""Gathering what the routing decision needs from the database, in bulk.
 
 For a batch of incidents (an offline sync can bring a hundred) the cost is a fixed number of
 queries: the county's team directory, the list entries in force for the categories present, and
@@ -10,26 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
 from gridsvc.extensions import db
-from gridsvc.incidents.models import Category, Incident
+from gridsvc.incidents.models import Category
 from gridsvc.routing.decision.engine import (
     CategoryInfo,
-    Decision,
     EntryInfo,
-    RoutingInput,
     TeamInfo,
     ZoneInfo,
-    decide,
 )
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team, TeamTownship
 from gridsvc.routing.directory.responsibility import in_force_ids
-
-if TYPE_CHECKING:
-    from gridsvc.routing.decision.world import World
 
 ZONES_UNDER_POINTS_SQL = """
 SELECT p.ord, z.id, z.name, z.team_id, z.priority, z.category_codes
@@ -86,7 +79,7 @@ def entries_in_force(county: str, day: date) -> dict[str, EntryInfo]:
     }
 
 
-def _zones(county: str, points: Sequence[tuple[float, float]]) -> list[list[ZoneInfo]]:
+def zones_under_points(county: str, points: Sequence[tuple[float, float]]) -> list[list[ZoneInfo]]:
     found: list[list[ZoneInfo]] = [[] for _ in points]
     if not points:
         return found
@@ -98,48 +91,3 @@ def _zones(county: str, points: Sequence[tuple[float, float]]) -> list[list[Zone
         codes = tuple(r.category_codes) if r.category_codes else None
         found[r.ord - 1].append(ZoneInfo(r.id, r.name, r.team_id, r.priority, codes))
     return found
-
-
-def _township_name(report) -> str | None:
-    """A Filing carries the name; a stored Incident keeps it among its place names."""
-    name = getattr(report, "township_name", None)
-    return name or (getattr(report, "place_names", None) or {}).get("township")
-
-
-def route_many(
-    incidents: Sequence[Incident],
-    points: Sequence[tuple[float, float]],
-    excluded: dict[int, frozenset[int]] | None = None,
-) -> tuple[list[Decision], dict[str, World]]:
-    """One decision per incident (same order), plus each county's world used to decide."""
-    from gridsvc.routing.decision.world import county_world
-
-    excluded = excluded or {}
-    by_county: dict[str, list[int]] = {}
-    for n, incident in enumerate(incidents):
-        by_county.setdefault(incident.county_code, []).append(n)
-    decisions: list[Decision | None] = [None] * len(incidents)
-    worlds: dict[str, World] = {}
-    for county, positions in by_county.items():
-        world = worlds[county] = county_world(county)
-        zones = (
-            _zones(county, [points[n] for n in positions])
-            if world.has_zones
-            else [[] for _ in positions]
-        )
-        for n, zones_here in zip(positions, zones, strict=True):
-            incident = incidents[n]
-            decisions[n] = decide(
-                RoutingInput(
-                    category=world.categories[incident.category_code],
-                    county_code=county,
-                    township_code=incident.township_code,
-                    township_name=_township_name(incident),
-                    entry=world.entries.get(incident.category_code),
-                    zones=tuple(zones_here),
-                    teams=world.directory.teams,
-                    township_teams=world.directory.township_teams,
-                    excluded_team_ids=excluded.get(incident.id, frozenset()),
-                )
-            )
-    return decisions, worlds  # type: ignore[return-value]

@@ -1,35 +1,33 @@
-"""What routing reads on every report, cached per county for a few seconds.
+"""What routing reads on every report, cached per county until any of it changes.
 
 Teams, the list in force, the category deadlines, the people to notify, zones and webhook
-subscribers change a few times a year; reports arrive many times a second. Each process keeps
-its last reading of a county for ``ROUTING_CACHE_SECONDS`` (tests: 0) and drops it at once when it
-writes any of them itself, so an edit is seen by its own process immediately and by the others
-within the TTL — the same bargain as the auth cache.
+subscribers change a few times a year; reports arrive many times a second. Each process keeps its
+reading of a county (for the day: the list in force depends on the date) until the database's
+``directory``, ``accounts`` or ``categories`` version moves (gridsvc/caching.py).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date
 
-from flask import current_app
 from sqlalchemy import select
 
+from gridsvc.caching import VersionedCache
 from gridsvc.extensions import db
 from gridsvc.routing.decision.engine import CategoryInfo, EntryInfo
+from gridsvc.routing.decision.loading import Directory, category_infos, entries_in_force
 from gridsvc.routing.directory.models import RoutingZone
+from gridsvc.routing.directory.responsibility import today
+from gridsvc.routing.notices import recipients
 from gridsvc.routing.notices.models import WebhookSubscription
-
-if TYPE_CHECKING:  # imported when used: the modules that write call forget() from here
-    from gridsvc.routing.decision.loading import Directory
-    from gridsvc.routing.notices.recipients import People
+from gridsvc.routing.notices.recipients import People
 
 
 @dataclass(frozen=True)
 class World:
     county: str
-    day: object
+    day: date
     directory: Directory
     entries: dict[str, EntryInfo]
     categories: dict[str, CategoryInfo]
@@ -38,22 +36,19 @@ class World:
     has_zones: bool
 
 
-_worlds: dict[str, tuple[float, World]] = {}
+_worlds: VersionedCache[World] = VersionedCache(
+    "directory", "accounts", "categories", max_entries=1_000
+)
 
 
 def county_world(county: str) -> World:
-    from gridsvc.routing.decision.loading import Directory, category_infos, entries_in_force
-    from gridsvc.routing.directory.responsibility import today
-    from gridsvc.routing.notices import recipients
-
-    ttl = current_app.config["ROUTING_CACHE_SECONDS"]
-    now = time.monotonic()
-    hit = _worlds.get(county)
     day = today()
-    if ttl > 0 and hit is not None and now - hit[0] < ttl and hit[1].day == day:
-        return hit[1]
+    return _worlds.get((county, day), lambda: _load(county, day))
+
+
+def _load(county: str, day: date) -> World:
     directory = Directory(county)
-    loaded = World(
+    return World(
         county=county,
         day=day,
         directory=directory,
@@ -73,14 +68,3 @@ def county_world(county: str) -> World:
         )
         is not None,
     )
-    if ttl > 0:
-        _worlds[county] = (now, loaded)
-    return loaded
-
-
-def forget(county: str | None = None) -> None:
-    """Drop the cached reading (this process wrote teams, the list, members or webhooks)."""
-    if county is None:
-        _worlds.clear()
-    else:
-        _worlds.pop(county, None)

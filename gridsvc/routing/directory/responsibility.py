@@ -17,7 +17,6 @@ from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI
-from gridsvc.routing.decision import world
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team
 from gridsvc.routing.directory.teams import county_for_write
 
@@ -142,7 +141,6 @@ def create_entry(scope: Scope, data: dict, *, user_id: int | None, commit: bool 
         db.session.commit()
     else:
         db.session.flush()
-    world.forget(county)
     return entry
 
 
@@ -179,7 +177,6 @@ def update_entry(scope: Scope, entry: ResponsibilityEntry, data: dict) -> Respon
     for key, value in data.items():
         setattr(entry, key, value)
     db.session.commit()
-    world.forget(entry.county_code)
     return entry
 
 
@@ -188,7 +185,6 @@ def delete_entry(scope: Scope, entry: ResponsibilityEntry) -> None:
     _refuse_history(entry)
     db.session.delete(entry)
     db.session.commit()
-    world.forget(entry.county_code)
 
 
 def entries_out(entries: list[ResponsibilityEntry]) -> list[dict]:

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Invalid, TooLarge
 from gridsvc.extensions import db
-from gridsvc.routing.decision import world
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team
 from gridsvc.routing.directory.responsibility import category_names, create_entry, today
 from gridsvc.routing.directory.teams import county_for_write
@@ -158,7 +157,6 @@ def import_csv(scope: Scope, raw: bytes, *, county: str | None, dry_run: bool, u
         db.session.rollback()
     else:
         db.session.commit()
-        world.forget(county)
     return {
         "dry_run": dry_run,
         "rows": len(plan),

@@ -10,13 +10,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
-from gridsvc.accounts.auth import forget_user
 from gridsvc.accounts.models import User
 from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page
-from gridsvc.routing.decision import world
 from gridsvc.routing.directory.models import Team, TeamTownship
 
 MEMBER_ROLES = {
@@ -117,7 +115,6 @@ def create_team(scope: Scope, data: dict) -> Team:
     for township in townships:
         db.session.add(TeamTownship(team_id=team.id, township_code=township, county_code=county))
     db.session.commit()
-    world.forget(county)
     return team
 
 
@@ -152,7 +149,6 @@ def update_team(scope: Scope, team: Team, data: dict) -> Team:
     for key, value in data.items():
         setattr(team, key, value)
     db.session.commit()
-    world.forget(team.county_code)
     return team
 
 
@@ -240,9 +236,7 @@ def add_member(scope: Scope, team: Team, user_id: int) -> User:
         )
     if user.team_id != team.id:
         user.team_id = team.id
-        forget_user(user.id)
         db.session.commit()
-        world.forget(team.county_code)
     return user
 
 
@@ -252,6 +246,4 @@ def remove_member(scope: Scope, team: Team, user_id: int) -> None:
     if user is None or user.team_id != team.id:
         raise NotFound("member not found", code="team.member_not_found")
     user.team_id = None
-    forget_user(user.id)
     db.session.commit()
-    world.forget(team.county_code)

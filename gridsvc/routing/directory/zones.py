@@ -12,8 +12,6 @@ from gridsvc.errors import Invalid
 from gridsvc.extensions import db
 from gridsvc.geo.convert import from_geojson, to_geojson, to_wkb_hex
 from gridsvc.geo.crs import check_china_extent, transform_geometries
-from gridsvc.routing.decision import world
-from gridsvc.routing.decision.engine import ZoneInfo
 from gridsvc.routing.directory.models import RoutingZone, Team
 from gridsvc.routing.directory.teams import county_for_write
 
@@ -97,7 +95,6 @@ def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
     )
     db.session.add(zone)
     db.session.commit()
-    world.forget(county)
     return zone
 
 
@@ -114,7 +111,6 @@ def update_zone(scope: Scope, zone: RoutingZone, data: dict) -> RoutingZone:
     for key, value in data.items():
         setattr(zone, key, value)
     db.session.commit()
-    world.forget(zone.county_code)
     return zone
 
 
@@ -148,24 +144,3 @@ def zone_feature(zone: RoutingZone) -> dict:
             "active": zone.active,
         },
     }
-
-
-ZONES_AT_SQL = """
-SELECT id, name, team_id, priority, category_codes FROM routing_zones
-WHERE county_code = :county AND active AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-"""
-
-
-def zones_at(county: str, lon: float, lat: float) -> tuple[ZoneInfo, ...]:
-    """Active zones of the county containing the point, as the routing decision takes them."""
-    rows = db.session.execute(text(ZONES_AT_SQL), {"county": county, "lon": lon, "lat": lat})
-    return tuple(
-        ZoneInfo(
-            r.id,
-            r.name,
-            r.team_id,
-            r.priority,
-            tuple(r.category_codes) if r.category_codes else None,
-        )
-        for r in rows
-    )

@@ -22,7 +22,6 @@ from gridsvc.accounts.scope import Scope
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
-from gridsvc.routing.decision import world
 from gridsvc.routing.directory.teams import county_for_write, get_team
 from gridsvc.routing.notices.models import WebhookDelivery, WebhookSubscription
 
@@ -73,7 +72,6 @@ def create_subscription(scope: Scope, data: dict, user_id: int | None) -> Webhoo
     )
     db.session.add(subscription)
     db.session.commit()
-    world.forget(county)
     return subscription
 
 
@@ -94,7 +92,6 @@ def deactivate(scope: Scope, subscription: WebhookSubscription) -> None:
     county_for_write(scope, subscription.county_code)
     subscription.active = False
     db.session.commit()
-    world.forget(subscription.county_code)
 
 
 def recent_deliveries(subscription: WebhookSubscription, limit: int = 100) -> list:
