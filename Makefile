@@ -16,7 +16,7 @@ help:
 	@echo "make test       same set-up against gridsvc_test, then ruff and pytest (PYTEST_ARGS=...)"
 	@echo "make setup      only the venv (pip install -e '.[dev]' when setup.cfg changed)"
 	@echo "make db         only the database: find or start a server, create gridsvc, enable PostGIS"
-	@echo "make lint       ruff check + ruff format --check"
+	@echo "make lint       ruff check + ruff format --check + import contracts (lint-imports)"
 	@echo "make format     ruff format + ruff check --fix"
 	@echo "make bench      every bench/*.py against gridsvc_bench"
 	@echo "make stop       stop the private PostgreSQL cluster and the Redis started by make run"
@@ -38,6 +38,7 @@ db:
 lint: setup
 	$(VENV)/bin/ruff check $(RUFF_PATHS)
 	$(VENV)/bin/ruff format --check $(RUFF_PATHS)
+	$(VENV)/bin/lint-imports
 
 format: setup
 	$(VENV)/bin/ruff format $(RUFF_PATHS)

@@ -1,31 +1,22 @@
 """Celery wiring. Tasks live in their room (``gridsvc/<room>/tasks.py``) and run in an app context.
 
-``celery -A gridsvc.jobs:celery worker`` imports this module without an app; the first task builds one
-(lazily, once per worker process) so tasks see the same configuration as the web process.
+This module never imports the app (the app imports it): ``celery -A gridsvc.worker:celery worker``
+starts from :mod:`gridsvc.worker`, which builds the app once per worker process, and the app
+factory hands itself to Celery in :func:`init_celery`. Rooms queue work by task name
+(:func:`enqueue`), so a service never imports its room's task module.
 """
 
 from __future__ import annotations
 
 from celery import Celery, Task
-from flask import Flask, current_app, has_app_context
+from flask import Flask, has_app_context
 
 from gridsvc.config import Config
 
 # Each room with background work lists its task module here, so the worker imports it at start.
 TASK_MODULES = ["gridsvc.boundaries.tasks", "gridsvc.incidents.tasks", "gridsvc.routing.tasks"]
 
-_worker_app: Flask | None = None
-
-
-def _app() -> Flask:
-    global _worker_app
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined]
-    if _worker_app is None:
-        from gridsvc.app import create_app
-
-        _worker_app = create_app()
-    return _worker_app
+_flask_app: Flask | None = None  # the app of this process, handed over by init_celery
 
 
 class AppContextTask(Task):
@@ -34,7 +25,9 @@ class AppContextTask(Task):
     def __call__(self, *args, **kwargs):
         if has_app_context():
             return self.run(*args, **kwargs)
-        with _app().app_context():
+        if _flask_app is None:
+            raise RuntimeError("no Flask app: start workers with `celery -A gridsvc.worker:celery`")
+        with _flask_app.app_context():
             return self.run(*args, **kwargs)
 
 
@@ -74,5 +67,13 @@ def init_celery(app: Flask) -> Celery:
         celery.conf.broker_url = app.config["REDIS_URL"]
     celery.conf.task_always_eager = bool(app.config.get("CELERY_TASK_ALWAYS_EAGER"))
     celery.conf.task_eager_propagates = bool(app.config.get("CELERY_TASK_ALWAYS_EAGER"))
+    global _flask_app
+    _flask_app = app
+    celery.loader.import_default_modules()  # the rooms' task modules: enqueue() finds them by name
     app.extensions["celery"] = celery
     return celery
+
+
+def enqueue(task_name: str, *args) -> None:
+    """Queue a room's task by name (run at once when tasks are eager: tests, CLI dry runs)."""
+    celery.tasks[task_name].delay(*args)

@@ -21,12 +21,12 @@ web)
         "$@"
     ;;
 worker)
-    exec celery -A gridsvc.jobs:celery worker \
+    exec celery -A gridsvc.worker:celery worker \
         --loglevel "${LOG_LEVEL:-INFO}" --concurrency "${CELERY_CONCURRENCY:-2}" "$@"
     ;;
 beat)
     # The schedule state is disposable; no pid file, since the container is the unit of "one beat".
-    exec celery -A gridsvc.jobs:celery beat \
+    exec celery -A gridsvc.worker:celery beat \
         --loglevel "${LOG_LEVEL:-INFO}" --schedule /tmp/celerybeat-schedule --pidfile= "$@"
     ;;
 migrate)

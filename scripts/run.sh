@@ -106,10 +106,10 @@ serve() {
     gunicorn gridsvc.wsgi:app --bind "0.0.0.0:$port" --workers "${WEB_CONCURRENCY:-2}" \
         --timeout 60 --graceful-timeout 20 --log-level "${level,,}" "${extra[@]}" &
     PIDS+=($!)
-    celery -A gridsvc.jobs:celery worker --loglevel "$level" \
+    celery -A gridsvc.worker:celery worker --loglevel "$level" \
         --concurrency "${CELERY_CONCURRENCY:-2}" &
     PIDS+=($!)
-    celery -A gridsvc.jobs:celery beat --loglevel "$level" \
+    celery -A gridsvc.worker:celery beat --loglevel "$level" \
         --schedule "$VAR_DIR/celerybeat-schedule" --pidfile "$RUN_DIR/celerybeat.pid" &
     PIDS+=($!)
     trap 'stop_all; exit 130' INT

@@ -46,8 +46,12 @@ main() {
     export PATH="$VENV/bin:$PATH"
     cd "$ROOT"
 
-    log "ruff check gridsvc tests bench"
+    # The same checks as `make lint`: style, formatting, and the import contracts (.importlinter).
+    log "ruff check + ruff format --check gridsvc tests bench"
     ruff check gridsvc tests bench || lint_status=$?
+    ruff format --check gridsvc tests bench || lint_status=$?
+    log "lint-imports (.importlinter: room order, routing's parts, faces)"
+    lint-imports || lint_status=$?
 
     # eval only splits the caller's own PYTEST_ARGS into words, honouring their quotes.
     eval "args=(${PYTEST_ARGS:-})"

@@ -7,13 +7,10 @@ from flask.cli import AppGroup
 
 from gridsvc.accounts import service
 from gridsvc.accounts.models import ROLES
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts.scope import SHELL_SCOPE
 from gridsvc.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage user accounts.")
-
-# The shell acts with global scope: whoever runs it already holds the database credentials.
-SHELL_SCOPE = Scope(user_id=None, role="admin")
 
 
 @users_cli.command("create")

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from gridsvc.accounts.cli import SHELL_SCOPE
+from gridsvc.accounts.scope import SHELL_SCOPE
 from gridsvc.boundaries.models import LEVELS
 from gridsvc.errors import DomainError
 from gridsvc.extensions import db

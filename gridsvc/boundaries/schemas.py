@@ -7,9 +7,9 @@ import math
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from gridsvc.boundaries.fields import LAYER_NAME, BBox
 from gridsvc.boundaries.models import LEVELS, UPLOAD_STATUSES
 
-LAYER_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$", error="lower-case letters, digits, _")
 CRS_HELP = "EPSG:4326 (default), EPSG:4490 (CGCS2000), any EPSG code, GCJ02 or BD09"
 
 
@@ -89,22 +89,6 @@ class GenerationOut(Schema):
 
 class GenerationArgs(Schema):
     status = fields.String(validate=validate.OneOf(("draft", "published", "retired")))
-
-
-class BBox(fields.Field):
-    """``minlon,minlat,maxlon,maxlat`` in EPSG:4326."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            parts = [float(v) for v in str(value).split(",")]
-        except ValueError as exc:
-            raise ValidationError("four numbers: minlon,minlat,maxlon,maxlat") from exc
-        if len(parts) != 4:
-            raise ValidationError("four numbers: minlon,minlat,maxlon,maxlat")
-        x0, y0, x1, y1 = parts
-        if not (-180 <= x0 < x1 <= 180 and -90 <= y0 < y1 <= 90):
-            raise ValidationError("not a valid lon/lat box (min < max, within range)")
-        return parts
 
 
 class _AtArgs(Schema):

@@ -18,6 +18,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from gridsvc import jobs
 from gridsvc.accounts.scope import Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.features import build_features, validate_features
@@ -107,9 +108,7 @@ def create_upload(
     db.session.add(upload)
     db.session.commit()  # committed before it is queued: the worker must find the row
     if enqueue:
-        from gridsvc.boundaries.tasks import process_upload
-
-        process_upload.delay(str(upload.id))
+        jobs.enqueue("boundaries.process_upload", str(upload.id))
     return upload
 
 
@@ -304,10 +303,8 @@ def requeue_stale(now: datetime | None = None) -> list[str]:
             upload.status = "queued"
             requeued.append(str(upload.id))
     db.session.commit()
-    from gridsvc.boundaries.tasks import process_upload
-
     for upload_id in requeued:
-        process_upload.delay(upload_id)
+        jobs.enqueue("boundaries.process_upload", upload_id)
     return requeued
 
 

@@ -13,8 +13,8 @@ from datetime import date
 import shapely
 from sqlalchemy import select
 
-from gridsvc.accounts.cli import SHELL_SCOPE
 from gridsvc.accounts.models import User
+from gridsvc.accounts.scope import SHELL_SCOPE
 from gridsvc.boundaries import store
 from gridsvc.extensions import db
 from gridsvc.geo.convert import to_geojson

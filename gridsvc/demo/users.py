@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gridsvc.accounts import service
-from gridsvc.accounts.cli import SHELL_SCOPE
+from gridsvc.accounts.scope import SHELL_SCOPE
 
 DEMO_PASSWORD = "gridsvc-demo"  # noqa: S105  (printed by `make run`; demo data only)
 COUNTY = "430302"

@@ -15,7 +15,7 @@ import shapely
 from sqlalchemy import text
 
 from gridsvc.accounts import service as accounts
-from gridsvc.accounts.cli import SHELL_SCOPE
+from gridsvc.accounts.scope import SHELL_SCOPE
 from gridsvc.boundaries.models import UNIFIED_LAYER
 from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI

@@ -11,10 +11,11 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from gridsvc.accounts.auth import current_scope, roles_required
-from gridsvc.http import body_limit, etag, require_if_match
+from gridsvc.http import body_limit, require_if_match
 from gridsvc.idempotency import atomic, idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting
 from gridsvc.incidents.problems import as_problem
+from gridsvc.incidents.queries import incident_etag
 from gridsvc.incidents.schemas import (
     DuplicateDecisionIn,
     EventPage,
@@ -44,10 +45,6 @@ READERS = (
 )
 DUPLICATE_DECIDERS = ("county_dispatcher", "admin", "team_lead")
 GEOJSON = "application/geo+json"
-
-
-def incident_etag(incident) -> str:
-    return etag("incident", incident.id, incident.version)
 
 
 def _source(role: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select, text
 from gridsvc.accounts.scope import Scope
 from gridsvc.errors import DomainError, NotFound
 from gridsvc.extensions import db
+from gridsvc.http import etag
 from gridsvc.incidents.models import Incident
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor, newest_first
 from gridsvc.workers.service import assigned_grid_codes
@@ -123,3 +124,8 @@ def feed(scope: Scope, cursor: str | None, limit: int | None) -> dict:
             "has_more": True,
         }
     return {"items": rows, "cursor": encode_cursor([hi, 0, 0]), "has_more": False}
+
+
+def incident_etag(incident: Incident) -> str:
+    """The ETag of an incident's current version (If-Match guards every update)."""
+    return etag("incident", incident.id, incident.version)

@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from gridsvc.extensions import db
 from gridsvc.routing.deadlines.models import WorkCalendarDay
+from gridsvc.routing.deadlines.sweep import sweep
+from gridsvc.routing.notices.webhooks import deliver_due
 
 routing_cli = AppGroup("routing", help="Deadlines, supervision and notices.")
 
@@ -17,16 +19,12 @@ routing_cli = AppGroup("routing", help="Deadlines, supervision and notices.")
 @routing_cli.command("sla-sweep")
 def sla_sweep() -> None:
     """Issue the supervision notices (督办) due now (what beat runs every minute)."""
-    from gridsvc.routing.deadlines.sweep import sweep
-
     click.echo(f"supervision notices issued: {sweep()['notices']}")
 
 
 @routing_cli.command("deliver-webhooks")
 def deliver_webhooks() -> None:
     """Post the webhook deliveries that are due."""
-    from gridsvc.routing.notices.webhooks import deliver_due
-
     click.echo(deliver_due())
 
 

@@ -12,8 +12,7 @@ from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.http import body_limit, etag, require_if_match
 from gridsvc.idempotency import atomic, idempotent
-from gridsvc.incidents.api import incident_etag
-from gridsvc.incidents.queries import get_incident
+from gridsvc.incidents.queries import get_incident, incident_etag
 from gridsvc.routing.cases import call_actions, calls, field_tasks, queue, workflow
 from gridsvc.routing.cases import view as cases
 from gridsvc.routing.cases.models import Case

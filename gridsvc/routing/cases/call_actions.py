@@ -9,25 +9,12 @@ from gridsvc.incidents.events import record_event
 from gridsvc.incidents.models import Incident
 from gridsvc.routing.cases.calls import COUNTY_ROLES, _check_department, _touch
 from gridsvc.routing.cases.models import Call, Case
+from gridsvc.routing.cases.rules import CALL_RULES, allowed_call_actions
 from gridsvc.routing.deadlines.clock import deadline
 from gridsvc.routing.notices import recipients
 from gridsvc.routing.notices.notify import Notice, notify_many
 
-# action -> (statuses it starts from, status it leads to, who)
-CALL_RULES = {
-    "accept": (("called",), "accepted", "county"),
-    "reject": (("called",), "rejected", "county"),
-    "analyse": (("accepted",), "analysed", "county"),
-    "dispatch": (("analysed",), "dispatched", "county"),
-    "respond": (("dispatched",), "responded", "department"),
-    "rate_department": (("completed",), None, "township"),
-    "rate_township": (("completed",), None, "department"),
-}
 WORKING = ("reported", "accepted", "dispatched", "in_progress", "reopened")
-
-
-def allowed_call_actions(call: Call) -> list[str]:
-    return [name for name, (starts, _to, _who) in CALL_RULES.items() if call.status in starts]
 
 
 def _authorise(who: str, actor, call: Call) -> None:

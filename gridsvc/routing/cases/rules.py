@@ -93,3 +93,20 @@ LEADS = ("team_lead", "department_handler")
 def actions_from(status: str) -> list[str]:
     """Every action the workflow allows from ``status`` (whoever may take it)."""
     return [name for name, rule in RULES.items() if status in rule.from_statuses]
+
+
+# 乡呼县应 calls: action -> (statuses it starts from, status it leads to, who)
+CALL_RULES = {
+    "accept": (("called",), "accepted", "county"),
+    "reject": (("called",), "rejected", "county"),
+    "analyse": (("accepted",), "analysed", "county"),
+    "dispatch": (("analysed",), "dispatched", "county"),
+    "respond": (("dispatched",), "responded", "department"),
+    "rate_department": (("completed",), None, "township"),
+    "rate_township": (("completed",), None, "department"),
+}
+
+
+def allowed_call_actions(call) -> list[str]:
+    """The call actions its status allows (who may take them is checked by call_actions)."""
+    return [name for name, (starts, _to, _who) in CALL_RULES.items() if call.status in starts]

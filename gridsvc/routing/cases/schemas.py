@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from gridsvc.incidents.models import STATUSES as INCIDENT_STATUSES
 from gridsvc.routing.cases.models import CALL_STATUSES as CALL_STATUSES_CHOICES
+from gridsvc.routing.cases.rules import allowed_call_actions
 from gridsvc.routing.deadlines.models import NOTICE_KINDS
 from gridsvc.routing.directory.schemas import CATEGORY, TOWNSHIP, PageArgs
 
@@ -125,12 +126,7 @@ class CallOut(Schema):
     township_comment = fields.String(allow_none=True)
     department_rating = fields.Integer(allow_none=True)
     department_comment = fields.String(allow_none=True)
-    allowed_actions = fields.Method("_allowed")
-
-    def _allowed(self, call) -> list[str]:
-        from gridsvc.routing.cases.call_actions import allowed_call_actions
-
-        return allowed_call_actions(call)
+    allowed_actions = fields.Function(allowed_call_actions)
 
 
 class CallPage(Schema):

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from gridsvc.extensions import db
 from gridsvc.incidents.models import Incident
-from gridsvc.routing.cases.models import Case
+from gridsvc.routing.cases.calls import CALLABLE_STATUSES, OPEN
+from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.cases.workflow import allowed_actions
 from gridsvc.routing.directory.models import Team
 
@@ -46,9 +47,6 @@ def view(actor, incident: Incident, case: Case) -> dict:
 
 
 def _may_call(actor, incident: Incident, case: Case) -> bool:
-    from gridsvc.routing.cases.calls import CALLABLE_STATUSES, OPEN
-    from gridsvc.routing.cases.models import Call
-
     if actor.role != "team_lead" or actor.team_id is None or actor.team_id != case.team_id:
         return False
     if incident.status not in CALLABLE_STATUSES:
