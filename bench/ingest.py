@@ -40,7 +40,7 @@ def build_county(app) -> str:
     """Publish the synthetic county once (kept between runs); returns its code."""
     from gridsvc.boundaries import store
     from gridsvc.extensions import db
-    from gridsvc.geo.demo_layers import synthetic_grid_layer
+    from gridsvc.synthetic import synthetic_grid_layer
 
     cells = synthetic_grid_layer(N_GRIDS, bbox=BBOX, seed=11)
     county = cells[0][0][:6]

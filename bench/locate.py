@@ -28,7 +28,7 @@ def build_layer(app) -> None:
     from gridsvc.boundaries import store
     from gridsvc.extensions import db
     from gridsvc.geo.area import area_m2
-    from gridsvc.geo.demo_layers import synthetic_grid_layer
+    from gridsvc.synthetic import synthetic_grid_layer
 
     with app.app_context():
         have = db.session.execute(

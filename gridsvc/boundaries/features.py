@@ -10,7 +10,13 @@ from gridsvc.accounts.scope import Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER
 from gridsvc.geo.area import area_m2
-from gridsvc.geo.validate import Cell, Rules, normalize_area_code, validate_layer
+from gridsvc.geo.validate import (
+    Cell,
+    Rules,
+    normalize_area_code,
+    summarize_findings,
+    validate_layer,
+)
 
 PARENT_LEVEL = {"township": "county", "village": "township", "grid": "village"}
 # Specialist layers (综治, 城管 …) number their cells their own way and may cross village lines;
@@ -102,11 +108,11 @@ def validate_features(
     findings += _scope_findings(cells, scope)
     for note in notes:
         findings.append({"severity": "info", "feature": None, "location": None, **note})
-    errors = sum(1 for f in findings if f["severity"] == "error")
-    warnings = sum(1 for f in findings if f["severity"] == "warning")
+    # Counted once, from the list the report shows: the validator's own counts include the
+    # findings dropped above and miss the ones added.
     body["findings"] = findings
-    body["summary"] = {**body.get("summary", {}), "errors": errors, "warnings": warnings}
-    body["ok"] = errors == 0
+    body["summary"] = {**body["summary"], **summarize_findings(findings)}
+    body["ok"] = body["summary"]["errors"] == 0
     stored: list[store.StoredFeature] = []
     if body["ok"]:
         final = report.cells

@@ -16,7 +16,7 @@ from flask import current_app
 
 from gridsvc.boundaries import store
 from gridsvc.boundaries.cli import import_file
-from gridsvc.geo.demo_layers import demo_hierarchy, demo_specialist_layers
+from gridsvc.synthetic import demo_hierarchy, demo_specialist_layers
 
 GEODATA = Path(__file__).resolve().parents[2] / "geodata"
 COUNTY = "430302"

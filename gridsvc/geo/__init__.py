@@ -1,4 +1,4 @@
-"""Pure geometry: reading boundary files safely, CRS, validation, merging, partitions.
+"""Pure geometry: reading boundary files safely, CRS, validation, merging.
 
 Importing this package pins GDAL's configuration before pyogrio loads GDAL (``gridsvc/__init__``
 imports it first for that reason), because uploaded files are hostile input and GDAL will happily

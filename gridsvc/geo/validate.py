@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -37,16 +37,19 @@ from shapely.geometry.base import BaseGeometry
 
 from gridsvc.geo.area import area_m2
 from gridsvc.geo.coverage import Finding, check_coverage, check_extent, polygonal_parts
+from gridsvc.geo.report import SEVERITIES, Report, summarize_findings
 
 __all__ = [
     "CODE_LENGTH",
     "LEVELS",
     "PARENT_LEVEL",
+    "SEVERITIES",
     "Cell",
     "Finding",
     "Report",
     "Rules",
     "normalize_area_code",
+    "summarize_findings",
     "validate_layer",
 ]
 
@@ -104,35 +107,6 @@ class Rules:
     grid_households_max: int = 500
     grid_area_max_km2: float = 10.0
     repair: bool = False
-
-
-@dataclass
-class Report:
-    """The outcome of :func:`validate_layer`.
-
-    ``cells`` are the input cells, with repaired geometries when ``Rules.repair`` was set, ready to
-    store when ``ok``. ``summary`` holds counts by finding code and severity, the feature count
-    and the total area.
-    """
-
-    findings: list[Finding]
-    summary: dict
-    repaired: list[str] = field(default_factory=list)
-    cells: list[Cell] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when there is no error (warnings do not block publishing)."""
-        return not any(f.severity == "error" for f in self.findings)
-
-    def to_dict(self) -> dict:
-        """JSON-serialisable form (without the cells' geometries)."""
-        return {
-            "ok": self.ok,
-            "summary": self.summary,
-            "findings": [f.to_dict() for f in self.findings],
-            "repaired": list(self.repaired),
-        }
 
 
 def normalize_area_code(code: str, level: str) -> str:
@@ -395,16 +369,11 @@ def validate_layer(
     final = list(cells)
     for i in repaired:
         final[i] = replace(cells[i], geometry=work[i])
-    by_code = Counter(f.code for f in findings)
-    by_severity = Counter(f.severity for f in findings)
     summary = {
         "level": level,
         "features": len(cells),
         "total_area_m2": round(float(area_m2(work).sum()), 1),
-        "errors": by_severity.get("error", 0),
-        "warnings": by_severity.get("warning", 0),
-        "by_code": dict(sorted(by_code.items())),
-        "by_severity": {k: by_severity.get(k, 0) for k in _SEVERITY_ORDER},
+        **summarize_findings(f.to_dict() for f in findings),
     }
     return Report(
         findings=findings, summary=summary, repaired=[labels[i] for i in repaired], cells=final

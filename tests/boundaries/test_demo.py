@@ -25,6 +25,24 @@ def test_demo_load_is_complete_idempotent_and_locatable(app, client, make_user):
     assert (count("township"), count("village"), count("grid", "unified")) == (12, 106, 473)
     assert count("grid", "zongzhi") > 0
     assert count("grid", "chengguan") > 0
+    # Every specialist cell's code fails the unified layer's code checks, which are dropped from
+    # its report: the published summaries must count what the reports kept. (Each publication
+    # retires the one before, so "published once" is a generation number, not the status.)
+    summaries = (
+        db.session.execute(
+            text(
+                "SELECT summary FROM generations WHERE number IS NOT NULL"
+                " AND layer IN ('zongzhi', 'chengguan')"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    assert len(summaries) == 2
+    for summary in summaries:
+        assert summary["errors"] == summary["by_severity"]["error"] == 0
+        assert summary["warnings"] == summary["by_severity"]["warning"]
+        assert sum(summary["by_code"].values()) == sum(summary["by_severity"].values())
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0, second.output
     assert "already present" in second.output

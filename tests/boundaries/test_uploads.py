@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from shapely.geometry import box, shape
+from shapely.geometry import Point, box, shape
 
+from gridsvc.boundaries.features import SPECIALIST_SKIPPED
 from gridsvc.boundaries.models import Area, BoundaryUpload
+from gridsvc.geo.validate import Cell, validate_layer
 from tests.boundaries.conftest import (
     TOWNSHIPS,
     VILLAGES,
@@ -129,6 +132,52 @@ def test_duplicate_and_malformed_codes(client, gis_admin, publish):
     report = client.get(response.headers["Location"], headers=gis_admin).get_json()["report"]
     found = {f["code"] for f in report["findings"]}
     assert {"code.duplicate", "code.malformed"} <= found
+
+
+def test_specialist_layer_summary_counts_the_findings_it_keeps(client, gis_admin):
+    # A 综治 layer numbers its cells its own way (ZZ-001), so the unified layer's code checks
+    # fire on every cell and are dropped from the report; the summary must count what is left.
+    # Two 27 km² strips (size warnings), one with too few households, and a point feature
+    # (skipped, reported as an info note).
+    cells = [
+        feature(box(112.80, 27.85, 112.8249, 27.95), code="ZZ-001", name="综治1号网格"),
+        feature(box(112.8249, 27.85, 112.85, 27.95), code="ZZ-002", households=100),
+        feature(Point(112.81, 27.90), code="ZZ-900", name="a point"),
+    ]
+    raw = validate_layer(
+        [
+            Cell(i, f["properties"]["code"], geometry=shape(f["geometry"]))
+            for i, f in enumerate(cells[:2])
+        ],
+        level="grid",
+    )
+    assert raw.summary["by_code"]["code.malformed"] == 2  # what the specialist report drops
+
+    response = upload_request(
+        client, gis_admin, geojson_bytes(cells), "zongzhi.geojson", level="grid", layer="zongzhi"
+    )
+    upload = client.get(response.headers["Location"], headers=gis_admin).get_json()
+    assert upload["status"] == "validated", upload["report"]["findings"]
+    report = upload["report"]
+    findings, summary = report["findings"], report["summary"]
+    assert not {f["code"] for f in findings} & SPECIALIST_SKIPPED
+    severities = Counter(f["severity"] for f in findings)
+    assert severities == {"warning": 3, "info": 1}
+    assert summary["by_severity"] == {"error": 0, "warning": 3, "info": 1}
+    assert summary["errors"] == summary["by_severity"]["error"] == severities["error"]
+    assert summary["warnings"] == summary["by_severity"]["warning"] == severities["warning"]
+    assert sum(summary["by_severity"].values()) == len(findings)
+    assert summary["by_code"] == dict(Counter(f["code"] for f in findings))
+    assert summary["by_code"] == {
+        "grid.size_area": 2,
+        "grid.size_households": 1,
+        "upload.features_skipped": 1,
+    }
+
+    url = f"/api/v1/boundary-uploads/{upload['id']}/publish"
+    generation = client.post(url, json={}, headers=gis_admin).get_json()
+    assert generation["status"] == "published"
+    assert generation["summary"] == summary
 
 
 def test_upload_needs_an_editor_role(client, make_user):

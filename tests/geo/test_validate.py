@@ -69,7 +69,7 @@ def test_clean_layer_has_no_findings_and_a_summary():
     assert report.findings == []
     assert report.summary["features"] == 2
     assert report.summary["total_area_m2"] == pytest.approx(24 * M2_PER_U2, rel=0.01)
-    assert report.summary["by_severity"] == {"error": 0, "warning": 0}
+    assert report.summary["by_severity"] == {"error": 0, "warning": 0, "info": 0}
     body = json.loads(json.dumps(report.to_dict()))
     assert body == {"ok": True, "summary": report.summary, "findings": [], "repaired": []}
 

@@ -1,13 +1,16 @@
-"""Demo and benchmark layers built on :mod:`gridsvc.geo.partition`.
+"""Demo and benchmark layers: the demo county's hierarchy, specialist layers, synthetic grids.
 
-The demo county's townships, villages and grids (one fine mesh grouped three times, so each level
-nests exactly in the one above), the departments' deliberately misaligned specialist layers, and
-province-scale synthetic grid layers for the benchmarks.
+The demo county's townships, villages and grids come from one fine mesh
+(:func:`~gridsvc.synthetic.meshing.voronoi_mesh`) grouped three times
+(:func:`~gridsvc.synthetic.dissolving.regions`), so each level is a union of the same faces and
+nests exactly in the one above. The departments' specialist layers are grouped the same way and
+then bent by :func:`~gridsvc.synthetic.perturbing.perturb_boundaries`, so they are deliberately
+misaligned. Province-scale synthetic grid layers for the benchmarks are plain
+:func:`~gridsvc.synthetic.meshing.partition_polygon` cells with fake codes.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,109 +18,16 @@ import numpy as np
 import shapely
 from shapely import Polygon
 
-from gridsvc.geo.partition import (
-    _M_PER_DEG,
-    Area,
-    PartitionError,
-    _adjacency,
-    _dedupe,
-    _dissolve,
-    _local_xy,
-    _Mesh,
-    _mesh,
-    _regions,
-    _sample_points,
+from gridsvc.synthetic.areas import Area, PartitionError, local_xy, polygonal
+from gridsvc.synthetic.dissolving import adjacency, dissolve, regions
+from gridsvc.synthetic.meshing import (
+    Mesh,
+    dedupe_seeds,
     partition_polygon,
-    polygonal,
+    sample_points,
+    voronoi_mesh,
 )
-
-log = logging.getLogger(__name__)
-
-
-# --------------------------------------------------------------------------- misaligned copies
-
-
-def perturb_boundaries(
-    cells: Sequence[Area],
-    *,
-    shift_m: tuple[float, float] = (10.0, 60.0),
-    seed: int,
-    taper_m: float | None = None,
-) -> list[Area]:
-    """Bend a coverage by a smooth displacement field, as another department would digitise it.
-
-    Every vertex moves by the same function of its own coordinates, so a vertex shared by two
-    cells stays shared and the result is still a valid coverage. The field is a constant offset
-    plus long waves (5-20 km), so interior vertices move between ``shift_m`` metres while nearby
-    vertices move almost alike. Within ``taper_m`` (default 5x the largest shift) of the layer's
-    outline the move fades to zero, so the layer covers exactly the same outline; ``taper_m=0``
-    moves the outline too.
-
-    Straight edges do not bend with the field, so next to a concave stretch of the outline an
-    edge swinging about a fixed outline vertex can cross another one. The cells where that
-    happens (a handful of 400) keep their original vertices, wherever those vertices are shared,
-    and the move is redone; the rest of the layer stays shifted.
-
-    Raises:
-        ValueError: ``cells`` is not a valid coverage, ``shift_m`` is not ``0 <= lo <= hi`` or
-            ``taper_m`` is negative.
-    """
-    arr = np.empty(len(cells), dtype=object)
-    arr[:] = list(cells)
-    lo, hi = shift_m
-    if not 0 <= lo <= hi:
-        raise ValueError("shift_m must be (lo, hi) with 0 <= lo <= hi")
-    if taper_m is not None and taper_m < 0:
-        raise ValueError("taper_m must be >= 0")
-    if not len(arr) or not shapely.coverage_is_valid(arr):
-        raise ValueError("cells must be a non-empty valid coverage")
-    rng = np.random.default_rng(seed)
-    outline = shapely.coverage_union_all(arr)
-    lon0, lat0 = outline.centroid.x, outline.centroid.y
-    scale = np.array([_M_PER_DEG * np.cos(np.radians(lat0)), _M_PER_DEG])
-    border = shapely.transform(outline.boundary, lambda xy: (xy - (lon0, lat0)) * scale)
-    shapely.prepare(border)
-    angle = rng.uniform(0, 2 * np.pi)
-    offset = (lo + hi) / 2 * np.array([np.cos(angle), np.sin(angle)])
-    amp = (hi - lo) / (2 * np.sqrt(2))  # |wave| <= amp*sqrt(2), so |offset + wave| stays in range
-    direction = rng.uniform(0, 2 * np.pi, (2, 3))
-    wavenumber = 2 * np.pi / rng.uniform(5_000, 20_000, (2, 3))
-    phase = rng.uniform(0, 2 * np.pi, (2, 3))
-    share = rng.dirichlet(np.ones(3), size=2)
-    taper = 5 * hi if taper_m is None else taper_m
-
-    def move(xy: np.ndarray, frozen: np.ndarray) -> np.ndarray:
-        m = (xy - (lon0, lat0)) * scale
-        arg = m[:, 0, None, None] * np.cos(direction) + m[:, 1, None, None] * np.sin(direction)
-        wave = amp * (share * np.sin(arg * wavenumber + phase)).sum(axis=-1)
-        fade = np.ones(len(m))
-        pts = shapely.points(m)
-        near = shapely.dwithin(border, pts, taper) if taper > 0 else np.zeros(len(m), dtype=bool)
-        s = np.clip(shapely.distance(border, pts[near]) / taper, 0.0, 1.0)
-        fade[near] = s * s * (3 - 2 * s)
-        fade[np.isin(xy[:, 0] + 1j * xy[:, 1], frozen)] = 0.0
-        # Added in degrees to the original coordinates, so a zero move is exactly zero.
-        return xy + fade[:, None] * (offset + wave) / scale
-
-    def keys(geoms: np.ndarray) -> np.ndarray:
-        xy = shapely.get_coordinates(geoms)
-        return xy[:, 0] + 1j * xy[:, 1]
-
-    frozen = np.empty(0, dtype=complex)
-    while True:  # ends: every round freezes more vertices, and with all frozen nothing moves
-        moved = shapely.transform(arr, lambda xy, f=frozen: move(xy, f))
-        bad = ~shapely.is_valid(moved)
-        if not bad.any():
-            bad = ~shapely.is_empty(shapely.coverage_invalid_edges(moved))
-        if not bad.any():
-            return list(moved)
-        log.debug("displacement folded %d cells; keeping their vertices in place", bad.sum())
-        more = np.union1d(frozen, keys(arr[bad]))
-        if len(more) == len(frozen):  # their own vertices were frozen already: widen to neighbours
-            near = shapely.STRtree(arr).query(arr[bad], predicate="intersects")[1]
-            more = np.union1d(frozen, keys(arr[near]))
-        frozen = more if len(more) > len(frozen) else keys(arr)
-
+from gridsvc.synthetic.perturbing import perturb_boundaries
 
 # --------------------------------------------------------------------------- demo county
 
@@ -196,12 +106,12 @@ def short_name(name: str) -> str:
 class _MeshGroups:
     """A mesh plus what grouping its faces needs: adjacency, local metres, mass."""
 
-    def __init__(self, mesh: _Mesh, lat0: float, density: Callable[[np.ndarray], np.ndarray]):
+    def __init__(self, mesh: Mesh, lat0: float, density: Callable[[np.ndarray], np.ndarray]):
         self.faces = mesh.faces
         self.parent = mesh.parent
-        self.pairs = _adjacency(mesh.faces)
+        self.pairs = adjacency(mesh.faces)
         centre = shapely.get_coordinates(shapely.centroid(mesh.faces))
-        self.xy = _local_xy(centre, lat0)
+        self.xy = local_xy(centre, lat0)
         self.mass = shapely.area(mesh.faces) * density(centre)
 
     def split(
@@ -212,7 +122,7 @@ class _MeshGroups:
         near: np.ndarray | None = None,
     ) -> np.ndarray:
         """Labels per member for ``len(targets)`` regions (region 0 nearest ``near``)."""
-        return _regions(self.pairs, members, self.xy, self.mass, targets, rng, near)
+        return regions(self.pairs, members, self.xy, self.mass, targets, rng, near)
 
 
 def demo_hierarchy(
@@ -256,16 +166,18 @@ def demo_hierarchy(
     rng = np.random.default_rng(seed)
     lat0 = region.centroid.y
     core_lonlat = urban_core or URBAN_CORES.get(county) or region.point_on_surface().coords[0]
-    core = _local_xy(np.array([core_lonlat], dtype=float), lat0)[0]
+    core = local_xy(np.array([core_lonlat], dtype=float), lat0)[0]
 
     def density(lonlat: np.ndarray) -> np.ndarray:
-        d2 = ((_local_xy(lonlat, lat0) - core) ** 2).sum(axis=1)
+        d2 = ((local_xy(lonlat, lat0) - core) ** 2).sum(axis=1)
         return 1.0 + 48.0 * np.exp(-d2 / (2 * 3_500.0**2))
 
     urban = np.array(["社区" in n for _, _, n in flat])
     counts = _allocate(np.where(urban, 6.0, 3.0) * rng.uniform(0.75, 1.25, len(flat)), grids_total)
-    pts = _sample_points(region, 16 * grids_total, rng, accept=lambda xy: density(xy) / 49.0)
-    mesh = _MeshGroups(_mesh(np.array([region]), _dedupe(region, pts, rng)), lat0, density)
+    pts = sample_points(region, 16 * grids_total, rng, accept=lambda xy: density(xy) / 49.0)
+    mesh = _MeshGroups(
+        voronoi_mesh(np.array([region]), dedupe_seeds(region, pts, rng)), lat0, density
+    )
     everything = np.arange(len(mesh.faces))
 
     # Townships: streets take the regions nearest the core.
@@ -296,7 +208,7 @@ def demo_hierarchy(
         g_label[members] = len(grid_meta) + seq[labels]
         grid_meta.extend((vi, s + 1) for s in range(k))
 
-    g_polys = _dissolve(mesh.faces, g_label, len(grid_meta))
+    g_polys = dissolve(mesh.faces, g_label, len(grid_meta))
     grids: list[DemoArea] = []
     v_house = np.zeros(len(flat), dtype=np.int64)
     v_pop = np.zeros(len(flat), dtype=np.int64)
@@ -309,12 +221,12 @@ def demo_hierarchy(
         grids.append(
             DemoArea(f"{vcode}{s:03d}", f"{short_name(vname)}第{s}网格", vcode, poly, house, pop)
         )
-    v_polys = _dissolve(mesh.faces, v_label, len(flat))
+    v_polys = dissolve(mesh.faces, v_label, len(flat))
     vlist = [
         DemoArea(c, n, t, p, int(v_house[i]), int(v_pop[i]))
         for i, ((t, c, n), p) in enumerate(zip(flat, v_polys, strict=True))
     ]
-    t_polys = _dissolve(mesh.faces, t_label, len(tcodes))
+    t_polys = dissolve(mesh.faces, t_label, len(tcodes))
     tlist = []
     for (tc, tn), p in zip(townships, t_polys, strict=True):
         mine = [v for v in vlist if v.parent_code == tc]
@@ -364,10 +276,12 @@ def demo_specialist_layers(
         rng = np.random.default_rng([seed, li])
         k = _allocate(weights, max(len(parents), round(ratio * unified_count)))
         pts = np.concatenate(
-            [_sample_points(p, 6 * int(c) + 4, rng) for p, c in zip(parents, k, strict=True)]
+            [sample_points(p, 6 * int(c) + 4, rng) for p, c in zip(parents, k, strict=True)]
         )
         mesh = _MeshGroups(
-            _mesh(parents, _dedupe(outline, pts, rng)), lat0, lambda xy: np.ones(len(xy))
+            voronoi_mesh(parents, dedupe_seeds(outline, pts, rng)),
+            lat0,
+            lambda xy: np.ones(len(xy)),
         )
         labels = np.empty(len(mesh.faces), dtype=np.int64)
         owner: list[tuple[int, int]] = []  # (area, number within area) per cell
@@ -376,7 +290,7 @@ def demo_specialist_layers(
             labels[members] = len(owner) + mesh.split(members, np.ones(k[a]), rng)
             owner.extend((a, j + 1) for j in range(k[a]))
         cells = perturb_boundaries(
-            _dissolve(mesh.faces, labels, len(owner)), seed=int(rng.integers(2**31))
+            dissolve(mesh.faces, labels, len(owner)), seed=int(rng.integers(2**31))
         )
         out[key] = [
             SpecialistCell(
