@@ -65,10 +65,10 @@ def _register_models() -> None:
 
 def _wire_handoffs(app: Flask) -> None:
     """Where a lower room hands work upward, the upper room's implementation of its port."""
-    from gridsvc.boundaries.handoff import install_publish_listener
-    from gridsvc.incidents.handoff import install_router
-    from gridsvc.routing.cases.intake import CaseIntake
-    from gridsvc.workers.vacancies import FollowBoundaries
+    from gridsvc.boundaries import install_publish_listener
+    from gridsvc.incidents import install_router
+    from gridsvc.routing import CaseIntake
+    from gridsvc.workers import FollowBoundaries
 
     install_publish_listener(app, FollowBoundaries())  # assignments follow boundary changes
     install_router(app, CaseIntake())  # every filed report is routed in its transaction

@@ -12,26 +12,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from gridsvc.accounts.scope import SHELL_SCOPE
-from gridsvc.boundaries.models import LEVELS
+from gridsvc.boundaries import uploads
+from gridsvc.boundaries.models import LEVELS, Generation
 from gridsvc.errors import DomainError
 from gridsvc.extensions import db
 from gridsvc.geo.errors import GeoInputError
 
 boundaries_cli = AppGroup("boundaries", help="Import and publish boundary files.")
-
-
-def import_file(path: Path, form: dict, *, commit: bool, scope=SHELL_SCOPE):
-    """Run the upload pipeline on a local file; returns (upload, generation or None)."""
-    from gridsvc.boundaries import uploads
-
-    with open(path, "rb") as stream:
-        upload = uploads.create_upload(scope, stream, path.name, form, enqueue=False)
-    upload = uploads.process(str(upload.id), scope) or upload
-    generation = None
-    if commit and upload.status == "validated":
-        generation = uploads.publish_upload(scope, upload, None, form.get("description"))
-    return upload, generation
 
 
 @boundaries_cli.command("import")
@@ -63,7 +50,7 @@ def import_command(
     if level != "grid" and layer:
         raise click.ClickException("--layer is only for --level grid")
     try:
-        upload, generation = import_file(file, form, commit=commit)
+        upload, generation = uploads.import_local_file(file, form, publish=commit)
     except (DomainError, GeoInputError) as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc.code}: {exc.detail}") from exc
@@ -104,11 +91,8 @@ def _print_report(upload, report: dict) -> None:
 
 
 def _discard(upload) -> None:
-    from gridsvc.boundaries.models import Generation
-    from gridsvc.boundaries.uploads import remove_file
-
     generation_id = upload.generation_id
-    remove_file(upload)
+    uploads.remove_file(upload)
     db.session.delete(upload)
     if generation_id:
         db.session.flush()

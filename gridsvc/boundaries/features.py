@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import shapely
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER
 from gridsvc.geo.area import area_m2

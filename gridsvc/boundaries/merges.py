@@ -13,7 +13,7 @@ from datetime import date
 import shapely
 from sqlalchemy import text
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.features import validate_features
 from gridsvc.boundaries.models import UNIFIED_LAYER, Generation, GridMerge

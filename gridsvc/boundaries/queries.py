@@ -9,7 +9,7 @@ import orjson
 from flask import current_app
 from sqlalchemy import text
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.lookup_index import current_index, warm_index
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER

@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from gridsvc import jobs
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import SHELL_SCOPE, Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.features import build_features, validate_features
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER, BoundaryUpload, Generation
@@ -315,3 +315,17 @@ def _problem(code: str, detail: str, status: int = 422) -> dict:
 def remove_file(upload: BoundaryUpload) -> None:
     folder = os.path.dirname(upload.stored_path)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def import_local_file(path: Path, form: dict, *, publish: bool, scope: Scope = SHELL_SCOPE):
+    """The upload pipeline on a local file (the CLI, the demo loader): (upload, generation or None).
+
+    Validated in this process (nothing queued); ``publish`` makes a valid draft the new generation.
+    """
+    with open(path, "rb") as stream:
+        upload = create_upload(scope, stream, path.name, form, enqueue=False)
+    upload = process(str(upload.id), scope) or upload
+    generation = None
+    if publish and upload.status == "validated":
+        generation = publish_upload(scope, upload, None, form.get("description"))
+    return upload, generation

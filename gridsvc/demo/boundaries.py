@@ -1,7 +1,7 @@
 """Demo boundaries of 雨湖区: real county outlines, generated townships / villages / grids.
 
 Each layer is written to a GeoJSON file and imported through the same pipeline GIS staff use
-(``boundaries.cli.import_file``), so the demo exercises reading, validation and publishing.
+(``boundaries.import_local_file``), so the demo exercises reading, validation and publishing.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from pathlib import Path
 import shapely
 from flask import current_app
 
-from gridsvc.boundaries import store
-from gridsvc.boundaries.cli import import_file
+from gridsvc.boundaries import import_local_file, store
 from gridsvc.synthetic import demo_hierarchy, demo_specialist_layers
 
 GEODATA = Path(__file__).resolve().parents[2] / "geodata"
@@ -45,7 +44,7 @@ def _feature(geometry, **properties) -> dict:
 
 
 def _import(path: Path, **form) -> None:
-    upload, generation = import_file(path, {"repair": False, **form}, commit=True)
+    upload, generation = import_local_file(path, {"repair": False, **form}, publish=True)
     if generation is None:
         findings = (upload.report or {}).get("findings", [])[:5]
         raise RuntimeError(

@@ -13,8 +13,7 @@ from datetime import date
 import shapely
 from sqlalchemy import select
 
-from gridsvc.accounts.models import User
-from gridsvc.accounts.scope import SHELL_SCOPE
+from gridsvc.accounts import SHELL_SCOPE, User
 from gridsvc.boundaries import store
 from gridsvc.extensions import db
 from gridsvc.geo.convert import to_geojson

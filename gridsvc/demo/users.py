@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from gridsvc.accounts import service
-from gridsvc.accounts.scope import SHELL_SCOPE
+from gridsvc.accounts import SHELL_SCOPE, service
 
 DEMO_PASSWORD = "gridsvc-demo"  # noqa: S105  (printed by `make run`; demo data only)
 COUNTY = "430302"

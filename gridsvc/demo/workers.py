@@ -14,16 +14,14 @@ from datetime import UTC, datetime, timedelta
 import shapely
 from sqlalchemy import text
 
+from gridsvc.accounts import SHELL_SCOPE
 from gridsvc.accounts import service as accounts
-from gridsvc.accounts.scope import SHELL_SCOPE
-from gridsvc.boundaries.models import UNIFIED_LAYER
+from gridsvc.boundaries import UNIFIED_LAYER
 from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI
-from gridsvc.workers import assignments, profiles
+from gridsvc.workers import assigned_grid_codes, assignments, ingest_track_points, profiles
 from gridsvc.workers.models import WorkerProfile
 from gridsvc.workers.patrols import day_bounds
-from gridsvc.workers.service import assigned_grid_codes
-from gridsvc.workers.tracks import ingest_track_points
 
 DEMO_WORKERS = {
     "worker_yuhulu": {"employment": "full_time", "notes": "专职网格员，负责雨湖路街道示范网格"},

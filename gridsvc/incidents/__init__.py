@@ -1,1 +1,27 @@
-"""Incidents room: categories, reporting (idempotent, offline batch), photos, duplicates, audit trail."""
+"""Incidents: categories, reporting (idempotent, offline batch), photos, duplicates, audit trail.
+
+The face other rooms use: the rows (``Incident``, ``IncidentPhoto``, ``Category``, ``STATUSES``),
+the audit trail (``record_event``), reading one incident in scope (``get_incident``,
+``incident_etag``), duplicate decisions (``duplicates``), and the port through which a filed
+report is handed to routing (``Router``, ``Filing``, ``install_router``).
+"""
+
+from gridsvc.incidents import duplicates
+from gridsvc.incidents.events import record_event
+from gridsvc.incidents.handoff import Filing, Router, install_router
+from gridsvc.incidents.models import STATUSES, Category, Incident, IncidentPhoto
+from gridsvc.incidents.queries import get_incident, incident_etag
+
+__all__ = [
+    "STATUSES",
+    "Category",
+    "Filing",
+    "Incident",
+    "IncidentPhoto",
+    "Router",
+    "duplicates",
+    "get_incident",
+    "incident_etag",
+    "install_router",
+    "record_event",
+]

@@ -10,7 +10,7 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import body_limit, require_if_match
 from gridsvc.idempotency import atomic, idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting
@@ -29,7 +29,7 @@ from gridsvc.incidents.schemas import (
     SyncIn,
     SyncOut,
 )
-from gridsvc.workers.tracks import ingest_track_points
+from gridsvc.workers import ingest_track_points
 
 blp = Blueprint("incidents", __name__, description="Incident reports, offline sync, audit trail")
 

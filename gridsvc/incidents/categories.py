@@ -11,7 +11,7 @@ import hashlib
 
 from sqlalchemy import select
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.caching import VersionedCache
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db

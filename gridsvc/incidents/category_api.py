@@ -6,7 +6,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import etag, require_if_match
 from gridsvc.idempotency import atomic, idempotent
 from gridsvc.incidents import categories

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.incidents.events import record_event

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.extensions import db
 from gridsvc.incidents.models import Incident, IncidentEvent
 from gridsvc.paging import keyset_page, split_page

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import body_limit
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import photos, queries

@@ -14,7 +14,7 @@ import shapely
 from flask import current_app
 from sqlalchemy import select, text
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import Conflict, Forbidden, NotFound, TooLarge
 from gridsvc.extensions import db
 from gridsvc.geo.convert import to_wkb_hex

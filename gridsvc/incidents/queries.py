@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, func, or_, select, text
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import DomainError, NotFound
 from gridsvc.extensions import db
 from gridsvc.http import etag
 from gridsvc.incidents.models import Incident
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor, newest_first
-from gridsvc.workers.service import assigned_grid_codes
+from gridsvc.workers import assigned_grid_codes
 
 
 def _ints(values: list) -> list[int]:

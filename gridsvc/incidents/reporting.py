@@ -22,7 +22,7 @@ from geoalchemy2.elements import WKBElement
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import make_transient_to_detached
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.boundaries import queries
 from gridsvc.caching import VersionedCache
 from gridsvc.errors import DomainError, Invalid, NotFound
@@ -34,7 +34,7 @@ from gridsvc.incidents.handoff import Filing, router
 from gridsvc.incidents.ingest_sql import FILE_REPORTS
 from gridsvc.incidents.models import Incident
 from gridsvc.incidents.problems import as_problem
-from gridsvc.workers.service import assigned_grid_codes
+from gridsvc.workers import assigned_grid_codes
 
 DEVICE_CRS = (WGS84, CGCS2000, GCJ02, BD09)
 LEVELS = ("county", "township", "village", "grid")

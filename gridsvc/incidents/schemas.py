@@ -6,7 +6,7 @@ import shapely
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gridsvc.boundaries.fields import BBox
+from gridsvc.boundaries import BBox
 from gridsvc.geo.convert import point_from_geojson
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.incidents.models import ADDRESS_MAX, DESCRIPTION_MAX, STATUSES

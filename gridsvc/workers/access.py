@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from gridsvc.accounts.models import User
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope, User
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
 

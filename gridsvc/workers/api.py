@@ -7,8 +7,8 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from gridsvc.accounts.auth import current_scope, roles_required
-from gridsvc.boundaries.models import UNIFIED_LAYER
+from gridsvc.accounts import current_scope, roles_required
+from gridsvc.boundaries import UNIFIED_LAYER
 from gridsvc.http import etag, require_if_match
 from gridsvc.workers import assignments, mine, profiles, proposals, vacancies
 from gridsvc.workers.access import MANAGERS, READERS, READERS_AND_SELF

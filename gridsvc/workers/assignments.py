@@ -18,10 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from gridsvc.accounts.auth import utcnow
-from gridsvc.accounts.models import User
-from gridsvc.accounts.scope import Scope
-from gridsvc.boundaries.models import UNIFIED_LAYER
+from gridsvc.accounts import Scope, User, utcnow
+from gridsvc.boundaries import UNIFIED_LAYER
 from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from sqlalchemy import text
 
-from gridsvc.boundaries.models import UNIFIED_LAYER
+from gridsvc.boundaries import UNIFIED_LAYER
 from gridsvc.extensions import db
 from gridsvc.workers.patrols import last_patrolled
 

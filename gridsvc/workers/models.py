@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gridsvc.accounts.models import User
+from gridsvc.accounts import User
 from gridsvc.extensions import db
 
 EMPLOYMENT_TYPES = ("full_time", "part_time")  # 专职 / 兼职

@@ -16,9 +16,8 @@ import shapely
 from flask import current_app
 from sqlalchemy import text
 
-from gridsvc.accounts.scope import Scope
-from gridsvc.boundaries import store
-from gridsvc.boundaries.models import UNIFIED_LAYER
+from gridsvc.accounts import Scope
+from gridsvc.boundaries import UNIFIED_LAYER, store
 from gridsvc.boundaries.queries import generation_filter
 from gridsvc.extensions import db
 from gridsvc.geo.convert import to_geojson

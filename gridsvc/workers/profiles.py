@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gridsvc.accounts.models import User
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope, User
 from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page

@@ -15,11 +15,8 @@ import uuid
 import networkx as nx
 from sqlalchemy import select, text, update
 
-from gridsvc.accounts.auth import utcnow
-from gridsvc.accounts.models import User
-from gridsvc.accounts.scope import Scope
-from gridsvc.boundaries import store
-from gridsvc.boundaries.models import UNIFIED_LAYER
+from gridsvc.accounts import Scope, User, utcnow
+from gridsvc.boundaries import UNIFIED_LAYER, store
 from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.workers import assignments, balance

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from gridsvc.boundaries.fields import LAYER_NAME
+from gridsvc.boundaries import LAYER_NAME
 from gridsvc.workers.models import ASSIGNMENT_ROLES, EMPLOYMENT_TYPES, PROPOSAL_STATUSES
 
 TOWNSHIP = validate.Regexp(r"^\d{9}$", error="a 9-digit township code")

@@ -29,7 +29,7 @@ from flask import current_app
 from pyproj import Geod
 from sqlalchemy import text
 
-from gridsvc.accounts.auth import utcnow
+from gridsvc.accounts import utcnow
 from gridsvc.boundaries.queries import locate_many
 from gridsvc.errors import TooLarge
 from gridsvc.extensions import db

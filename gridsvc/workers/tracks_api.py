@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import current_scope, roles_required
 from gridsvc.geo.crs import normalize_crs
 from gridsvc.localtime import SHANGHAI
 from gridsvc.workers import patrols

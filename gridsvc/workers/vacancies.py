@@ -22,8 +22,8 @@ from collections import defaultdict
 import orjson
 from sqlalchemy import text
 
-from gridsvc.accounts.scope import Scope
-from gridsvc.boundaries.models import UNIFIED_LAYER
+from gridsvc.accounts import Scope
+from gridsvc.boundaries import UNIFIED_LAYER
 from gridsvc.extensions import db
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
 

@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import box
 
 from gridsvc.accounts.scope import Scope
-from gridsvc.boundaries.cli import import_file
+from gridsvc.boundaries import import_local_file
 
 GLOBAL = Scope(user_id=None, role="admin")
 
@@ -68,7 +68,9 @@ def publish(tmp_path):
 
     def _publish(level: str, features: list[dict], **form):
         path = write_geojson(tmp_path / f"{level}-{next(counter)}.geojson", features)
-        upload, generation = import_file(path, {"level": level, **form}, commit=True, scope=GLOBAL)
+        upload, generation = import_local_file(
+            path, {"level": level, **form}, publish=True, scope=GLOBAL
+        )
         assert generation is not None, (upload.status, upload.error, upload.report)
         return generation
 

@@ -7,12 +7,12 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import current_scope, roles_required
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.http import body_limit, etag, require_if_match
 from gridsvc.idempotency import atomic, idempotent
-from gridsvc.incidents.queries import get_incident, incident_etag
+from gridsvc.incidents import get_incident, incident_etag
 from gridsvc.routing.cases import call_actions, calls, field_tasks, queue, workflow
 from gridsvc.routing.cases import view as cases
 from gridsvc.routing.cases.models import Case

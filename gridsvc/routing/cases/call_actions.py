@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from gridsvc.errors import Conflict, Forbidden, Invalid
-from gridsvc.incidents.events import record_event
-from gridsvc.incidents.models import Incident
+from gridsvc.incidents import Incident, record_event
 from gridsvc.routing.cases.calls import COUNTY_ROLES, _check_department, _touch
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.cases.rules import CALL_RULES, allowed_call_actions

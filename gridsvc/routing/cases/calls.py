@@ -17,11 +17,10 @@ from flask import current_app
 from psycopg2.extras import execute_values
 from sqlalchemy import select
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db
-from gridsvc.incidents.events import record_event
-from gridsvc.incidents.models import Incident
+from gridsvc.incidents import Incident, record_event
 from gridsvc.paging import newest_first
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.deadlines.clock import deadline

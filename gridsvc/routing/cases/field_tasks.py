@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from gridsvc.extensions import db
-from gridsvc.workers.service import assigned_grid_codes
+from gridsvc.workers import assigned_grid_codes
 
 LIMIT = 200
 

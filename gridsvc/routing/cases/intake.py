@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gridsvc.incidents.handoff import Filing
-from gridsvc.incidents.models import Incident
+from gridsvc.incidents import Filing, Incident
 from gridsvc.prepared import Prepared
 from gridsvc.routing.cases.calls import new_call_rows
 from gridsvc.routing.deadlines.clock import deadline

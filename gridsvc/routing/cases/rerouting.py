@@ -12,7 +12,7 @@ from datetime import datetime
 from geoalchemy2.shape import to_shape
 
 from gridsvc.extensions import db
-from gridsvc.incidents.models import Incident
+from gridsvc.incidents import Incident
 from gridsvc.routing.cases.calls import new_call_rows
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.decision import COUNTY_CALL, TOWNSHIP_TEAM, route_many

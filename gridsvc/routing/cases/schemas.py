@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gridsvc.incidents.models import STATUSES as INCIDENT_STATUSES
+from gridsvc.incidents import STATUSES as INCIDENT_STATUSES
 from gridsvc.routing.cases.models import CALL_STATUSES as CALL_STATUSES_CHOICES
 from gridsvc.routing.cases.rules import allowed_call_actions
 from gridsvc.routing.deadlines.models import NOTICE_KINDS

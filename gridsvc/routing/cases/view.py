@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from gridsvc.extensions import db
-from gridsvc.incidents.models import Incident
+from gridsvc.incidents import Incident
 from gridsvc.routing.cases.calls import CALLABLE_STATUSES, OPEN
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.cases.workflow import allowed_actions

@@ -13,13 +13,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from gridsvc.accounts.models import User
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope, User
 from gridsvc.errors import Conflict, Forbidden, Invalid
 from gridsvc.extensions import db
-from gridsvc.incidents import duplicates
-from gridsvc.incidents.events import record_event
-from gridsvc.incidents.models import Incident, IncidentPhoto
+from gridsvc.incidents import Incident, IncidentPhoto, duplicates, record_event
 from gridsvc.routing.cases import extension_requests
 from gridsvc.routing.cases.call_actions import complete_with_incident
 from gridsvc.routing.cases.models import Call, Case
@@ -29,7 +26,7 @@ from gridsvc.routing.deadlines.clock import deadline
 from gridsvc.routing.directory.models import Team
 from gridsvc.routing.notices import recipients
 from gridsvc.routing.notices.notify import Notice, notify_many
-from gridsvc.workers.service import assigned_grid_codes
+from gridsvc.workers import assigned_grid_codes
 
 
 def parties(actor, incident: Incident, case: Case) -> set[str]:
@@ -278,7 +275,7 @@ def _resolve(scope, actor, incident, case, data, now):
 
 
 def _grid_workers(incident: Incident) -> list[int]:
-    from gridsvc.workers.models import GridAssignment
+    from gridsvc.workers import GridAssignment
 
     holders = db.session.scalars(
         select(GridAssignment.user_id).where(

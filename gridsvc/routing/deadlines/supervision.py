@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import newest_first

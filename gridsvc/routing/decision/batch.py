@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gridsvc.incidents.models import Incident
+from gridsvc.incidents import Incident
 from gridsvc.routing.decision.engine import Decision, RoutingInput, decide
 from gridsvc.routing.decision.loading import zones_under_points
 from gridsvc.routing.decision.world import World, county_world

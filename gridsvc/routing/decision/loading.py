@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select, text
 
 from gridsvc.extensions import db
-from gridsvc.incidents.models import Category
+from gridsvc.incidents import Category
 from gridsvc.routing.decision.engine import (
     CategoryInfo,
     EntryInfo,

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import etag, require_if_match
 from gridsvc.routing.directory import responsibility, responsibility_csv, teams, zones
 from gridsvc.routing.directory.schemas import (

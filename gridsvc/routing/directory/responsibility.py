@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select, text
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI

@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import Invalid, TooLarge
 from gridsvc.extensions import db
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team

@@ -10,8 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
-from gridsvc.accounts.models import User
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope, User
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page

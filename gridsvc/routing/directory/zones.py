@@ -7,7 +7,7 @@ import shapely
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select, text
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import Invalid
 from gridsvc.extensions import db
 from gridsvc.geo.convert import from_geojson, to_geojson, to_wkb_hex

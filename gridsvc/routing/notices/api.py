@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import current_scope, roles_required
 from gridsvc.routing.notices import notify as notifications
 from gridsvc.routing.notices import webhooks
 from gridsvc.routing.notices.schemas import (

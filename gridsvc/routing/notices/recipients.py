@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import or_, select
 
-from gridsvc.accounts.models import User
+from gridsvc.accounts import User
 from gridsvc.extensions import db
 
 LEAD_ROLES = ("team_lead", "department_handler")

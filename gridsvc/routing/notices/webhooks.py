@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 from sqlalchemy import select, text
 
-from gridsvc.accounts.scope import Scope
+from gridsvc.accounts import Scope
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
