@@ -111,6 +111,7 @@ def main() -> None:
         user = service.find_by_username("bench") or service.create_user(
             SHELL_SCOPE, {"username": "bench", "role": "admin", "password": "bench-password"}
         )
+        db.session.commit()  # the API's requests look the user up in sessions of their own
         token = create_access_token(identity=user)
         raw = db.engine.raw_connection()
     headers = {"Authorization": f"Bearer {token}"}

@@ -1,7 +1,8 @@
 """``flask --app gridsvc boundaries import FILE --level … [--layer …] [--commit]``.
 
 The same path as an upload through the API: read, validate, stage a draft; ``--commit`` publishes it.
-Without ``--commit`` it is a dry run: the report is printed and nothing stays in the database.
+Without ``--commit`` it is a dry run: the report is printed, the transaction is rolled back and the
+stored file removed, so nothing stays behind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask.cli import AppGroup
 
 from gridsvc.accounts.cli import SHELL_SCOPE
 from gridsvc.boundaries.models import LEVELS
+from gridsvc.boundaries.uploads import remove_file
 from gridsvc.errors import DomainError
 from gridsvc.extensions import db
 from gridsvc.geo.errors import GeoInputError
@@ -21,15 +23,19 @@ from gridsvc.geo.errors import GeoInputError
 boundaries_cli = AppGroup("boundaries", help="Import and publish boundary files.")
 
 
-def import_file(path: Path, form: dict, *, commit: bool, scope=SHELL_SCOPE):
-    """Run the upload pipeline on a local file; returns (upload, generation or None)."""
+def import_file(path: Path, form: dict, *, publish: bool, scope=SHELL_SCOPE):
+    """Run the upload pipeline on a local file; returns (upload, generation or None).
+
+    Everything happens in the caller's transaction (the command below, the demo loader, tests):
+    the caller commits it, or rolls it back for a dry run.
+    """
     from gridsvc.boundaries import uploads
 
     with open(path, "rb") as stream:
-        upload = uploads.create_upload(scope, stream, path.name, form, enqueue=False)
+        upload = uploads.create_upload(scope, stream, path.name, form)
     upload = uploads.process(str(upload.id), scope) or upload
     generation = None
-    if commit and upload.status == "validated":
+    if publish and upload.status == "validated":
         generation = uploads.publish_upload(scope, upload, None, form.get("description"))
     return upload, generation
 
@@ -63,7 +69,7 @@ def import_command(
     if level != "grid" and layer:
         raise click.ClickException("--layer is only for --level grid")
     try:
-        upload, generation = import_file(file, form, commit=commit)
+        upload, generation = import_file(file, form, publish=commit)
     except (DomainError, GeoInputError) as exc:
         db.session.rollback()
         raise click.ClickException(f"{exc.code}: {exc.detail}") from exc
@@ -79,13 +85,18 @@ def import_command(
         )
     else:
         _print_report(upload, report)
-    if not commit:
-        # A dry run leaves nothing behind: drop the staged draft and the upload record.
-        _discard(upload)
+    failed = upload.status in ("invalid", "failed")
+    if commit:
+        db.session.commit()  # an invalid upload is kept too, with its report
+        if generation is not None:
+            click.echo(f"published as generation {generation.number}")
+    else:
+        # A dry run leaves nothing behind: the stored copy of the file, the staged draft and the
+        # upload record all go.
+        remove_file(upload)
+        db.session.rollback()
         click.echo("dry run: nothing was stored (use --commit to publish)")
-    elif generation is not None:
-        click.echo(f"published as generation {generation.number}")
-    if upload.status in ("invalid", "failed"):
+    if failed:
         raise SystemExit(1)
 
 
@@ -101,16 +112,3 @@ def _print_report(upload, report: dict) -> None:
             f"  [{finding.get('severity')}] {finding.get('code')} "
             f"{finding.get('feature') or ''}: {finding.get('detail')}"
         )
-
-
-def _discard(upload) -> None:
-    from gridsvc.boundaries.models import Generation
-    from gridsvc.boundaries.uploads import remove_file
-
-    generation_id = upload.generation_id
-    remove_file(upload)
-    db.session.delete(upload)
-    if generation_id:
-        db.session.flush()
-        db.session.delete(db.session.get(Generation, generation_id))
-    db.session.commit()

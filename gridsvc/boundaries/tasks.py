@@ -1,7 +1,8 @@
-"""Background work of the boundaries room."""
+"""Background work of the boundaries room. Each task is an entry point: it commits."""
 
 from __future__ import annotations
 
+from gridsvc.extensions import db
 from gridsvc.jobs import celery
 
 
@@ -10,7 +11,9 @@ def process_upload(self, upload_id: str) -> str | None:
     """Read and validate an uploaded file into a draft generation (idempotent; see uploads.py)."""
     from gridsvc.boundaries.uploads import process
 
-    upload = process(upload_id)
+    # Committing each step makes the attempt count and the progress visible while the rest runs.
+    upload = process(upload_id, progress=db.session.commit)
+    db.session.commit()
     return upload.status if upload else None
 
 
@@ -19,4 +22,8 @@ def requeue_stale_uploads() -> int:
     """Beat: give uploads a lost worker left behind another try (see uploads.requeue_stale)."""
     from gridsvc.boundaries.uploads import requeue_stale
 
-    return len(requeue_stale())
+    requeued = requeue_stale()
+    db.session.commit()  # before queueing: the worker must find them queued
+    for upload_id in requeued:
+        process_upload.delay(upload_id)
+    return len(requeued)

@@ -45,7 +45,7 @@ def _feature(geometry, **properties) -> dict:
 
 
 def _import(path: Path, **form) -> None:
-    upload, generation = import_file(path, {"repair": False, **form}, commit=True)
+    upload, generation = import_file(path, {"repair": False, **form}, publish=True)
     if generation is None:
         findings = (upload.report or {}).get("findings", [])[:5]
         raise RuntimeError(

@@ -19,7 +19,9 @@ def sla_sweep() -> None:
     """Issue the supervision notices (督办) due now (what beat runs every minute)."""
     from gridsvc.routing.deadlines.sweep import sweep
 
-    click.echo(f"supervision notices issued: {sweep()['notices']}")
+    issued = sweep()["notices"]
+    db.session.commit()
+    click.echo(f"supervision notices issued: {issued}")
 
 
 @routing_cli.command("deliver-webhooks")
@@ -27,7 +29,9 @@ def deliver_webhooks() -> None:
     """Post the webhook deliveries that are due."""
     from gridsvc.routing.notices.webhooks import deliver_due
 
-    click.echo(deliver_due())
+    counts = deliver_due()
+    db.session.commit()
+    click.echo(counts)
 
 
 @routing_cli.command("calendar-set")

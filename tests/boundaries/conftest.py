@@ -68,7 +68,7 @@ def publish(tmp_path):
 
     def _publish(level: str, features: list[dict], **form):
         path = write_geojson(tmp_path / f"{level}-{next(counter)}.geojson", features)
-        upload, generation = import_file(path, {"level": level, **form}, commit=True, scope=GLOBAL)
+        upload, generation = import_file(path, {"level": level, **form}, publish=True, scope=GLOBAL)
         assert generation is not None, (upload.status, upload.error, upload.report)
         return generation
 

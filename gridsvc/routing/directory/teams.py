@@ -116,7 +116,7 @@ def create_team(scope: Scope, data: dict) -> Team:
     db.session.flush()
     for township in townships:
         db.session.add(TeamTownship(team_id=team.id, township_code=township, county_code=county))
-    db.session.commit()
+    db.session.flush()
     world.forget(county)
     return team
 
@@ -151,7 +151,7 @@ def update_team(scope: Scope, team: Team, data: dict) -> Team:
         team.updated_at = datetime.now(UTC)  # a new version (ETag) even when only these changed
     for key, value in data.items():
         setattr(team, key, value)
-    db.session.commit()
+    db.session.flush()
     world.forget(team.county_code)
     return team
 
@@ -241,7 +241,7 @@ def add_member(scope: Scope, team: Team, user_id: int) -> User:
     if user.team_id != team.id:
         user.team_id = team.id
         forget_user(user.id)
-        db.session.commit()
+        db.session.flush()
         world.forget(team.county_code)
     return user
 
@@ -253,5 +253,5 @@ def remove_member(scope: Scope, team: Team, user_id: int) -> None:
         raise NotFound("member not found", code="team.member_not_found")
     user.team_id = None
     forget_user(user.id)
-    db.session.commit()
+    db.session.flush()
     world.forget(team.county_code)
