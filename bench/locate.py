@@ -98,7 +98,7 @@ def main() -> None:
     from flask_jwt_extended import create_access_token
 
     from gridsvc.accounts import service
-    from gridsvc.accounts.cli import SHELL_SCOPE
+    from gridsvc.accounts import SHELL_SCOPE
     from gridsvc.boundaries.queries import BULK_LOCATE_SQL, LOCATE_SQL, generation_filter
     from gridsvc.extensions import db
 
@@ -111,6 +111,7 @@ def main() -> None:
         user = service.find_by_username("bench") or service.create_user(
             SHELL_SCOPE, {"username": "bench", "role": "admin", "password": "bench-password"}
         )
+        db.session.commit()  # the API's requests look the user up in sessions of their own
         token = create_access_token(identity=user)
         raw = db.engine.raw_connection()
     headers = {"Authorization": f"Bearer {token}"}

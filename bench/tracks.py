@@ -108,7 +108,8 @@ def make_worker(app, name: str, grids: list[str], *, fresh: bool = True):
     """
     from gridsvc.accounts import service
     from gridsvc.accounts.auth import Principal
-    from gridsvc.accounts.cli import SHELL_SCOPE
+    from gridsvc.accounts import SHELL_SCOPE
+    from gridsvc.extensions import db
     from gridsvc.workers import assignments, profiles
 
     with app.app_context():
@@ -131,6 +132,7 @@ def make_worker(app, name: str, grids: list[str], *, fresh: bool = True):
                 assignments.assign(
                     SHELL_SCOPE, code, {"user_id": user.id, "role": "primary", "valid_from": since}
                 )
+            db.session.commit()  # services flush; this script is their entry point
         return Principal(
             user.id, user.username, user.role, user.county_code, user.township_code, None, True
         )
@@ -288,6 +290,7 @@ def figures(app, client, rng, cursor) -> None:
     with app.app_context():
         for b in range(0, FIGURE_POINTS, BATCH):
             ingest_track_points(worker, points[b : b + BATCH], None)
+        db.session.commit()
         token = create_access_token(identity=worker)
     headers = {"Authorization": f"Bearer {token}"}
     url = f"/api/v1/workers/{worker.id}/patrols?date={day.isoformat()}"

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
+from gridsvc.transactions import atomic
 
 log = logging.getLogger(__name__)
 
@@ -192,11 +193,13 @@ def idempotent(view):
     """Run a creating view in one transaction, honouring ``Idempotency-Key`` (see module doc).
 
     Place it under ``roles_required`` (it needs the caller) and above ``blp.arguments`` /
-    ``blp.response`` (it needs the finished response). The view and its services flush but need
-    not commit: this commits after the response is built. On any error nothing is committed;
-    Flask-SQLAlchemy's teardown rolls the session back when the request ends.
+    ``blp.response`` (it needs the finished response). The view and its services flush; the
+    commit is :func:`gridsvc.transactions.atomic`'s, after the key has stored the response, so
+    the stored response and the rows it describes commit together. On any error nothing is
+    committed.
     """
 
+    @atomic
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get(HEADER)
@@ -217,30 +220,15 @@ def idempotent(view):
             return response
         if key is not None:
             store(user_id, key.strip(), response)
-        db.session.commit()
-        return response
-
-    return wrapper
-
-
-def atomic(view):
-    """Run an updating view in one transaction committed after its response is built."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        response = make_response(view(*args, **kwargs))
-        if response.status_code < 400:
-            db.session.commit()
         return response
 
     return wrapper
 
 
 def purge_expired(now: datetime | None = None) -> int:
-    """Delete keys past their expiry (the beat schedule runs this daily)."""
+    """Delete keys past their expiry (the beat schedule runs this daily; the task commits)."""
     result = db.session.execute(
         text("DELETE FROM idempotency_keys WHERE expires_at < :now"),
         {"now": now or datetime.now(UTC)},
     )
-    db.session.commit()
     return result.rowcount

@@ -2,8 +2,8 @@
 
 This module never imports the app (the app imports it): ``celery -A gridsvc.worker:celery worker``
 starts from :mod:`gridsvc.worker`, which builds the app once per worker process, and the app
-factory hands itself to Celery in :func:`init_celery`. Rooms queue work by task name
-(:func:`enqueue`), so a service never imports its room's task module.
+factory hands itself to Celery in :func:`init_celery`. The entry point that commits the rows a
+task needs queues it (a service never imports its room's task module).
 """
 
 from __future__ import annotations
@@ -69,11 +69,5 @@ def init_celery(app: Flask) -> Celery:
     celery.conf.task_eager_propagates = bool(app.config.get("CELERY_TASK_ALWAYS_EAGER"))
     global _flask_app
     _flask_app = app
-    celery.loader.import_default_modules()  # the rooms' task modules: enqueue() finds them by name
     app.extensions["celery"] = celery
     return celery
-
-
-def enqueue(task_name: str, *args) -> None:
-    """Queue a room's task by name (run at once when tasks are eager: tests, CLI dry runs)."""
-    celery.tasks[task_name].delay(*args)

@@ -4,6 +4,10 @@ The session fixture rebuilds the schema through the Alembic migrations (so the m
 exercised); every test then runs inside an outer transaction whose commits become savepoints
 (``join_transaction_mode="create_savepoint"``), and everything is rolled back at the end.
 Tests that must really commit (concurrency, idempotency across connections) use ``committing_db``.
+
+A test shares one session with the requests it makes, so a request ends here as it ends in
+production: what it did not commit is rolled back (:func:`_requests_end_as_in_production`). A view
+that forgot to commit loses its writes in the tests too.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_jwt_extended import create_access_token, create_refresh_token
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.engine import make_url
@@ -48,10 +53,28 @@ class ConnectionBoundSession(FlaskSession):
         return self.bind
 
 
+def _requests_end_as_in_production(application) -> None:
+    """In production each request has a session of its own, rolled back at its end unless the
+    entry point committed. Here the test's session outlives the request, so: what the test
+    wrote before the request counts as committed (it stands for data already there), and what
+    the request left uncommitted is rolled back."""
+
+    @application.before_request
+    def _test_data_is_committed():
+        db.session.commit()
+        g.harness_request = True
+
+    @application.teardown_request
+    def _uncommitted_work_is_lost(_exc):
+        if g.pop("harness_request", False):
+            db.session.rollback()
+
+
 @pytest.fixture(scope="session")
 def app():
     _ensure_database(TestConfig.SQLALCHEMY_DATABASE_URI)
     application = create_app(TestConfig)
+    _requests_end_as_in_production(application)
     with application.app_context():
         from flask_migrate import upgrade
 

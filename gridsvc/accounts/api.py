@@ -22,6 +22,7 @@ from gridsvc.accounts.schemas import (
 )
 from gridsvc.extensions import limiter
 from gridsvc.http import etag, require_if_match
+from gridsvc.transactions import atomic
 
 blp = Blueprint("accounts", __name__, description="Log in, tokens, who am I, user management")
 
@@ -34,6 +35,7 @@ def _login_limit() -> str:
 class Login(MethodView):
     decorators = [limiter.limit(_login_limit, key_func=lambda: _login_key())]
 
+    @atomic  # a password hash of an older strength is upgraded on login
     @blp.arguments(LoginIn)
     @blp.response(200, TokensOut)
     @blp.doc(security=[])
@@ -63,6 +65,7 @@ class Refresh(MethodView):
 @blp.route("/auth/logout")
 class Logout(MethodView):
     @roles_required()
+    @atomic
     @blp.arguments(LogoutIn)
     @blp.response(204)
     def post(self, data):
@@ -90,6 +93,7 @@ class Users(MethodView):
         return {"items": items, "next_cursor": next_cursor}
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(UserCreate)
     @blp.response(201, UserOut)
     def post(self, data):
@@ -108,6 +112,7 @@ class UserItem(MethodView):
         return user, 200, {"ETag": etag("user", user.id, user.version)}
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(UserUpdate)
     @blp.response(200, UserOut)
     def patch(self, data, user_id):

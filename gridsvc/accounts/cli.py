@@ -9,6 +9,7 @@ from gridsvc.accounts import service
 from gridsvc.accounts.models import ROLES
 from gridsvc.accounts.scope import SHELL_SCOPE
 from gridsvc.errors import DomainError
+from gridsvc.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -41,4 +42,5 @@ def create(username, role, password, county_code, township_code, team_id, displa
         user = service.create_user(SHELL_SCOPE, UserCreate().load(data))
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.detail}") from exc
+    db.session.commit()
     click.echo(f"created user {user.username} (id {user.id}, role {user.role})")

@@ -26,8 +26,8 @@ def authenticate(username: str, password: str) -> User:
     if not ok or user is None or not user.active:
         raise Unauthorized("Wrong username or password.", code="auth.invalid_credentials")
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.session.commit()
+        user.password_hash = hash_password(password)  # the login view commits it
+        db.session.flush()
     return user
 
 
@@ -80,15 +80,13 @@ def logout(access_payload: dict, refresh_token: str | None) -> None:
         if refresh_payload.get("sub") != access_payload["sub"]:
             raise Invalid("refresh_token belongs to another user.", code="auth.token_invalid")
         revoke(refresh_payload)
-    db.session.commit()
+    db.session.flush()
 
 
 def purge_expired_revocations(now: datetime | None = None) -> int:
     """Revocations of expired tokens are dead weight; the sweep removes them."""
     now = now or datetime.now(UTC)
-    rows = db.session.query(RevokedToken).filter(RevokedToken.expires_at < now).delete()
-    db.session.commit()
-    return rows
+    return db.session.query(RevokedToken).filter(RevokedToken.expires_at < now).delete()
 
 
 # --- user management -------------------------------------------------------------------------
@@ -125,7 +123,7 @@ def create_user(scope: Scope, data: dict) -> User:
     password = data.pop("password")
     user = User(**data, password_hash=hash_password(password))
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -153,7 +151,7 @@ def update_user(scope: Scope, user: User, data: dict) -> User:
     if password or data.get("active") is False:
         # Existing sessions end: a changed password or a disabled account must not keep its tokens.
         user.tokens_valid_after = datetime.now(UTC)
-    db.session.commit()
+    db.session.flush()
     return user
 
 

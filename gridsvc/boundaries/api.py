@@ -24,7 +24,10 @@ from gridsvc.boundaries.schemas import (
     UploadOut,
     UploadPage,
 )
+from gridsvc.boundaries.tasks import process_upload
+from gridsvc.extensions import db
 from gridsvc.geo.crs import point_to_wgs84
+from gridsvc.transactions import atomic
 
 blp = Blueprint("boundaries", __name__, description="Boundaries, generations, 多网合一 and locate")
 EDITORS = ("admin", "gis_staff")
@@ -42,6 +45,9 @@ class Uploads(MethodView):
         created = uploads.create_upload(
             current_scope(), upload.stream, upload.filename or "upload", form
         )
+        # Committed before it is queued, not after the response: the worker must find the row.
+        db.session.commit()
+        process_upload.delay(str(created.id))
         return created, 202, {"Location": f"/api/v1/boundary-uploads/{created.id}"}
 
     @roles_required(*EDITORS)
@@ -65,6 +71,7 @@ class UploadItem(MethodView):
 @blp.route("/boundary-uploads/<uuid:upload_id>/publish")
 class UploadPublish(MethodView):
     @roles_required(*EDITORS)
+    @atomic
     @blp.arguments(PublishIn)
     @blp.response(200, GenerationOut)
     def post(self, data, upload_id):
@@ -166,6 +173,7 @@ class Locate(MethodView):
 @blp.route("/grid-merges")
 class Merges(MethodView):
     @roles_required(*EDITORS)
+    @atomic
     @blp.arguments(MergeIn)
     @blp.response(201, MergeOut)
     def post(self, data):
@@ -185,6 +193,7 @@ class MergeItem(MethodView):
 @blp.route("/grid-merges/<uuid:merge_id>/publish")
 class MergePublish(MethodView):
     @roles_required(*EDITORS)
+    @atomic
     @blp.arguments(PublishIn)
     @blp.response(200, GenerationOut)
     def post(self, data, merge_id):

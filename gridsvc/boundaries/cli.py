@@ -1,7 +1,8 @@
 """``flask --app gridsvc boundaries import FILE --level … [--layer …] [--commit]``.
 
 The same path as an upload through the API: read, validate, stage a draft; ``--commit`` publishes it.
-Without ``--commit`` it is a dry run: the report is printed and nothing stays in the database.
+Without ``--commit`` it is a dry run: the report is printed, the transaction is rolled back and the
+stored file removed, so nothing stays behind.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import click
 from flask.cli import AppGroup
 
 from gridsvc.boundaries import uploads
-from gridsvc.boundaries.models import LEVELS, Generation
+from gridsvc.boundaries.models import LEVELS
 from gridsvc.errors import DomainError
 from gridsvc.extensions import db
 from gridsvc.geo.errors import GeoInputError
@@ -66,13 +67,18 @@ def import_command(
         )
     else:
         _print_report(upload, report)
-    if not commit:
-        # A dry run leaves nothing behind: drop the staged draft and the upload record.
-        _discard(upload)
+    failed = upload.status in ("invalid", "failed")
+    if commit:
+        db.session.commit()  # an invalid upload is kept too, with its report
+        if generation is not None:
+            click.echo(f"published as generation {generation.number}")
+    else:
+        # A dry run leaves nothing behind: the stored copy of the file, the staged draft and the
+        # upload record all go.
+        uploads.remove_file(upload)
+        db.session.rollback()
         click.echo("dry run: nothing was stored (use --commit to publish)")
-    elif generation is not None:
-        click.echo(f"published as generation {generation.number}")
-    if upload.status in ("invalid", "failed"):
+    if failed:
         raise SystemExit(1)
 
 
@@ -88,13 +94,3 @@ def _print_report(upload, report: dict) -> None:
             f"  [{finding.get('severity')}] {finding.get('code')} "
             f"{finding.get('feature') or ''}: {finding.get('detail')}"
         )
-
-
-def _discard(upload) -> None:
-    generation_id = upload.generation_id
-    uploads.remove_file(upload)
-    db.session.delete(upload)
-    if generation_id:
-        db.session.flush()
-        db.session.delete(db.session.get(Generation, generation_id))
-    db.session.commit()

@@ -122,7 +122,7 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
             store.write_features(generation.id, features)
             merge.generation_id = generation.id
     db.session.add(merge)
-    db.session.commit()
+    db.session.flush()
     return merge
 
 
@@ -147,5 +147,5 @@ def publish_merge(
     generation.description = description or f"多网合一 of {', '.join(merge.layers)}"
     generation.summary = merge.report.get("summary", {})
     store.publish(generation, user_id=scope.user_id, effective_from=effective_from)
-    db.session.commit()
+    db.session.flush()
     return generation

@@ -1,8 +1,11 @@
 """The upload lifecycle: receive a file, process it (read -> validate -> draft), publish it.
 
-The state row is committed before the task is queued, and the task writes its draft and its final
-status in one transaction, so a worker killed mid-way leaves the upload retried (Celery redelivers
-unacknowledged tasks) or, after ``MAX_ATTEMPTS``, ``failed`` — never half-applied.
+These functions flush; their callers commit (see gridsvc/transactions.py). The view commits the
+state row before it queues the task (the worker must find the row); the task commits the attempt
+and the progress as they happen (the ``progress`` callback of :func:`process`) and then the draft
+and the final status in one transaction, so a worker killed mid-way leaves the upload retried
+(Celery redelivers unacknowledged tasks) or, after ``MAX_ATTEMPTS``, ``failed`` — never
+half-applied.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ import logging
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
-from gridsvc import jobs
 from gridsvc.accounts import SHELL_SCOPE, Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.features import build_features, validate_features
@@ -79,10 +82,12 @@ def save_stream(stream, filename: str) -> tuple[Path, int, str]:
     return path, size, digest.hexdigest()
 
 
-def create_upload(
-    scope: Scope, stream, filename: str, form: dict, *, enqueue: bool = True
-) -> BoundaryUpload:
-    """Store the file, check it cheaply now (hostile files get their 4xx here), queue the rest."""
+def create_upload(scope: Scope, stream, filename: str, form: dict) -> BoundaryUpload:
+    """Store the file and check it cheaply now (hostile files get their 4xx here).
+
+    The row is ``queued``: the caller commits it, then queues ``process_upload`` (or, on the
+    command line, calls :func:`process` itself).
+    """
     level = form["level"]
     layer = layer_for(level, form.get("layer"))
     path, size, sha256 = save_stream(stream, filename)
@@ -106,9 +111,7 @@ def create_upload(
         created_by=scope.user_id,
     )
     db.session.add(upload)
-    db.session.commit()  # committed before it is queued: the worker must find the row
-    if enqueue:
-        jobs.enqueue("boundaries.process_upload", str(upload.id))
+    db.session.flush()
     return upload
 
 
@@ -135,11 +138,26 @@ def list_uploads(scope: Scope, args: dict) -> tuple[list[BoundaryUpload], str | 
 def _set(upload: BoundaryUpload, **values) -> None:
     for key, value in values.items():
         setattr(upload, key, value)
-    db.session.commit()
+    db.session.flush()
 
 
-def process(upload_id: str, scope: Scope | None = None) -> BoundaryUpload | None:
-    """Read, validate and stage an upload as a draft generation. Safe to run again."""
+def _in_one_transaction() -> None:
+    """The default ``progress``: nothing becomes durable before the caller commits."""
+
+
+def process(
+    upload_id: str,
+    scope: Scope | None = None,
+    *,
+    progress: Callable[[], None] = _in_one_transaction,
+) -> BoundaryUpload | None:
+    """Read, validate and stage an upload as a draft generation. Safe to run again.
+
+    ``progress`` is called, outside any savepoint, after each step that the caller may make
+    durable: the attempt being counted, then the file having been read. The Celery task passes a
+    commit (a killed worker has used up its attempt; the upload page shows the progress); the
+    command line passes nothing, so a dry run can roll everything back.
+    """
     upload = db.session.get(BoundaryUpload, uuid.UUID(upload_id))
     if upload is None or upload.status not in ("queued", "processing"):
         return upload  # gone, or already finished by an earlier delivery
@@ -157,34 +175,24 @@ def process(upload_id: str, scope: Scope | None = None) -> BoundaryUpload | None
         progress=0.05,
         started_at=datetime.now(UTC),
     )
+    progress()
     scope = scope or Scope(
         user_id=upload.created_by, role="gis_staff", county_code=upload.county_code
     )
     try:
-        report, features = _read_and_validate(upload, scope)
-        generation_id = _stage_draft(upload, report, features)
-    except GeoInputError as exc:
-        db.session.rollback()
-        _set(
-            upload,
-            status="failed",
-            progress=1.0,
-            finished_at=datetime.now(UTC),
-            error=_problem(exc.code, exc.detail, exc.status),
-        )
-        return upload
-    except Exception:
-        db.session.rollback()
-        log.exception("upload processing failed", extra={"upload": upload_id})
-        _set(
-            upload,
-            status="failed",
-            progress=1.0,
-            finished_at=datetime.now(UTC),
-            error=_problem("upload.processing_error", "Processing failed unexpectedly.", 500),
-        )
-        return upload
-    # The draft rows and the final status commit together.
+        layer_file = _read(upload)  # no database writes
+    except Exception as exc:  # noqa: BLE001  (every failure ends the upload; _fail logs ours)
+        return _fail(upload, exc)
+    _set(upload, progress=0.35)
+    progress()
+    try:
+        # A savepoint: a failure drops this attempt's draft rows but keeps the upload row usable.
+        with db.session.begin_nested():
+            report, features = _validate(upload, layer_file, scope)
+            generation_id = _stage_draft(upload, report, features)
+    except Exception as exc:  # noqa: BLE001  (as above)
+        return _fail(upload, exc)
+    # The draft rows and the final status commit together (the caller's next commit).
     _set(
         upload,
         status="validated" if report["ok"] else "invalid",
@@ -194,6 +202,17 @@ def process(upload_id: str, scope: Scope | None = None) -> BoundaryUpload | None
         finished_at=datetime.now(UTC),
         error=None,
     )
+    return upload
+
+
+def _fail(upload: BoundaryUpload, exc: Exception) -> BoundaryUpload:
+    """End the upload as failed: a bad file says why; anything else is logged as our fault."""
+    if isinstance(exc, GeoInputError):
+        error = _problem(exc.code, exc.detail, exc.status)
+    else:
+        log.error("upload processing failed", exc_info=exc, extra={"upload": str(upload.id)})
+        error = _problem("upload.processing_error", "Processing failed unexpectedly.", 500)
+    _set(upload, status="failed", progress=1.0, finished_at=datetime.now(UTC), error=error)
     return upload
 
 
@@ -216,9 +235,9 @@ def _stage_draft(upload: BoundaryUpload, report: dict, features: list) -> int | 
     return generation_id
 
 
-def _read_and_validate(upload: BoundaryUpload, scope: Scope):
+def _read(upload: BoundaryUpload):
     options = upload.options or {}
-    layer_file = read_boundary_file(
+    return read_boundary_file(
         upload.stored_path,
         filename=upload.filename,
         crs=options.get("crs"),
@@ -228,8 +247,10 @@ def _read_and_validate(upload: BoundaryUpload, scope: Scope):
         parent_field=options.get("parent_field"),
         limits=read_limits(),
     )
-    upload.progress = 0.35
-    db.session.commit()
+
+
+def _validate(upload: BoundaryUpload, layer_file, scope: Scope):
+    options = upload.options or {}
     cells = build_features(layer_file.features, upload.level, upload.layer)
     report, features = validate_features(
         cells,
@@ -273,7 +294,7 @@ def publish_upload(
     generation.summary = (upload.report or {}).get("summary", {})
     store.publish(generation, user_id=scope.user_id, effective_from=effective_from)
     upload.status = "published"
-    db.session.commit()
+    db.session.flush()
     return generation
 
 
@@ -281,10 +302,11 @@ STALE_AFTER = timedelta(minutes=30)
 
 
 def requeue_stale(now: datetime | None = None) -> list[str]:
-    """Uploads a lost worker left queued or processing: queue them again (or fail them for good).
+    """Uploads a lost worker left queued or processing: mark them queued again (or fail them).
 
     Celery redelivers an unacknowledged task only after the broker's visibility timeout, and a
     message lost with a crashed Redis is never redelivered; this sweep makes sure every upload ends.
+    Returns the ids to queue; the caller commits first, so the worker finds them queued.
     """
     now = now or datetime.now(UTC)
     stale = db.session.scalars(
@@ -302,9 +324,7 @@ def requeue_stale(now: datetime | None = None) -> list[str]:
         else:
             upload.status = "queued"
             requeued.append(str(upload.id))
-    db.session.commit()
-    for upload_id in requeued:
-        jobs.enqueue("boundaries.process_upload", upload_id)
+    db.session.flush()
     return requeued
 
 
@@ -320,10 +340,11 @@ def remove_file(upload: BoundaryUpload) -> None:
 def import_local_file(path: Path, form: dict, *, publish: bool, scope: Scope = SHELL_SCOPE):
     """The upload pipeline on a local file (the CLI, the demo loader): (upload, generation or None).
 
-    Validated in this process (nothing queued); ``publish`` makes a valid draft the new generation.
+    Validated in this process (nothing queued), in the caller's transaction: the caller commits,
+    or rolls back for a dry run. ``publish`` makes a valid draft the new generation.
     """
     with open(path, "rb") as stream:
-        upload = create_upload(scope, stream, path.name, form, enqueue=False)
+        upload = create_upload(scope, stream, path.name, form)
     upload = process(str(upload.id), scope) or upload
     generation = None
     if publish and upload.status == "validated":

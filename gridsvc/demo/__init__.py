@@ -1,6 +1,8 @@
 """The demo county (雨湖区, 430302): ``flask --app gridsvc demo load`` and ``demo logins``.
 
-Demo data goes in through the same service paths users use; loading twice changes nothing.
+Demo data goes in through the same service paths users use; loading twice changes nothing. The
+services only flush: ``load`` is the entry point and commits after each part, so a part that fails
+leaves the parts before it in place and a second ``load`` carries on from there.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from gridsvc.demo.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+from gridsvc.extensions import db
 
 demo_cli = AppGroup("demo", help="Load and describe the demo county.")
 
@@ -23,14 +26,18 @@ def load(force: bool) -> None:
     from gridsvc.demo.boundaries import load_demo_boundaries
 
     load_demo_boundaries(echo=click.echo)
+    db.session.commit()
     created = ensure_demo_users()
+    db.session.commit()
     click.echo(f"demo users: {created} created, {len(DEMO_USERS) - created} already present")
     from gridsvc.demo.routing import load_demo_routing
 
     load_demo_routing(echo=click.echo)
+    db.session.commit()
     from gridsvc.demo.workers import load_demo_workers
 
     load_demo_workers(echo=click.echo)
+    db.session.commit()
 
 
 @demo_cli.command("logins")

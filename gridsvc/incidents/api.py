@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import body_limit, require_if_match
-from gridsvc.idempotency import atomic, idempotent
+from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting
 from gridsvc.incidents.problems import as_problem
 from gridsvc.incidents.queries import incident_etag
@@ -29,6 +29,7 @@ from gridsvc.incidents.schemas import (
     SyncIn,
     SyncOut,
 )
+from gridsvc.transactions import atomic
 from gridsvc.workers import ingest_track_points
 
 blp = Blueprint("incidents", __name__, description="Incident reports, offline sync, audit trail")
@@ -203,7 +204,7 @@ def _sync_tracks(points: list, crs: str | None) -> list[dict]:
     """The batch's patrol points through the workers room's ingest, in the sync's transaction."""
     if not points:
         return []
-    results = ingest_track_points(current_user, points, crs, commit=False)
+    results = ingest_track_points(current_user, points, crs)
     return [
         {"index": i, "result": r["status"], **({"problem": r["problem"]} if "problem" in r else {})}
         for i, r in enumerate(results)

@@ -8,9 +8,10 @@ from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import etag, require_if_match
-from gridsvc.idempotency import atomic, idempotent
+from gridsvc.idempotency import idempotent
 from gridsvc.incidents import categories
 from gridsvc.incidents.schemas import CategoryCreate, CategoryListArgs, CategoryOut, CategoryUpdate
+from gridsvc.transactions import atomic
 
 blp = Blueprint("categories", __name__, description="Incident categories (event classification)")
 

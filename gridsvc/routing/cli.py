@@ -19,13 +19,17 @@ routing_cli = AppGroup("routing", help="Deadlines, supervision and notices.")
 @routing_cli.command("sla-sweep")
 def sla_sweep() -> None:
     """Issue the supervision notices (督办) due now (what beat runs every minute)."""
-    click.echo(f"supervision notices issued: {sweep()['notices']}")
+    issued = sweep()["notices"]
+    db.session.commit()
+    click.echo(f"supervision notices issued: {issued}")
 
 
 @routing_cli.command("deliver-webhooks")
 def deliver_webhooks() -> None:
     """Post the webhook deliveries that are due."""
-    click.echo(deliver_due())
+    counts = deliver_due()
+    db.session.commit()
+    click.echo(counts)
 
 
 @routing_cli.command("calendar-set")

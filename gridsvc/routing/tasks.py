@@ -1,7 +1,8 @@
-"""Background work of the routing room: webhook delivery (and, below, the SLA sweep)."""
+"""Background work of the routing room: webhook delivery and the SLA sweep."""
 
 from __future__ import annotations
 
+from gridsvc.extensions import db
 from gridsvc.jobs import celery
 from gridsvc.routing.deadlines.sweep import sweep
 from gridsvc.routing.notices.webhooks import deliver_due
@@ -9,9 +10,13 @@ from gridsvc.routing.notices.webhooks import deliver_due
 
 @celery.task(name="routing.deliver_webhooks")
 def deliver_webhooks() -> dict:
-    return deliver_due()
+    counts = deliver_due()
+    db.session.commit()  # the attempts, statuses and next attempt times of this round
+    return counts
 
 
 @celery.task(name="routing.sla_sweep")
 def sla_sweep() -> dict:
-    return sweep()
+    counts = sweep()
+    db.session.commit()  # notices, audit events and inbox lines of this sweep together
+    return counts

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.boundaries import UNIFIED_LAYER
 from gridsvc.http import etag, require_if_match
+from gridsvc.transactions import atomic
 from gridsvc.workers import assignments, mine, profiles, proposals, vacancies
 from gridsvc.workers.access import MANAGERS, READERS, READERS_AND_SELF
 from gridsvc.workers.schemas import (
@@ -51,6 +52,7 @@ class Workers(MethodView):
         return {"items": items, "next_cursor": next_cursor}
 
     @roles_required(*MANAGERS)
+    @atomic
     @blp.arguments(WorkerCreate)
     @blp.response(201, WorkerOut)
     def post(self, data):
@@ -69,6 +71,7 @@ class WorkerItem(MethodView):
         return profile, 200, {"ETag": _profile_etag(profile)}
 
     @roles_required(*MANAGERS)
+    @atomic
     @blp.arguments(WorkerUpdate)
     @blp.response(200, WorkerOut)
     def patch(self, data, user_id):
@@ -102,6 +105,7 @@ class GridAssignments(MethodView):
         return {"items": items, "next_cursor": next_cursor}
 
     @roles_required(*MANAGERS)
+    @atomic
     @blp.arguments(GridLayerArgs, location="query")
     @blp.arguments(AssignmentIn)
     @blp.response(201, AssignmentOut)
@@ -115,6 +119,7 @@ class GridAssignments(MethodView):
 @blp.route("/grids/<string:code>/assignments/<int:assignment_id>/end")
 class EndAssignment(MethodView):
     @roles_required(*MANAGERS)
+    @atomic
     @blp.arguments(AssignmentEnd)
     @blp.response(200, AssignmentOut)
     def post(self, data, code, assignment_id):
@@ -135,6 +140,7 @@ class Vacancies(MethodView):
 @blp.route("/assignments/proposals")
 class Proposals(MethodView):
     @roles_required(*MANAGERS)
+    @atomic
     @blp.arguments(ProposalIn)
     @blp.response(201, ProposalOut)
     def post(self, data):
@@ -156,6 +162,7 @@ class ProposalItem(MethodView):
 @blp.route("/assignments/proposals/<uuid:proposal_id>/accept")
 class AcceptProposal(MethodView):
     @roles_required(*MANAGERS)
+    @atomic
     @blp.arguments(ProposalAccept)
     @blp.response(200, ProposalOut)
     def post(self, data, proposal_id):

@@ -9,6 +9,9 @@ and opens a new one. Two safeguards meet the concurrency rules:
   decide races nobody could lock (two first assignments of a vacant grid): the loser gets a clean
   409 ``assignment.primary_taken`` — or, when the winner is the very same assignment (a retried
   request), the winner's row, so a retry never creates a second one.
+
+The insert runs in a savepoint, so losing the race undoes only that insert: the caller's
+transaction (a view's, or a proposal's accepting many grids) stays usable, and the caller commits.
 """
 
 from __future__ import annotations
@@ -90,7 +93,6 @@ def assign(
     data: dict,
     *,
     layer: str = UNIFIED_LAYER,
-    commit: bool = True,
 ) -> GridAssignment:
     """Make ``data["user_id"]`` the primary or a secondary worker of grid ``code``.
 
@@ -147,11 +149,6 @@ def assign(
             db.session.add(created)
             db.session.flush()
     except IntegrityError as exc:
-        if not commit:  # the caller's transaction holds more work: never roll it back here
-            raise Conflict(
-                f"Grid {code} was assigned by someone else at the same moment.",
-                code="assignment.primary_taken",
-            ) from exc
         return _lost_race(layer, code, worker.id, role, exc)
     if role == "primary":
         db.session.execute(
@@ -163,14 +160,16 @@ def assign(
             )
             .values(resolved_at=now)
         )
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return created
 
 
 def _lost_race(layer: str, code: str, user_id: int, role: str, exc: IntegrityError):
-    """A concurrent request committed first: the same assignment is a retry, anything else 409."""
-    db.session.rollback()
+    """A concurrent request committed first: the same assignment is a retry, anything else 409.
+
+    The savepoint has undone the insert; the winner's committed row is visible to this new
+    statement (READ COMMITTED).
+    """
     winner = db.session.scalar(
         select(GridAssignment).where(
             GridAssignment.layer == layer,
@@ -210,7 +209,7 @@ def end_assignment(scope: Scope, code: str, assignment_id: int, data: dict) -> G
     row.valid_to = valid_to
     row.end_reason = data.get("reason") or "ended"
     row.ended_by = scope.user_id
-    db.session.commit()
+    db.session.flush()
     return row
 
 

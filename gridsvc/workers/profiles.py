@@ -55,7 +55,7 @@ def create_profile(scope: Scope, data: dict) -> WorkerProfile:
         **{k: data[k] for k in ("employment", "hired_on", "notes") if k in data},
     )
     db.session.add(profile)
-    db.session.commit()
+    db.session.flush()
     return attach_current_grids([profile])[0]
 
 
@@ -73,7 +73,7 @@ def update_profile(scope: Scope, profile: WorkerProfile, data: dict) -> WorkerPr
         if key in data:
             setattr(profile, key, data[key])
     profile.county_code, profile.township_code = user.county_code, user.township_code
-    db.session.commit()
+    db.session.flush()
     return attach_current_grids([profile])[0]
 
 

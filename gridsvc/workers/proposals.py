@@ -143,7 +143,7 @@ def create_proposal(scope: Scope, data: dict) -> AssignmentProposal:
         created_by=scope.user_id,
     )
     db.session.add(proposal)
-    db.session.commit()
+    db.session.flush()
     return proposal
 
 
@@ -194,10 +194,10 @@ def accept_proposal(scope: Scope, proposal_id: uuid.UUID, data: dict) -> Assignm
     _check_fresh(proposal, mapping)
     for code, user_id in sorted(mapping.items()):
         assignments.assign(
-            scope, code, {"user_id": user_id, "role": "primary"}, layer=proposal.layer, commit=False
+            scope, code, {"user_id": user_id, "role": "primary"}, layer=proposal.layer
         )
     _finalise(proposal, mapping, loads, edits, scope.user_id)
-    db.session.commit()
+    db.session.flush()
     return proposal
 
 

@@ -112,17 +112,17 @@ class _Batch:
         self.crs.append(crs)
 
 
-def ingest_track_points(
-    principal, points: list[dict], crs: str | None = None, *, commit: bool = True
-) -> list[dict]:
+def ingest_track_points(principal, points: list[dict], crs: str | None = None) -> list[dict]:
     """Store a batch of the caller's GPS points; one result per point, in order.
+
+    Writes in the caller's transaction (the tracks endpoint's own, or the offline sync's together
+    with its incident reports); the caller commits.
 
     Args:
         principal: the uploading user (``Principal`` or ``User``): a ``grid_worker`` with a township.
         points: dicts with ``t`` (RFC 3339 with offset), ``lon``, ``lat``, optional ``accuracy_m``
             (metres) and optional ``crs`` overriding the batch's.
         crs: the batch's CRS (EPSG:4326 when None; EPSG:4490, GCJ02, BD09, projected EPSG codes).
-        commit: commit at the end (the sync endpoint composes several writes and passes False).
 
     Returns:
         ``{"status": "created"}``, ``{"status": "replayed"}`` (same worker and ``t`` already
@@ -150,8 +150,6 @@ def ingest_track_points(
     keep = [k for k, i in enumerate(batch.index) if results[i] is None]
     if keep:
         _store(principal, batch, keep, results, cfg)
-    if commit:
-        db.session.commit()
     return results  # type: ignore[return-value]
 
 

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.geo.crs import normalize_crs
 from gridsvc.localtime import SHANGHAI
+from gridsvc.transactions import atomic
 from gridsvc.workers import patrols
 from gridsvc.workers.access import READERS, READERS_AND_SELF
 from gridsvc.workers.schemas import (
@@ -33,6 +34,7 @@ def _day(args: dict):
 @blp.route("/tracks")
 class Tracks(MethodView):
     @roles_required("grid_worker")
+    @atomic
     @blp.arguments(TrackBatchIn)
     @blp.response(200, TrackBatchOut)
     def post(self, data):

@@ -9,7 +9,9 @@ from gridsvc.boundaries.models import Area, BoundaryUpload, Generation
 COUNTIES = Path(__file__).resolve().parents[2] / "geodata" / "xiangtan_counties.geojson"
 
 
-def test_dry_run_reports_and_stores_nothing(app, db_session):
+def test_dry_run_reports_and_stores_nothing(app, db_session, monkeypatch, tmp_path):
+    # A folder of its own: the default one is shared with every test run on the machine.
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(tmp_path))
     runner = app.test_cli_runner()
     invalid = runner.invoke(args=["boundaries", "import", str(COUNTIES), "--level", "county"])
     assert invalid.exit_code == 1
@@ -23,6 +25,7 @@ def test_dry_run_reports_and_stores_nothing(app, db_session):
     assert db_session.query(Area).count() == 0
     assert db_session.query(BoundaryUpload).count() == 0
     assert db_session.query(Generation).count() == 0
+    assert list(tmp_path.iterdir()) == []  # the stored copies of the file are gone too
 
 
 def test_commit_publishes(app, db_session):

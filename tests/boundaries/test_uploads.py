@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point, box, shape
 
 from gridsvc.boundaries.features import SPECIALIST_SKIPPED
-from gridsvc.boundaries.models import Area, BoundaryUpload
+from gridsvc.boundaries.models import Area, BoundaryUpload, Generation
 from gridsvc.geo.validate import Cell, validate_layer
 from tests.boundaries.conftest import (
     TOWNSHIPS,
@@ -231,6 +231,49 @@ def test_failure_mid_processing_leaves_nothing_behind(client, gis_admin, monkeyp
     assert upload["status"] == "failed"
     assert upload["error"]["code"] == "upload.processing_error"
     assert db_session.query(Area).count() == 0
+
+
+def test_a_failure_after_the_draft_was_written_drops_only_the_draft(
+    client, gis_admin, monkeypatch, db_session
+):
+    from gridsvc.boundaries import store
+
+    write = store.write_features
+
+    def write_then_crash(generation_id, features):
+        write(generation_id, features)
+        raise RuntimeError("worker lost its database connection")
+
+    # The draft's rows reach the database before the crash: the savepoint must take them back
+    # while the upload row (now failed) stays, in the same transaction.
+    monkeypatch.setattr(store, "write_features", write_then_crash)
+    upload = upload_counties(client, gis_admin, repair="true")
+    assert upload["status"] == "failed"
+    assert upload["error"]["code"] == "upload.processing_error"
+    assert db_session.query(Area).count() == 0
+    assert db_session.query(Generation).count() == 0
+
+
+def test_progress_is_reported_outside_the_savepoint(db_session):
+    """The task passes a commit as ``progress``: a commit inside the draft's savepoint would end
+    the transaction under it, so every call must come before the savepoint opens."""
+    from gridsvc.boundaries import uploads
+    from tests.boundaries.conftest import GLOBAL
+
+    with open(COUNTIES, "rb") as stream:
+        upload = uploads.create_upload(
+            GLOBAL, stream, "xiangtan.geojson", {"level": "county", "repair": True}
+        )
+    seen = []
+
+    def progress():
+        nested = db_session().in_nested_transaction()
+        seen.append((upload.status, upload.attempts, upload.progress, nested))
+
+    uploads.process(str(upload.id), GLOBAL, progress=progress)
+    assert seen == [("processing", 1, 0.05, False), ("processing", 1, 0.35, False)]
+    assert upload.status == "validated"
+    uploads.remove_file(upload)
 
 
 def test_redelivered_task_processes_once(client, gis_admin, db_session):

@@ -11,7 +11,7 @@ from gridsvc.accounts import current_scope, roles_required
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.http import body_limit, etag, require_if_match
-from gridsvc.idempotency import atomic, idempotent
+from gridsvc.idempotency import idempotent
 from gridsvc.incidents import get_incident, incident_etag
 from gridsvc.routing.cases import call_actions, calls, field_tasks, queue, workflow
 from gridsvc.routing.cases import view as cases
@@ -30,6 +30,7 @@ from gridsvc.routing.cases.schemas import (
     QueueArgs,
 )
 from gridsvc.routing.deadlines import supervision
+from gridsvc.transactions import atomic
 
 blp = Blueprint("cases", __name__, description="Case workflow, 乡呼县应 calls, queues, 督办")
 COUNTY_DESK = ("admin", "county_dispatcher", "supervisor")
@@ -195,6 +196,7 @@ class Notices(MethodView):
 @blp.route("/supervision-notices/<int:notice_id>/acknowledge")
 class NoticeAck(MethodView):
     @roles_required()
+    @atomic
     @blp.response(200, NoticeOut)
     def post(self, notice_id):
         """Acknowledge a notice (idempotent: the first acknowledgement stands)."""

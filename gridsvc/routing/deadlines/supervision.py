@@ -47,5 +47,5 @@ def acknowledge(actor, scope: Scope, notice_id: int) -> SupervisionNotice:
         raise NotFound("notice not found", code="notice.not_found")
     if notice.acknowledged_at is None:
         notice.acknowledged_at, notice.acknowledged_by = datetime.now(UTC), actor.id
-        db.session.commit()
+        db.session.flush()
     return notice

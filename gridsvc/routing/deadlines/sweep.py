@@ -71,7 +71,7 @@ TITLES = {
 
 
 def sweep(now: datetime | None = None) -> dict:
-    """Issue the notices due at ``now``; returns counts. Commits."""
+    """Issue the notices due at ``now``; returns counts. The caller (task or CLI) commits."""
     now = now or datetime.now(UTC)
     escalate = timedelta(hours=current_app.config["SUPERVISION_ESCALATE_HOURS"])
     rows = db.session.execute(
@@ -103,7 +103,6 @@ def sweep(now: datetime | None = None) -> dict:
         _mark_overdue(issued)
         _record(cursor, issued)
         _announce(issued)
-    db.session.commit()
     return {"notices": len(issued)}
 
 

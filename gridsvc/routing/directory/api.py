@@ -29,6 +29,7 @@ from gridsvc.routing.directory.schemas import (
     ZoneListArgs,
     ZoneUpdate,
 )
+from gridsvc.transactions import atomic
 
 blp = Blueprint(
     "directory", __name__, description="Teams, the responsibility list (属地管理事项清单), zones"
@@ -55,6 +56,7 @@ class Teams(MethodView):
         return {"items": teams.team_out(items), "next_cursor": next_cursor}
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(TeamIn)
     @blp.response(201, TeamOut)
     def post(self, data):
@@ -71,6 +73,7 @@ class TeamItem(MethodView):
         return _team_response(teams.get_team(current_scope(), team_id))
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(TeamUpdate)
     @blp.response(200, TeamOut)
     def patch(self, data, team_id):
@@ -90,6 +93,7 @@ class TeamMembers(MethodView):
         return teams.members(teams.get_team(current_scope(), team_id))
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(MemberIn)
     @blp.response(200, MemberOut)
     def post(self, data, team_id):
@@ -101,6 +105,7 @@ class TeamMembers(MethodView):
 @blp.route("/teams/<int:team_id>/members/<int:user_id>")
 class TeamMember(MethodView):
     @roles_required("admin")
+    @atomic
     @blp.response(204)
     def delete(self, team_id, user_id):
         """Take a user out of the team."""
@@ -123,6 +128,7 @@ class Entries(MethodView):
         return responsibility.entries_out(responsibility.list_entries(current_scope(), args))
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(EntryIn)
     @blp.response(201, EntryOut)
     def post(self, data):
@@ -140,6 +146,7 @@ class EntryItem(MethodView):
         return _entry_response(responsibility.get_entry(current_scope(), entry_id))
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(EntryUpdate)
     @blp.response(200, EntryOut)
     def patch(self, data, entry_id):
@@ -150,6 +157,7 @@ class EntryItem(MethodView):
         return _entry_response(responsibility.update_entry(scope, entry, data))
 
     @roles_required("admin")
+    @atomic
     @blp.response(204)
     def delete(self, entry_id):
         """Withdraw an entry not yet in force (409 for history)."""
@@ -175,6 +183,7 @@ class EntriesExport(MethodView):
 @blp.route("/responsibility-list/import")
 class EntriesImport(MethodView):
     @roles_required("admin")
+    @atomic
     @blp.arguments(ImportForm, location="form")
     @blp.arguments(CsvFile, location="files")
     @blp.response(200)
@@ -205,6 +214,7 @@ class Zones(MethodView):
         return {"type": "FeatureCollection", "features": features}
 
     @roles_required(*ZONE_EDITORS)
+    @atomic
     @blp.arguments(ZoneIn)
     @blp.response(201)
     def post(self, data):
@@ -221,6 +231,7 @@ class ZoneItem(MethodView):
         return _zone_response(zones.get_zone(current_scope(), zone_id))
 
     @roles_required(*ZONE_EDITORS)
+    @atomic
     @blp.arguments(ZoneUpdate)
     @blp.response(200)
     def patch(self, data, zone_id):

@@ -117,7 +117,7 @@ def _check_category(code: str) -> None:
         )
 
 
-def create_entry(scope: Scope, data: dict, *, user_id: int | None, commit: bool = True):
+def create_entry(scope: Scope, data: dict, *, user_id: int | None):
     county = county_for_write(scope, data.pop("county_code", None))
     _check_category(data["category_code"])
     _check_parties(county, data)
@@ -137,10 +137,7 @@ def create_entry(scope: Scope, data: dict, *, user_id: int | None, commit: bool 
     entry = ResponsibilityEntry(county_code=county, created_by=user_id, **data)
     entry.cooperating_ids = list(data.get("cooperating_ids") or [])
     db.session.add(entry)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return entry
 
 
@@ -176,7 +173,7 @@ def update_entry(scope: Scope, entry: ResponsibilityEntry, data: dict) -> Respon
         )
     for key, value in data.items():
         setattr(entry, key, value)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
@@ -184,7 +181,7 @@ def delete_entry(scope: Scope, entry: ResponsibilityEntry) -> None:
     county_for_write(scope, entry.county_code)
     _refuse_history(entry)
     db.session.delete(entry)
-    db.session.commit()
+    db.session.flush()
 
 
 def entries_out(entries: list[ResponsibilityEntry]) -> list[dict]:

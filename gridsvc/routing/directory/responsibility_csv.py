@@ -149,14 +149,12 @@ def import_csv(scope: Scope, raw: bytes, *, county: str | None, dry_run: bool, u
         if dry_run or action == "unchanged":
             continue
         if action == "create":
-            create_entry(scope, {**data, "county_code": county}, user_id=user_id, commit=False)
+            create_entry(scope, {**data, "county_code": county}, user_id=user_id)
         else:
             for key, value in data.items():
                 setattr(current, key, value)
-    if dry_run:
-        db.session.rollback()
-    else:
-        db.session.commit()
+    if not dry_run:  # a dry run wrote nothing: the loop above skips every write
+        db.session.flush()
     return {
         "dry_run": dry_run,
         "rows": len(plan),

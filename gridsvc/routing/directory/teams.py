@@ -113,7 +113,7 @@ def create_team(scope: Scope, data: dict) -> Team:
     db.session.flush()
     for township in townships:
         db.session.add(TeamTownship(team_id=team.id, township_code=township, county_code=county))
-    db.session.commit()
+    db.session.flush()
     return team
 
 
@@ -147,7 +147,7 @@ def update_team(scope: Scope, team: Team, data: dict) -> Team:
         team.updated_at = datetime.now(UTC)  # a new version (ETag) even when only these changed
     for key, value in data.items():
         setattr(team, key, value)
-    db.session.commit()
+    db.session.flush()
     return team
 
 
@@ -235,7 +235,7 @@ def add_member(scope: Scope, team: Team, user_id: int) -> User:
         )
     if user.team_id != team.id:
         user.team_id = team.id
-        db.session.commit()
+        db.session.flush()
     return user
 
 
@@ -245,4 +245,4 @@ def remove_member(scope: Scope, team: Team, user_id: int) -> None:
     if user is None or user.team_id != team.id:
         raise NotFound("member not found", code="team.member_not_found")
     user.team_id = None
-    db.session.commit()
+    db.session.flush()

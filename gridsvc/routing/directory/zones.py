@@ -4,6 +4,7 @@ incidents inside them to one team before the responsibility list is consulted.""
 from __future__ import annotations
 
 import shapely
+from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select, text
 
@@ -77,6 +78,13 @@ def _check_team(county: str, team_id: int) -> Team:
     return team
 
 
+def _element(geom) -> WKBElement | None:
+    """The geometry as the column loads it, so the response can be built before the commit."""
+    if geom is None:
+        return None
+    return WKBElement(to_wkb_hex(geom), srid=4326, extended=True)
+
+
 def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
     county = county_for_write(scope, data.get("county_code"))
     _check_team(county, data["team_id"])
@@ -85,8 +93,8 @@ def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
         county_code=county,
         name=data["name"],
         kind=kind,
-        geom=to_wkb_hex(polygon),
-        line=to_wkb_hex(line),
+        geom=_element(polygon),
+        line=_element(line),
         buffer_m=data.get("buffer_m"),
         category_codes=data.get("category_codes"),
         team_id=data["team_id"],
@@ -94,7 +102,7 @@ def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
         created_by=user_id,
     )
     db.session.add(zone)
-    db.session.commit()
+    db.session.flush()
     return zone
 
 
@@ -110,7 +118,7 @@ def update_zone(scope: Scope, zone: RoutingZone, data: dict) -> RoutingZone:
         _check_team(zone.county_code, data["team_id"])
     for key, value in data.items():
         setattr(zone, key, value)
-    db.session.commit()
+    db.session.flush()
     return zone
 
 

@@ -18,6 +18,7 @@ from gridsvc.routing.notices.schemas import (
     WebhookIn,
     WebhookOut,
 )
+from gridsvc.transactions import atomic
 
 blp = Blueprint("notices", __name__, description="In-app notices and signed webhooks")
 
@@ -40,6 +41,7 @@ class Inbox(MethodView):
 @blp.route("/me/notifications/read")
 class InboxRead(MethodView):
     @roles_required()
+    @atomic
     @blp.arguments(MarkReadIn)
     @blp.response(200)
     def post(self, data):
@@ -56,6 +58,7 @@ class Webhooks(MethodView):
         return webhooks.list_subscriptions(current_scope())
 
     @roles_required("admin")
+    @atomic
     @blp.arguments(WebhookIn)
     @blp.response(201, WebhookCreated)
     def post(self, data):
@@ -66,6 +69,7 @@ class Webhooks(MethodView):
 @blp.route("/webhooks/<int:subscription_id>")
 class WebhookItem(MethodView):
     @roles_required("admin")
+    @atomic
     @blp.response(204)
     def delete(self, subscription_id):
         """Stop a subscription (its pending deliveries fail at their next attempt)."""

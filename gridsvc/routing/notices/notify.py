@@ -144,6 +144,4 @@ def mark_read(user_id: int, ids: list[int] | None, everything: bool) -> int:
     )
     if not everything:
         stmt = stmt.where(Notification.id.in_(ids))
-    count = db.session.execute(stmt).rowcount
-    db.session.commit()
-    return count
+    return db.session.execute(stmt).rowcount

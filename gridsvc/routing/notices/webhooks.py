@@ -71,7 +71,7 @@ def create_subscription(scope: Scope, data: dict, user_id: int | None) -> Webhoo
         created_by=user_id,
     )
     db.session.add(subscription)
-    db.session.commit()
+    db.session.flush()
     return subscription
 
 
@@ -91,7 +91,7 @@ def list_subscriptions(scope: Scope) -> list[WebhookSubscription]:
 def deactivate(scope: Scope, subscription: WebhookSubscription) -> None:
     county_for_write(scope, subscription.county_code)
     subscription.active = False
-    db.session.commit()
+    db.session.flush()
 
 
 def recent_deliveries(subscription: WebhookSubscription, limit: int = 100) -> list:
@@ -115,7 +115,10 @@ FOR UPDATE SKIP LOCKED
 
 
 def deliver_due(limit: int = 20, now: datetime | None = None) -> dict:
-    """Post due deliveries; several workers may run this at once (SKIP LOCKED)."""
+    """Post due deliveries; several workers may run this at once (SKIP LOCKED).
+
+    The rows stay locked until the caller (task or CLI) commits the round's outcomes.
+    """
     now = now or datetime.now(UTC)
     ids = db.session.scalars(text(DUE_SQL), {"now": now, "limit": limit}).all()
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
@@ -124,7 +127,7 @@ def deliver_due(limit: int = 20, now: datetime | None = None) -> dict:
             delivery = db.session.get(WebhookDelivery, delivery_id)
             subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
             counts[_attempt(http, delivery, subscription, now)] += 1
-    db.session.commit()
+    db.session.flush()
     return counts
 
 
