@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, g
+from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from gridsvc.geo.errors import GeoInputError
@@ -133,19 +134,10 @@ def problem(
     **extra: Any,
 ) -> Response:
     """Build an ``application/problem+json`` response (RFC 9457)."""
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + code,
-        "title": title or TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail or TITLES.get(status, "Error"),
-        "code": code,
-    }
-    if errors:
-        body["errors"] = errors
+    body = problem_body(status, code, detail, title=title, errors=errors, **extra)
     request_id = g.get("request_id") if g else None
     if request_id:
         body["request_id"] = request_id
-    body.update({k: v for k, v in extra.items() if v is not None})
     response = current_app.json.response(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -204,3 +196,46 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error", extra={"error_type": type(error).__name__})
         return problem(500, "server.internal_error", "An unexpected error occurred; it was logged.")
+
+
+def problem_body(
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    title: str | None = None,
+    errors: dict | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The RFC 9457 members of a problem, as a dict: a response's body or one batch item's."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title or TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail or TITLES.get(status, "Error"),
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return body
+
+
+def as_problem(exc: Exception) -> dict[str, Any]:
+    """The problem for one failed item of a batch (it sits inside a 200, so no Response).
+
+    Offline sync answers each report and each track point with the same members a single request
+    would get, whichever room the item went through.
+    """
+    if isinstance(exc, DomainError):
+        return problem_body(
+            exc.status, exc.code, exc.detail, errors=exc.errors, **(exc.extra or {})
+        )
+    if isinstance(exc, GeoInputError):
+        return problem_body(exc.status, exc.code, exc.detail, **(exc.extra or {}))
+    if isinstance(exc, ValidationError):
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_item": exc.messages}
+        return problem_body(
+            422, "request.validation_failed", "The item is not valid.", errors=messages
+        )
+    raise TypeError(f"no problem shape for {type(exc).__name__}")

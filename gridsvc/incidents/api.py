@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import body_limit, require_if_match
 from gridsvc.idempotency import idempotent
-from gridsvc.incidents import duplicates, events, queries, reporting
-from gridsvc.incidents.problems import as_problem
+from gridsvc.incidents import duplicates, events, queries, reporting, sync
 from gridsvc.incidents.queries import incident_etag
 from gridsvc.incidents.schemas import (
     DuplicateDecisionIn,
@@ -30,7 +26,6 @@ from gridsvc.incidents.schemas import (
     SyncOut,
 )
 from gridsvc.transactions import atomic
-from gridsvc.workers import ingest_track_points
 
 blp = Blueprint("incidents", __name__, description="Incident reports, offline sync, audit trail")
 
@@ -167,53 +162,10 @@ class Sync(MethodView):
     def post(self, data):
         """Offline batch: up to 100 incidents and 5,000 track points, one result each, in order;
         safe to resend whole."""
-        scope = current_scope()
-        # Track points first: a new month's partition is attached before this transaction has
-        # touched track_points (the workers room's rule against a lock-order deadlock).
-        tracks = _sync_tracks(data["track_points"], data.get("track_crs"))
-        outcomes: list[dict | None] = [None] * len(data["incidents"])
-        valid, positions = [], []
-        schema = IncidentIn()
-        for i, raw in enumerate(data["incidents"]):
-            try:
-                if not isinstance(raw, dict):
-                    raise ValidationError("each incident must be a JSON object", "_item")
-                valid.append(schema.load(raw))
-                positions.append(i)
-            except ValidationError as exc:
-                client_id = raw.get("client_id") if isinstance(raw, dict) else None
-                outcomes[i] = _error_item(i, client_id, as_problem(exc))
-        for position, result in zip(positions, reporting.report(scope, valid, "sync"), strict=True):
-            outcomes[position] = {
-                "index": position,
-                "client_id": result.client_id,
-                "result": result.result,
-                "incident": result.incident,
-                "problem": result.problem,
-            }
-        summary = {kind: 0 for kind in ("created", "replayed", "error")}
-        for outcome in outcomes:
-            summary[outcome["result"]] += 1
-        summary["track_points"] = {kind: 0 for kind in ("created", "replayed", "error")}
-        for track in tracks:
-            summary["track_points"][track["result"]] += 1
-        return {"incidents": outcomes, "track_points": tracks, "summary": summary}
-
-
-def _sync_tracks(points: list, crs: str | None) -> list[dict]:
-    """The batch's patrol points through the workers room's ingest, in the sync's transaction."""
-    if not points:
-        return []
-    results = ingest_track_points(current_user, points, crs)
-    return [
-        {"index": i, "result": r["status"], **({"problem": r["problem"]} if "problem" in r else {})}
-        for i, r in enumerate(results)
-    ]
-
-
-def _error_item(index: int, client_id, problem: dict) -> dict:
-    try:
-        client_id = uuid.UUID(str(client_id)) if client_id else None
-    except ValueError:
-        client_id = None
-    return {"index": index, "client_id": client_id, "result": "error", "problem": problem}
+        return sync.sync_batch(
+            current_scope(),
+            current_user,
+            data["incidents"],
+            data["track_points"],
+            data.get("track_crs"),
+        )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from gridsvc.accounts import Scope
 from gridsvc.boundaries import queries
 from gridsvc.caching import VersionedCache
-from gridsvc.errors import DomainError, Invalid, NotFound
+from gridsvc.errors import DomainError, Invalid, NotFound, as_problem
 from gridsvc.extensions import db
 from gridsvc.geo.crs import BD09, CGCS2000, GCJ02, WGS84, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
@@ -33,7 +33,6 @@ from gridsvc.incidents import categories
 from gridsvc.incidents.handoff import Filing, router
 from gridsvc.incidents.ingest_sql import FILE_REPORTS
 from gridsvc.incidents.models import Incident
-from gridsvc.incidents.problems import as_problem
 from gridsvc.workers import assigned_grid_codes
 
 DEVICE_CRS = (WGS84, CGCS2000, GCJ02, BD09)

@@ -31,7 +31,7 @@ from sqlalchemy import text
 
 from gridsvc.accounts import utcnow
 from gridsvc.boundaries.queries import locate_many
-from gridsvc.errors import TooLarge
+from gridsvc.errors import TooLarge, as_problem, problem_body
 from gridsvc.extensions import db
 from gridsvc.geo.crs import CGCS2000, WGS84, check_point, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
@@ -72,8 +72,12 @@ PREVIOUS_SQL = text(
 )
 
 
-def _error(code: str, detail: str) -> dict:
-    return {"status": "error", "problem": {"code": code, "detail": detail}}
+def _error(code: str, detail: str, status: int = 422) -> dict:
+    return {"status": "error", "problem": problem_body(status, code, detail)}
+
+
+def _failed(exc: GeoInputError) -> dict:
+    return {"status": "error", "problem": as_problem(exc)}
 
 
 def _number(value) -> float | None:
@@ -126,7 +130,7 @@ def ingest_track_points(principal, points: list[dict], crs: str | None = None) -
 
     Returns:
         ``{"status": "created"}``, ``{"status": "replayed"}`` (same worker and ``t`` already
-        stored, or repeated in the batch) or ``{"status": "error", "problem": {"code", "detail"}}``.
+        stored, or repeated in the batch) or ``{"status": "error", "problem": {...}}`` (the RFC 9457 members a single request would get).
 
     Raises:
         TooLarge: ``track.too_many_points`` when the batch exceeds ``TRACK_MAX_POINTS``.
@@ -138,12 +142,12 @@ def ingest_track_points(principal, points: list[dict], crs: str | None = None) -
             code="track.too_many_points",
         )
     if principal.role != "grid_worker" or not principal.township_code:
-        problem = _error("track.role_forbidden", "Only grid workers upload patrol tracks.")
+        problem = _error("track.role_forbidden", "Only grid workers upload patrol tracks.", 403)
         return [problem for _ in points]
     try:
         batch_crs = normalize_crs(crs) or WGS84
     except GeoInputError as exc:
-        return [_error(exc.code, exc.detail) for _ in points]
+        return [_failed(exc) for _ in points]
     results: list[dict | None] = [None] * len(points)
     batch = _validate(points, batch_crs, results, cfg)
     _convert(batch, results)
@@ -213,14 +217,18 @@ def _convert(batch: _Batch, results: list) -> None:
     in_box = (lons >= 73.5) & (lons <= 135.1) & (lats >= 3.8) & (lats <= 53.6)
     for k in np.flatnonzero(plain & ~in_box).tolist():
         try:
-            check_point(lons[k], lats[k])  # raises with the precise reason (swapped, outside …)
+            # Raises with the precise reason (swapped, outside …); plain floats keep the problem's
+            # extra members JSON-serialisable.
+            check_point(float(lons[k]), float(lats[k]))
         except GeoInputError as exc:
-            results[batch.index[k]] = _error(exc.code, exc.detail)
+            results[batch.index[k]] = _failed(exc)
     for k in np.flatnonzero(~plain).tolist():
         try:
-            batch.lon[k], batch.lat[k] = point_to_wgs84(lons[k], lats[k], batch.crs[k])
+            batch.lon[k], batch.lat[k] = point_to_wgs84(
+                float(lons[k]), float(lats[k]), batch.crs[k]
+            )
         except GeoInputError as exc:
-            results[batch.index[k]] = _error(exc.code, exc.detail)
+            results[batch.index[k]] = _failed(exc)
 
 
 def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> None:

@@ -146,3 +146,38 @@ def test_sync_idempotency_key_replays_the_whole_answer(client, hierarchy, as_wor
     again = client.post("/api/v1/sync", json=batch, headers=as_worker | key)
     assert again.get_json() == first.get_json()
     assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_every_failed_item_is_a_whole_problem_whichever_room_it_went_through(
+    client, hierarchy, as_worker
+):
+    body = {
+        "incidents": [payload(category="9999"), payload(112.95, 27.87)],
+        "track_points": [
+            {"t": "not a time", "lon": 112.81, "lat": 27.87},
+            {"t": datetime.now(UTC).isoformat(), "lon": 27.87, "lat": 112.81},  # swapped
+        ],
+        "track_crs": "EPSG:4326",
+    }
+    answer = client.post("/api/v1/sync", json=body, headers=as_worker).get_json()
+    problems = [i["problem"] for i in answer["incidents"] + answer["track_points"]]
+    assert len(problems) == 4
+    for problem in problems:
+        assert {"type", "title", "status", "detail", "code"} <= problem.keys(), problem
+        assert problem["type"].endswith(problem["code"])
+        assert problem["status"] in (403, 404, 409, 422)
+    assert answer["track_points"][0]["problem"]["code"] == "track.bad_time"
+    assert answer["track_points"][0]["problem"]["status"] == 422
+
+
+def test_a_non_worker_s_track_points_are_refused_as_403_problems(client, hierarchy, make_user):
+    from tests.conftest import bearer
+
+    lead = make_user(role="team_lead", county_code="430302", township_code="430302001")
+    body = {
+        "incidents": [],
+        "track_points": [{"t": datetime.now(UTC).isoformat(), "lon": 112.81, "lat": 27.87}],
+    }
+    answer = client.post("/api/v1/sync", json=body, headers=bearer(lead)).get_json()
+    problem = answer["track_points"][0]["problem"]
+    assert (problem["status"], problem["code"]) == (403, "track.role_forbidden")
