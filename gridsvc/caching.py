@@ -71,12 +71,13 @@ class _Versions:
         self.read_at = float("-inf")
         self.values: dict[str, int] = {}
 
-    def of(self, source: str) -> int:
+    def current(self) -> dict[str, int]:
+        """All versions in one query, at most every CACHE_CHECK_SECONDS."""
         now = time.monotonic()
         if now - self.read_at >= current_app.config["CACHE_CHECK_SECONDS"]:
             self.values = dict(db.session.execute(VERSIONS_SQL).all())
             self.read_at = now
-        return self.values.get(source, 0)
+        return self.values
 
     def expire(self) -> None:
         self.read_at = float("-inf")
@@ -93,7 +94,8 @@ def _check_sources(sources: tuple[str, ...]) -> None:
 
 def versions_of(sources: tuple[str, ...]) -> tuple[int, ...]:
     """The versions of ``sources`` this process believes current (re-read when due)."""
-    return tuple(_versions.of(source) for source in sources)
+    current = _versions.current()
+    return tuple(current.get(source, 0) for source in sources)
 
 
 def bump(*sources: str) -> None:
