@@ -103,8 +103,7 @@ def reset_incidents(app) -> None:
 
 
 def make_worker(app, county: str):
-    from gridsvc.accounts import service
-    from gridsvc.accounts import SHELL_SCOPE
+    from gridsvc.accounts import SHELL_SCOPE, service
     from gridsvc.extensions import db
     from gridsvc.workers.models import GridAssignment
 

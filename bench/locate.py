@@ -97,8 +97,7 @@ def main() -> None:
     build_layer(app)
     from flask_jwt_extended import create_access_token
 
-    from gridsvc.accounts import service
-    from gridsvc.accounts import SHELL_SCOPE
+    from gridsvc.accounts import SHELL_SCOPE, service
     from gridsvc.boundaries.queries import BULK_LOCATE_SQL, LOCATE_SQL, generation_filter
     from gridsvc.extensions import db
 

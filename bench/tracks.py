@@ -106,9 +106,8 @@ def make_worker(app, name: str, grids: list[str], *, fresh: bool = True):
     ``fresh``: a new account per run, so no ingested point is a replay; otherwise the account
     ``name`` is reused (the figures worker keeps its grids across runs).
     """
-    from gridsvc.accounts import service
+    from gridsvc.accounts import SHELL_SCOPE, service
     from gridsvc.accounts.auth import Principal
-    from gridsvc.accounts import SHELL_SCOPE
     from gridsvc.extensions import db
     from gridsvc.workers import assignments, profiles
 

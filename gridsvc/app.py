@@ -1,4 +1,9 @@
-"""Application factory: config -> extensions -> blueprints -> error handlers -> CLI."""
+"""Application factory: config -> extensions -> blueprints -> error handlers -> CLI.
+
+The factory imports the rooms inside its steps, not at the top: importing ``gridsvc.app`` (which
+``gridsvc/__init__`` does) then loads no room, so a room's modules never import a half-built
+package, and each step says what it registers.
+"""
 
 from __future__ import annotations
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import request
+from functools import wraps
 
-from gridsvc.errors import PreconditionFailed, PreconditionRequired
+from flask import current_app, request
+
+from gridsvc.errors import PreconditionFailed, PreconditionRequired, TooLarge
 
 
 def etag(kind: str, ident: object, version: int) -> str:
@@ -36,11 +38,6 @@ def body_limit(config_key: str, *, extra: int = 0):
     The global MAX_CONTENT_LENGTH is sized for boundary uploads; endpoints phones call take far
     less, and saying so early keeps a runaway client from tying up a worker.
     """
-    from functools import wraps
-
-    from flask import current_app
-
-    from gridsvc.errors import TooLarge
 
     def decorator(view):
         @wraps(view)

@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, tuple_
 
 from gridsvc.errors import DomainError
+from gridsvc.extensions import db
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -58,7 +59,6 @@ def newest_first(stmt: Select, id_col: ColumnElement, cursor: str | None, limit:
 
     Returns (rows, next_cursor); a cursor whose value is not an integer id is refused.
     """
-    from gridsvc.extensions import db
 
     size = clamp_limit(limit)
     if cursor:

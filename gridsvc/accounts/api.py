@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
+from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint
 
 from gridsvc.accounts import service
@@ -47,7 +48,6 @@ class Login(MethodView):
 
 def _login_key() -> str:
     # Per client address: a phone farm behind one NAT shares it, so the default limit is generous.
-    from flask_limiter.util import get_remote_address
 
     return f"login:{get_remote_address()}"
 

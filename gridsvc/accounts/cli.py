@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from gridsvc.accounts import service
 from gridsvc.accounts.models import ROLES
+from gridsvc.accounts.schemas import UserCreate
 from gridsvc.accounts.scope import SHELL_SCOPE
 from gridsvc.errors import DomainError
 from gridsvc.extensions import db
@@ -24,7 +25,6 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.option("--name", "display_name", default=None)
 def create(username, role, password, county_code, township_code, team_id, display_name):
     """Create USERNAME with a role and scope."""
-    from gridsvc.accounts.schemas import UserCreate
 
     data = {"username": username, "role": role, "password": password}
     for key, value in {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
@@ -32,7 +33,6 @@ def authenticate(username: str, password: str) -> User:
 
 
 def issue_tokens(user: User) -> dict:
-    from flask import current_app
 
     expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     claims = {"role": user.role}
@@ -46,7 +46,6 @@ def issue_tokens(user: User) -> dict:
 
 
 def refresh_access(user: User) -> dict:
-    from flask import current_app
 
     expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     token = create_access_token(identity=user, additional_claims={"role": user.role})

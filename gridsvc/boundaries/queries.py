@@ -15,6 +15,7 @@ from gridsvc.boundaries.lookup_index import current_index, warm_index
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER
 from gridsvc.errors import DomainError, Invalid, NotFound
 from gridsvc.extensions import db
+from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
 
 LEVEL_ORDER = ("county", "township", "village", "grid")
 MAX_BULK_POINTS = 10_000
@@ -80,7 +81,6 @@ AREA_COLUMNS = (
 
 def list_areas(scope: Scope, args: dict, *, grids: bool) -> dict:
     """A GeoJSON FeatureCollection page of areas or grids, keyset-paged by code."""
-    from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
 
     number = resolve_generation(args.get("at"), args.get("generation"))
     where = [generation_filter(number)]

@@ -11,7 +11,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from gridsvc.demo.boundaries import load_demo_boundaries
+from gridsvc.demo.routing import load_demo_routing
 from gridsvc.demo.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
+from gridsvc.demo.workers import load_demo_workers
 from gridsvc.extensions import db
 
 demo_cli = AppGroup("demo", help="Load and describe the demo county.")
@@ -23,18 +26,15 @@ def load(force: bool) -> None:
     """Load the demo county: boundaries, teams, users, grid workers (idempotent)."""
     if current_app.config.get("ENV_NAME") == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
-    from gridsvc.demo.boundaries import load_demo_boundaries
 
     load_demo_boundaries(echo=click.echo)
     db.session.commit()
     created = ensure_demo_users()
     db.session.commit()
     click.echo(f"demo users: {created} created, {len(DEMO_USERS) - created} already present")
-    from gridsvc.demo.routing import load_demo_routing
 
     load_demo_routing(echo=click.echo)
     db.session.commit()
-    from gridsvc.demo.workers import load_demo_workers
 
     load_demo_workers(echo=click.echo)
     db.session.commit()

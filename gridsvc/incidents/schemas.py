@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from gridsvc.boundaries import BBox
 from gridsvc.geo.convert import point_from_geojson
 from gridsvc.geo.errors import GeoInputError
+from gridsvc.incidents import categories
 from gridsvc.incidents.models import ADDRESS_MAX, DESCRIPTION_MAX, STATUSES
 
 CATEGORY_CODE = validate.Regexp(r"^\d{4}$", error="a 4-digit category code, e.g. 0501")
@@ -112,9 +113,8 @@ class IncidentOut(Schema):
     updated_at = fields.DateTime()
 
     def _category_name(self, obj) -> str | None:
-        from gridsvc.incidents.categories import rules  # the per-process catalog cache
-
-        rule = rules().get(obj.category_code)
+        # The display name from the per-process catalog cache: no query per row.
+        rule = categories.rules().get(obj.category_code)
         return rule.name_zh if rule else None
 
     def _location(self, obj) -> dict | None:

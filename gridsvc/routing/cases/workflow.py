@@ -26,7 +26,7 @@ from gridsvc.routing.deadlines.clock import deadline
 from gridsvc.routing.directory.models import Team
 from gridsvc.routing.notices import recipients
 from gridsvc.routing.notices.notify import Notice, notify_many
-from gridsvc.workers import assigned_grid_codes
+from gridsvc.workers import GridAssignment, assigned_grid_codes
 
 
 def parties(actor, incident: Incident, case: Case) -> set[str]:
@@ -275,7 +275,6 @@ def _resolve(scope, actor, incident, case, data, now):
 
 
 def _grid_workers(incident: Incident) -> list[int]:
-    from gridsvc.workers import GridAssignment
 
     holders = db.session.scalars(
         select(GridAssignment.user_id).where(
