@@ -64,6 +64,13 @@ class Config:
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500
 
+    # Webhooks (gridsvc/routing/notices/egress.py): https to public addresses only. Plain http, and
+    # private networks an operator vouches for (a receiver on the government extranet, "10.20.0.0/16,
+    # 172.30.1.5/32"), only when set; metadata and link-local addresses are refused regardless.
+    WEBHOOK_ALLOW_HTTP = _env("WEBHOOK_ALLOW_HTTP", "0") == "1"
+    WEBHOOK_ALLOWED_NETWORKS = _env("WEBHOOK_ALLOWED_NETWORKS", "")
+    WEBHOOK_CA_BUNDLE = _env("WEBHOOK_CA_BUNDLE")  # a private CA's bundle; default: certifi's
+
     # Deadlines: office hours for "working hours" deadlines (Asia/Shanghai), how long the county
     # has to accept a 乡呼县应 call, and when an overdue case is escalated to the supervisors.
     WORK_PERIODS = _env("WORK_PERIODS", "08:30-12:00,14:30-17:30")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
 import pytest
@@ -14,38 +12,20 @@ from gridsvc.routing.notices.notify import notify
 from gridsvc.routing.notices.webhooks import MAX_ATTEMPTS, deliver_due, verify
 from tests.conftest import bearer
 from tests.routing.conftest import COUNTY
-
-
-class Receiver:
-    """A webhook receiver: records requests, answers with the status it is told to."""
-
-    def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.status = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                self.send_response(receiver.status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+from tests.routing.receivers import Receiver
 
 
 @pytest.fixture
-def receiver():
+def local_receivers(app, monkeypatch):
+    """Receivers here listen on 127.0.0.1 over plain http: allow exactly that, as an operator
+    would allow a receiver on the county's own network (tests/routing/test_webhook_egress.py
+    checks the defaults refuse it)."""
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_HTTP", True)
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32")
+
+
+@pytest.fixture
+def receiver(local_receivers):
     server = Receiver()
     yield server
     server.close()
@@ -144,11 +124,13 @@ def test_failed_deliveries_back_off_then_give_up(client, admin_headers, director
     assert len(receiver.requests) == MAX_ATTEMPTS
 
 
-def test_unreachable_receiver_is_retried(client, admin_headers, directory):
+def test_unreachable_receiver_is_retried(client, admin_headers, directory, local_receivers):
     subscribe(client, admin_headers, "http://127.0.0.1:9/hook")  # the discard port: refused
     notify("case.overdue", county_code=COUNTY, user_ids=[], title="超期", dedupe_key="o:2")
     assert deliver_due()["retrying"] == 1
-    assert "ConnectionError" in WebhookDelivery.query.one().last_error
+    delivery = WebhookDelivery.query.one()
+    assert (delivery.last_error, delivery.last_status_code) == ("connection_refused", None)
+    assert delivery.last_duration_ms is not None
 
 
 def test_team_subscription_only_gets_its_team(client, admin_headers, directory, receiver):
@@ -173,7 +155,7 @@ def test_team_subscription_only_gets_its_team(client, admin_headers, directory, 
     assert [orjson.loads(body)["title"] for _h, body in receiver.requests] == ["y"]
 
 
-def test_webhook_refusals_and_scope(client, admin_headers, directory, make_user):
+def test_webhook_refusals_and_scope(client, admin_headers, directory, make_user, local_receivers):
     bad = client.post("/api/v1/webhooks", json={"url": "ftp://x/y"}, headers=admin_headers)
     assert bad.status_code == 422
     worker = make_user(role="grid_worker", township_code="430302001")

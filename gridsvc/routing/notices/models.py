@@ -97,7 +97,12 @@ class WebhookDelivery(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # What the last attempt came to: a status code, or a short word (``timeout``,
+    # ``connection_refused``, ``address_not_allowed: loopback`` …), and how long it took. Never the
+    # receiver's answer: its body could be an internal service's reply (see egress.py).
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_duration_ms: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

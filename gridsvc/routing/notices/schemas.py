@@ -35,7 +35,13 @@ class MarkReadIn(Schema):
 
 class WebhookIn(Schema):
     county_code = fields.String(validate=COUNTY, metadata={"description": "global admins only"})
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=500),
+        metadata={"description": "https (http only where WEBHOOK_ALLOW_HTTP) to a public address"},
+    )
     team_id = fields.Integer(validate=validate.Range(min=1))
     events = fields.List(
         fields.String(validate=validate.Length(1, 64)), validate=validate.Length(1, 50)
@@ -62,7 +68,11 @@ class DeliveryOut(Schema):
     status = fields.String()
     attempts = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)
-    last_error = fields.String(allow_none=True)
+    last_error = fields.String(
+        allow_none=True, metadata={"description": "a short failure word, never the response body"}
+    )
+    last_attempt_at = fields.DateTime(allow_none=True)
+    last_duration_ms = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     delivered_at = fields.DateTime(allow_none=True)
     next_attempt_at = fields.DateTime()

@@ -4,6 +4,11 @@ Each POST carries ``X-Gridsvc-Signature: t=<unix seconds>,v1=<hex>``, the HMAC-S
 ``"<t>.<body>"`` under the subscription's secret (the scheme payment platforms use): the receiver
 recomputes it, compares in constant time and refuses old timestamps, so a captured request cannot
 be replayed later. ``X-Gridsvc-Delivery`` is stable across retries so receivers can deduplicate.
+
+Receivers are vetted by :mod:`egress` when subscribed and again before every attempt (https, public
+addresses, the checked address pinned for the connection). A delivery keeps the status code, a
+short failure word and the time taken, never what the receiver answered: an admin reading
+``/deliveries`` must not be able to read another server's response through us.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import hmac
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-import requests
+import certifi
+from flask import current_app
 from sqlalchemy import select, text
 
 from gridsvc.accounts import Scope
@@ -23,6 +28,7 @@ from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
 from gridsvc.routing.directory.teams import county_for_write, get_team
+from gridsvc.routing.notices import egress
 from gridsvc.routing.notices.models import WebhookDelivery, WebhookSubscription
 
 MAX_ATTEMPTS = 8
@@ -49,15 +55,37 @@ def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300) -> bo
     return hmac.compare_digest(sign(secret, timestamp, body), header)
 
 
+REFUSALS = {
+    "webhook.bad_url": "The URL must be https://host/… .",
+    "webhook.https_required": "Webhooks are delivered over https only.",
+    "webhook.host_unresolvable": "The URL's host name does not resolve.",
+    "webhook.address_not_allowed": (
+        "The URL's host resolves to an address webhooks may not reach ({reason}): only public"
+        " addresses are allowed."
+    ),
+}
+
+
+def policy() -> egress.Policy:
+    config = current_app.config
+    return egress.Policy(
+        allow_http=config["WEBHOOK_ALLOW_HTTP"],
+        allowed_networks=egress.Policy.parse_networks(config["WEBHOOK_ALLOWED_NETWORKS"]),
+        ca_certs=config["WEBHOOK_CA_BUNDLE"] or certifi.where(),
+        timeout=TIMEOUT_SECONDS,
+    )
+
+
 def create_subscription(scope: Scope, data: dict, user_id: int | None) -> WebhookSubscription:
     county = county_for_write(scope, data.get("county_code"))
-    parts = urlsplit(data["url"])
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        egress.vet(data["url"], policy())
+    except egress.Refused as refused:
         raise Invalid(
-            "The URL must be http(s)://host/…",
-            code="webhook.bad_url",
-            errors={"url": ["an http or https URL"]},
-        )
+            REFUSALS[refused.code].format(reason=refused.reason),
+            code=refused.code,
+            errors={"url": [refused.reason]},
+        ) from None
     if data.get("team_id"):
         team = get_team(scope, data["team_id"])
         if team.county_code != county:
@@ -122,16 +150,18 @@ def deliver_due(limit: int = 20, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     ids = db.session.scalars(text(DUE_SQL), {"now": now, "limit": limit}).all()
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
-    with requests.Session() as http:
-        for delivery_id in ids:
-            delivery = db.session.get(WebhookDelivery, delivery_id)
-            subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
-            counts[_attempt(http, delivery, subscription, now)] += 1
+    rules = policy()
+    for delivery_id in ids:
+        delivery = db.session.get(WebhookDelivery, delivery_id)
+        subscription = db.session.get(WebhookSubscription, delivery.subscription_id)
+        counts[_attempt(rules, delivery, subscription, now)] += 1
     db.session.flush()
     return counts
 
 
-def _attempt(http, delivery: WebhookDelivery, subscription: WebhookSubscription, now) -> str:
+def _attempt(
+    rules: egress.Policy, delivery: WebhookDelivery, subscription: WebhookSubscription, now
+) -> str:
     body = dumps_bytes({"delivery_id": str(delivery.id), **delivery.payload})
     headers = {
         "Content-Type": "application/json",
@@ -141,20 +171,25 @@ def _attempt(http, delivery: WebhookDelivery, subscription: WebhookSubscription,
         "X-Gridsvc-Signature": sign(subscription.secret, int(time.time()), body),
     }
     delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status_code = None
+    started = time.monotonic()
     try:
-        response = http.post(
-            subscription.url,
-            data=body,
-            headers=headers,
-            timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-        delivery.last_status_code = response.status_code
-        ok = 200 <= response.status_code < 300
-        delivery.last_error = None if ok else response.text[:500]
-    except requests.RequestException as exc:
+        # Resolved and checked again now: the answer at subscription time proves nothing today.
+        target = egress.vet(subscription.url, rules)
+        status = egress.post(target, body, headers, rules)
+    except egress.Refused as refused:
+        word = refused.code.removeprefix("webhook.")
+        delivery.last_error = f"{word}: {refused.reason}" if word == "address_not_allowed" else word
         ok = False
-        delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    except egress.Failed as failure:
+        delivery.last_error = failure.kind
+        ok = False
+    else:
+        delivery.last_status_code = status
+        ok = 200 <= status < 300
+        delivery.last_error = None if ok else f"status {status}"
+    delivery.last_duration_ms = round((time.monotonic() - started) * 1000)
     if ok:
         delivery.status, delivery.delivered_at = "delivered", now
         return "delivered"
