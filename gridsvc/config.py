@@ -59,6 +59,12 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
+    # Per account, whatever the address (gridsvc/accounts/throttle.py): after this many failures
+    # in a row each further one blocks the username for a delay that doubles, up to the cap.
+    LOGIN_THROTTLE_AFTER = _int("LOGIN_THROTTLE_AFTER", 5)
+    LOGIN_THROTTLE_BASE_SECONDS = float(_env("LOGIN_THROTTLE_BASE_SECONDS", "2"))
+    LOGIN_THROTTLE_MAX_SECONDS = float(_env("LOGIN_THROTTLE_MAX_SECONDS", "900"))
+    LOGIN_THROTTLE_FORGET_HOURS = float(_env("LOGIN_THROTTLE_FORGET_HOURS", "24"))
     RATELIMIT_HEADERS_ENABLED = True
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
     PAGE_LIMIT_DEFAULT = 50

@@ -14,7 +14,12 @@ from flask import Flask, has_app_context
 from gridsvc.config import Config
 
 # Each room with background work lists its task module here, so the worker imports it at start.
-TASK_MODULES = ["gridsvc.boundaries.tasks", "gridsvc.incidents.tasks", "gridsvc.routing.tasks"]
+TASK_MODULES = [
+    "gridsvc.accounts.tasks",
+    "gridsvc.boundaries.tasks",
+    "gridsvc.incidents.tasks",
+    "gridsvc.routing.tasks",
+]
 
 _flask_app: Flask | None = None  # the app of this process, handed over by init_celery
 
@@ -47,6 +52,7 @@ celery.conf.update(
     worker_hijack_root_logger=False,
     worker_redirect_stdouts=False,
     beat_schedule={
+        "accounts-purge-expired": {"task": "accounts.purge_expired", "schedule": 3600.0},
         "boundaries-requeue-stale-uploads": {
             "task": "boundaries.requeue_stale_uploads",
             "schedule": 300.0,

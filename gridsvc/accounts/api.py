@@ -21,7 +21,8 @@ from gridsvc.accounts.schemas import (
     UserPage,
     UserUpdate,
 )
-from gridsvc.extensions import limiter
+from gridsvc.errors import problem
+from gridsvc.extensions import db, limiter
 from gridsvc.http import etag, require_if_match
 from gridsvc.transactions import atomic
 
@@ -39,16 +40,38 @@ class Login(MethodView):
     @atomic  # a password hash of an older strength is upgraded on login
     @blp.arguments(LoginIn)
     @blp.response(200, TokensOut)
+    @blp.alt_response(429, description="auth.throttled: too many failures for this username")
     @blp.doc(security=[])
     def post(self, data):
-        """Exchange username and password for an access and a refresh token."""
-        user = service.authenticate(data["username"], data["password"])
+        """Exchange username and password for an access and a refresh token.
+
+        After repeated failures for one username, further attempts get 429 ``auth.throttled``
+        for a delay that doubles, whatever the client address: ``retry_after`` in the body is the
+        delay left; the ``Retry-After`` header is never shorter (the per-address limiter raises
+        it to its own window's reset).
+        """
+        try:
+            user = service.authenticate(
+                data["username"], data["password"], address=get_remote_address()
+            )
+        except service.LOGIN_REFUSALS as refused:
+            # The failure count must last although the answer is an error, which @atomic would
+            # roll back; this commits nothing else (a failed login writes nothing but the count).
+            db.session.commit()
+            if isinstance(refused, service.Throttled):
+                return problem(
+                    refused.status,
+                    refused.code,
+                    refused.detail,
+                    headers={"Retry-After": str(refused.retry_after)},
+                    **refused.extra,
+                )
+            raise
         return service.issue_tokens(user)
 
 
 def _login_key() -> str:
     # Per client address: a phone farm behind one NAT shares it, so the default limit is generous.
-
     return f"login:{get_remote_address()}"
 
 
@@ -58,8 +81,8 @@ class Refresh(MethodView):
     @blp.response(200, RefreshOut)
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self):
-        """Trade a refresh token (as the bearer) for a new access token."""
-        return service.refresh_access(current_user)
+        """Trade a refresh token (as the bearer) for a new access token of the same session."""
+        return service.refresh_access(current_user, get_jwt())
 
 
 @blp.route("/auth/logout")
@@ -69,7 +92,9 @@ class Logout(MethodView):
     @blp.arguments(LogoutIn)
     @blp.response(204)
     def post(self, data):
-        """Revoke the access token, and the refresh token when it is given."""
+        """End the session: the access token, its refresh token (sent or not) and every access
+        token refreshed from it. A ``refresh_token`` of another session of the caller ends that
+        session too."""
         service.logout(get_jwt(), data.get("refresh_token"))
 
 
@@ -121,3 +146,14 @@ class UserItem(MethodView):
         require_if_match(etag("user", user.id, user.version))
         user = service.update_user(current_scope(), user, data)
         return user, 200, {"ETag": etag("user", user.id, user.version)}
+
+
+@blp.route("/users/<int:user_id>/unlock")
+class UserUnlock(MethodView):
+    @roles_required("admin")
+    @atomic
+    @blp.response(204)
+    def post(self, user_id):
+        """Lift the login delay after failed logins (audited as ``login.unlocked``)."""
+        user = service.get_user(current_scope(), user_id)
+        service.unlock(user, current_user.id)

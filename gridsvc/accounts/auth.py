@@ -1,7 +1,14 @@
-"""JWT wiring (callbacks render problem+json) and the decorators views use to demand a role."""
+"""JWT wiring (callbacks render problem+json) and the decorators views use to demand a role.
+
+A token is good while its ``jti`` and its session (``sid``) are not revoked and its ``tv`` claim
+equals the user's ``token_version``. Every token gets both claims when it is minted
+(:func:`_claims`), however it is minted; ``service.issue_tokens`` passes one ``sid`` for a login's
+pair of tokens.
+"""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
@@ -17,9 +24,11 @@ from gridsvc.extensions import db
 
 PRINCIPAL_SQL = text(
     "SELECT u.id, u.username, u.role, u.county_code, u.township_code, u.team_id, u.active,"
-    " u.tokens_valid_after, EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = :jti) AS revoked"
+    " u.token_version,"
+    " EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti IN (:jti, :sid)) AS revoked"
     " FROM users u WHERE u.id = :id"
 )
+TOKEN_VERSION_SQL = text("SELECT token_version FROM users WHERE id = :id")
 
 
 @dataclass(frozen=True)
@@ -33,11 +42,13 @@ class Principal:
     township_code: str | None
     team_id: int | None
     active: bool
+    token_version: int
 
 
 # jti -> (principal, revoked). Every authenticated request needs the revocation check; remembering
 # the answer saves a database round trip on the hot paths (locate, queues). A logout, a password
-# change or an edited user bumps the ``accounts`` version, and every process reloads.
+# change or an edited user bumps the ``accounts`` version, and every process reloads. The token's
+# ``sid`` and ``tv`` are part of the token its ``jti`` names, so the key stays the ``jti``.
 _checked: VersionedCache[tuple[Principal | None, bool]] = VersionedCache(
     "accounts", max_entries=50_000
 )
@@ -48,20 +59,32 @@ def _check_token(payload: dict) -> tuple[Principal | None, bool]:
 
 
 def _load_token_check(payload: dict) -> tuple[Principal | None, bool]:
-    row = db.session.execute(
-        PRINCIPAL_SQL, {"id": int(payload["sub"]), "jti": payload["jti"]}
-    ).first()
+    params = {"id": int(payload["sub"]), "jti": payload["jti"], "sid": payload.get("sid")}
+    row = db.session.execute(PRINCIPAL_SQL, params).first()
     if row is None:
         return None, False  # the user lookup answers 401 auth.user_inactive
-    principal = Principal(*row[:7]) if row.active else None
-    # A password change or deactivation invalidates every token issued before it.
-    cutoff = row.tokens_valid_after
-    revoked = row.revoked or (cutoff is not None and payload["iat"] < int(cutoff.timestamp()))
+    principal = Principal(*row[:8]) if row.active else None
+    # A password or role change or a deactivation moved the version on: every earlier token ends.
+    # A token without the claim (minted before versions existed) is refused the same way.
+    revoked = row.revoked or payload.get("tv") != row.token_version
     return principal, revoked
+
+
+def _token_version(identity) -> int | None:
+    version = getattr(identity, "token_version", None)
+    if version is None:  # an identity that only knows its id (scripts, benchmarks)
+        version = db.session.scalar(TOKEN_VERSION_SQL, {"id": identity.id})
+    return version
+
+
+def _claims(identity) -> dict:
+    """Claims every token gets; a login passes its own ``sid`` so its two tokens share one."""
+    return {"tv": _token_version(identity), "sid": uuid.uuid4().hex}
 
 
 def install_jwt_callbacks(jwt: JWTManager, app: Flask) -> None:
     jwt.init_app(app)
+    jwt.additional_claims_loader(_claims)
 
     @jwt.user_identity_loader
     def _identity(user) -> str:

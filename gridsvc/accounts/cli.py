@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from gridsvc.accounts import service
+from gridsvc.accounts import service, throttle
 from gridsvc.accounts.models import ROLES
 from gridsvc.accounts.schemas import UserCreate
 from gridsvc.accounts.scope import SHELL_SCOPE
@@ -41,6 +41,16 @@ def create(username, role, password, county_code, township_code, team_id, displa
     try:
         user = service.create_user(SHELL_SCOPE, UserCreate().load(data))
     except DomainError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.detail}") from exc
+        raise click.ClickException(f"{exc.code}: {exc.detail} {exc.errors or ''}") from exc
     db.session.commit()
     click.echo(f"created user {user.username} (id {user.id}, role {user.role})")
+
+
+@users_cli.command("unlock")
+@click.argument("username")
+def unlock(username):
+    """Lift the login delay on USERNAME after failed logins (when no admin can log in to do it)."""
+    user = service.find_by_username(username)
+    failures = throttle.unlock(username, user_id=user.id if user else None, actor_id=None)
+    db.session.commit()
+    click.echo(f"unlocked {username} ({failures} failed logins forgotten)")

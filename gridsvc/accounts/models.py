@@ -1,10 +1,11 @@
-"""Users and revoked tokens."""
+"""Users, revoked tokens and sessions, login throttles, and the accounts audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Index, String, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Integer, String, func, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridsvc.extensions import db
@@ -49,8 +50,10 @@ class User(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
-    # Tokens issued before this instant are refused (password change, deactivation).
-    tokens_valid_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Every token carries the version current when it was issued (claim ``tv``); a password or
+    # role change or a deactivation moves it on, and every earlier token is refused. A counter,
+    # not a time: tokens issued in the same second as the change must end too.
+    token_version: Mapped[int] = mapped_column(default=1, server_default="1")
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
@@ -61,7 +64,12 @@ Index("uq_users_username_lower", func.lower(User.username), unique=True)
 
 
 class RevokedToken(db.Model):
-    """A logged-out token's id, kept until the token would have expired anyway."""
+    """A revoked token id (``jti``) or a whole ended session (``sid``, ``token_type='session'``).
+
+    A session is one login: its access and refresh tokens and every access token refreshed from it
+    carry the same ``sid``, so a logout ends all of them, even the refresh token the client did
+    not send. Rows are kept until every token they name has expired anyway.
+    """
 
     __tablename__ = "revoked_tokens"
 
@@ -70,3 +78,35 @@ class RevokedToken(db.Model):
     user_id: Mapped[int] = mapped_column(index=True)
     revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins for one username (lower case), shared by every process through PostgreSQL.
+
+    Keyed by the name typed, whether or not such a user exists, so throttling reveals nothing
+    about which accounts exist. A successful login or an admin's unlock deletes the row.
+    """
+
+    __tablename__ = "login_throttles"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Attempts before this instant are answered 429 without looking at the password.
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AccountEvent(db.Model):
+    """The accounts audit log: throttled logins, unlocks (append-only by convention)."""
+
+    __tablename__ = "account_events"
+    __table_args__ = (Index("ix_account_events_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    event: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(Integer)  # None: no such user (still throttled)
+    actor_id: Mapped[int | None] = mapped_column(Integer)  # who unlocked; None for the system
+    address: Mapped[str | None] = mapped_column(String(64))  # the client address of the attempt
+    detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

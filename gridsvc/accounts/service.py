@@ -1,16 +1,30 @@
-"""Account logic: authentication, token revocation, user management inside the caller's scope."""
+"""Account logic: authentication, sessions and their end, user management inside the caller's scope.
+
+A login opens a *session*: its access and refresh tokens, and every access token refreshed from it,
+carry the same ``sid`` claim, so logging out ends them all (``end_session``). Every token also
+carries the user's ``token_version`` (claim ``tv``, see ``auth.py``), which a password or role change
+or a deactivation moves on, ending every earlier token of that user.
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
+from gridsvc.accounts import throttle
 from gridsvc.accounts.models import TOWNSHIP_ROLES, RevokedToken, User
-from gridsvc.accounts.passwords import hash_password, needs_rehash, verify_password
+from gridsvc.accounts.passwords import (
+    hash_password,
+    needs_rehash,
+    new_password_hash,
+    verify_password,
+)
 from gridsvc.accounts.scope import Scope
+from gridsvc.accounts.throttle import Throttled
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page
@@ -20,57 +34,99 @@ def find_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
-def authenticate(username: str, password: str) -> User:
-    """Return the user for valid credentials; one error for every failure (no user enumeration)."""
+class InvalidCredentials(Unauthorized):
+    code = "auth.invalid_credentials"
+
+
+# What a login can be refused with; the counting of failures must persist through either.
+LOGIN_REFUSALS = (InvalidCredentials, Throttled)
+
+
+def authenticate(username: str, password: str, *, address: str | None = None) -> User:
+    """Return the user for valid credentials; one error for every failure (no user enumeration).
+
+    Raises ``Throttled`` (429) without looking at the password while the name is blocked, and
+    counts every failure (``throttle``): the caller commits that count even when it answers with
+    the error.
+    """
+    now = datetime.now(UTC)
+    throttle.begin(username, now)
     user = find_by_username(username)
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        raise Unauthorized("Wrong username or password.", code="auth.invalid_credentials")
+        user_id = user.id if user is not None else None
+        throttle.failed(username, user_id=user_id, address=address, now=now)
+        raise InvalidCredentials("Wrong username or password.")
+    throttle.succeeded(username)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)  # the login view commits it
-        db.session.flush()
+    db.session.flush()
     return user
 
 
-def issue_tokens(user: User) -> dict:
+def _expires_in() -> int:
+    return int(current_app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
 
-    expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
-    claims = {"role": user.role}
+
+def issue_tokens(user: User) -> dict:
+    """A new session: an access and a refresh token sharing one session id."""
+    session_id = uuid.uuid4().hex
     return {
-        "access_token": create_access_token(identity=user, additional_claims=claims),
-        "refresh_token": create_refresh_token(identity=user),
+        "access_token": create_access_token(
+            identity=user, additional_claims={"role": user.role, "sid": session_id}
+        ),
+        "refresh_token": create_refresh_token(identity=user, additional_claims={"sid": session_id}),
         "token_type": "Bearer",
-        "expires_in": int(expires.total_seconds()),
+        "expires_in": _expires_in(),
         "user": user,
     }
 
 
-def refresh_access(user: User) -> dict:
-
-    expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
-    token = create_access_token(identity=user, additional_claims={"role": user.role})
+def refresh_access(user, refresh_payload: dict) -> dict:
+    """A new access token in the refresh token's session (a logout of either ends both)."""
+    claims = {"role": user.role, "sid": refresh_payload.get("sid")}
     return {
-        "access_token": token,
+        "access_token": create_access_token(identity=user, additional_claims=claims),
         "token_type": "Bearer",
-        "expires_in": int(expires.total_seconds()),
+        "expires_in": _expires_in(),
     }
 
 
 def revoke(payload: dict) -> None:
     """Store a token's id until it expires; idempotent (logging out twice is fine)."""
-    if db.session.get(RevokedToken, payload["jti"]) is None:
+    _store_revocation(
+        payload["jti"],
+        payload.get("type", "access"),
+        int(payload["sub"]),
+        datetime.fromtimestamp(payload["exp"], UTC),
+    )
+
+
+def end_session(payload: dict) -> None:
+    """End the session ``payload`` belongs to: every token of that login, refreshed ones too.
+
+    The session row must outlive every token of the session; the refresh token may not be at hand,
+    so it is kept for the longest a token minted now could live (a refresh, then one more access).
+    """
+    session_id = payload.get("sid")
+    if not session_id:
+        revoke(payload)  # a token from before sessions: only itself
+        return
+    config = current_app.config
+    lifetime = config["JWT_REFRESH_TOKEN_EXPIRES"] + config["JWT_ACCESS_TOKEN_EXPIRES"]
+    _store_revocation(session_id, "session", int(payload["sub"]), datetime.now(UTC) + lifetime)
+
+
+def _store_revocation(key: str, kind: str, user_id: int, expires_at: datetime) -> None:
+    if db.session.get(RevokedToken, key) is None:
         db.session.add(
-            RevokedToken(
-                jti=payload["jti"],
-                token_type=payload.get("type", "access"),
-                user_id=int(payload["sub"]),
-                expires_at=datetime.fromtimestamp(payload["exp"], UTC),
-            )
+            RevokedToken(jti=key, token_type=kind, user_id=user_id, expires_at=expires_at)
         )
 
 
 def logout(access_payload: dict, refresh_token: str | None) -> None:
-    revoke(access_payload)
+    """End the caller's session; a refresh token sent along ends its own session too."""
+    end_session(access_payload)
     if refresh_token:
         try:
             refresh_payload = decode_token(refresh_token, allow_expired=True)
@@ -78,8 +134,13 @@ def logout(access_payload: dict, refresh_token: str | None) -> None:
             raise Invalid("refresh_token is not a valid token.", code="auth.token_invalid") from exc
         if refresh_payload.get("sub") != access_payload["sub"]:
             raise Invalid("refresh_token belongs to another user.", code="auth.token_invalid")
-        revoke(refresh_payload)
+        end_session(refresh_payload)
     db.session.flush()
+
+
+def unlock(user: User, actor_id: int | None) -> int:
+    """Lift the login delay on ``user`` (an admin's act, audited); the failures it forgot."""
+    return throttle.unlock(user.username, user_id=user.id, actor_id=actor_id)
 
 
 def purge_expired_revocations(now: datetime | None = None) -> int:
@@ -120,7 +181,7 @@ def create_user(scope: Scope, data: dict) -> User:
     if find_by_username(data["username"]) is not None:
         raise Conflict("That username is taken.", code="user.username_taken")
     password = data.pop("password")
-    user = User(**data, password_hash=hash_password(password))
+    user = User(**data, password_hash=new_password_hash(password, data["username"]))
     db.session.add(user)
     db.session.flush()
     return user
@@ -143,13 +204,17 @@ def update_user(scope: Scope, user: User, data: dict) -> User:
     if "township_code" in data or "county_code" in data:
         data["county_code"] = merged["county_code"]
     password = data.pop("password", None)
+    # A changed password, role or a disabled account must not keep its tokens: moving the version
+    # on ends every token issued before, even in the same second.
+    ends_tokens = (
+        bool(password) or data.get("active") is False or data.get("role", user.role) != user.role
+    )
     for key, value in data.items():
         setattr(user, key, value)
     if password:
-        user.password_hash = hash_password(password)
-    if password or data.get("active") is False:
-        # Existing sessions end: a changed password or a disabled account must not keep its tokens.
-        user.tokens_valid_after = datetime.now(UTC)
+        user.password_hash = new_password_hash(password, user.username)
+    if ends_tokens:
+        user.token_version += 1
     db.session.flush()
     return user
 
