@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, jsonify, send_from_directory
 from sqlalchemy import text
 
-from gridsvc import errors, jobs, logs
+from gridsvc import errors, inputs, jobs, logs
 from gridsvc.config import Config, check_production_secrets
 from gridsvc.extensions import api, db, jwt, limiter, migrate
 from gridsvc.jsonio import OrjsonProvider
@@ -36,6 +36,7 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     _register_blueprints(app)
     errors.register_error_handlers(app)
     logs.install_request_logging(app)
+    inputs.install_input_checks(app)
     _register_cli(app)
     return app
 

@@ -58,6 +58,9 @@ class Config:
     # Limits everywhere: the whole request body (uploads have their own, larger cap).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    # JSON bodies: a MultiPolygon inside a body is 6 levels deep; deeper than this is refused (400)
+    # before any consumer recurses into it (gridsvc/jsonio.py).
+    JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 32)
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     RATELIMIT_HEADERS_ENABLED = True
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm

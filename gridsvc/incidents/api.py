@@ -7,11 +7,10 @@ import uuid
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.http import body_limit, require_if_match
+from gridsvc.http import Blueprint, body_limit, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting
 from gridsvc.incidents.problems import as_problem
