@@ -113,7 +113,10 @@ def _register_blueprints(app: Flask) -> None:
         except Exception as exc:  # noqa: BLE001  (any failure means not ready)
             db.session.rollback()
             return errors.problem(
-                503, "server.not_ready", f"database not ready: {type(exc).__name__}"
+                503,
+                "server.not_ready",
+                f"database not ready: {type(exc).__name__}",
+                headers={"Retry-After": str(app.config["DATABASE_RETRY_AFTER"])},
             )
         return jsonify(status="ready", postgis=postgis)
 

@@ -39,9 +39,18 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env(
         "DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc"
     )
-    # No pre-ping: it costs a round trip on every request; connections are recycled instead, and a
-    # connection the server dropped fails one request and is discarded from the pool.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+    # No pre-ping by default: it costs a round trip on every checkout. After a database restart
+    # the first request on a dead connection fails; SQLAlchemy then discards every older pooled
+    # connection, and that one request is answered 503 with Retry-After (gridsvc/errors.py), so
+    # a client retries it. DATABASE_PRE_PING=1 trades the round trip for not even that.
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_recycle": 1800,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_pre_ping": _env("DATABASE_PRE_PING", "0") == "1",
+    }
+    # Seconds a client is told to wait (Retry-After) when the database does not answer.
+    DATABASE_RETRY_AFTER = _int("DATABASE_RETRY_AFTER", 5)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = _env("REDIS_URL")
 
