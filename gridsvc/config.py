@@ -71,6 +71,10 @@ class Config:
     # before any consumer recurses into it (gridsvc/jsonio.py).
     JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 32)
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
+    # How many proxies in front of the app to believe about the client (X-Forwarded-For, -Proto):
+    # 1 behind the compose file's nginx. 0 trusts nothing: a client could otherwise name any
+    # address in the header and get a fresh rate-limit bucket with every request.
+    PROXY_HOPS = _int("PROXY_HOPS", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
     PAGE_LIMIT_DEFAULT = 50
