@@ -2,7 +2,11 @@
 # the migration job (see scripts/docker-entrypoint.sh and docker-compose.yml).
 #
 #   docker build -t gridsvc .
-#   docker run --rm -e DATABASE_URL=... -e SECRET_KEY=... -e JWT_SECRET_KEY=... -p 8000:8000 gridsvc
+#   docker run --rm -e DATABASE_URL=... -e SECRET_KEY=... -e JWT_SECRET_KEY=... \
+#       -p 127.0.0.1:8000:8000 gridsvc
+#
+# Facing clients, put a buffering proxy in front (docker-compose.yml runs nginx, deploy/nginx.conf)
+# and set PROXY_HOPS=1 so the app believes the proxy's X-Forwarded-For.
 
 FROM python:3.11-slim-bookworm
 
@@ -33,6 +37,7 @@ COPY gridsvc ./gridsvc
 COPY migrations ./migrations
 COPY geodata ./geodata
 COPY scripts/docker-entrypoint.sh ./scripts/docker-entrypoint.sh
+COPY gunicorn.conf.py ./gunicorn.conf.py
 
 # Code stays root-owned (read-only to the app); only /data (media, uploads) is writable.
 RUN groupadd --system --gid 10001 gridsvc \

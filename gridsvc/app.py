@@ -12,8 +12,9 @@ from pathlib import Path
 
 from flask import Flask, jsonify, send_from_directory
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gridsvc import errors, jobs, logs
+from gridsvc import errors, inputs, jobs, logs
 from gridsvc.config import Config, check_production_secrets
 from gridsvc.extensions import api, db, jwt, limiter, migrate
 from gridsvc.jsonio import OrjsonProvider
@@ -41,8 +42,21 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     _register_blueprints(app)
     errors.register_error_handlers(app)
     logs.install_request_logging(app)
+    inputs.install_input_checks(app)
     _register_cli(app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS proxies, the client is who the last of them says it is.
+
+    Per-address limits (login) and logs then see the real client, not the proxy; with no proxy
+    configured the headers are ignored, so a client cannot pick its own address.
+    """
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def _load_config(app: Flask, config: type[Config] | Config | dict | None) -> None:
@@ -117,7 +131,10 @@ def _register_blueprints(app: Flask) -> None:
         except Exception as exc:  # noqa: BLE001  (any failure means not ready)
             db.session.rollback()
             return errors.problem(
-                503, "server.not_ready", f"database not ready: {type(exc).__name__}"
+                503,
+                "server.not_ready",
+                f"database not ready: {type(exc).__name__}",
+                headers={"Retry-After": str(app.config["DATABASE_RETRY_AFTER"])},
             )
         return jsonify(status="ready", postgis=postgis)
 

@@ -39,9 +39,18 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _env(
         "DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc"
     )
-    # No pre-ping: it costs a round trip on every request; connections are recycled instead, and a
-    # connection the server dropped fails one request and is discarded from the pool.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+    # No pre-ping by default: it costs a round trip on every checkout. After a database restart
+    # the first request on a dead connection fails; SQLAlchemy then discards every older pooled
+    # connection, and that one request is answered 503 with Retry-After (gridsvc/errors.py), so
+    # a client retries it. DATABASE_PRE_PING=1 trades the round trip for not even that.
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_recycle": 1800,
+        "pool_size": 10,
+        "max_overflow": 10,
+        "pool_pre_ping": _env("DATABASE_PRE_PING", "0") == "1",
+    }
+    # Seconds a client is told to wait (Retry-After) when the database does not answer.
+    DATABASE_RETRY_AFTER = _int("DATABASE_RETRY_AFTER", 5)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = _env("REDIS_URL")
 
@@ -58,6 +67,9 @@ class Config:
     # Limits everywhere: the whole request body (uploads have their own, larger cap).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    # JSON bodies: a MultiPolygon inside a body is 6 levels deep; deeper than this is refused (400)
+    # before any consumer recurses into it (gridsvc/jsonio.py).
+    JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 32)
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     # Per account, whatever the address (gridsvc/accounts/throttle.py): after this many failures
     # in a row each further one blocks the username for a delay that doubles, up to the cap.
@@ -65,6 +77,10 @@ class Config:
     LOGIN_THROTTLE_BASE_SECONDS = float(_env("LOGIN_THROTTLE_BASE_SECONDS", "2"))
     LOGIN_THROTTLE_MAX_SECONDS = float(_env("LOGIN_THROTTLE_MAX_SECONDS", "900"))
     LOGIN_THROTTLE_FORGET_HOURS = float(_env("LOGIN_THROTTLE_FORGET_HOURS", "24"))
+    # How many proxies in front of the app to believe about the client (X-Forwarded-For, -Proto):
+    # 1 behind the compose file's nginx. 0 trusts nothing: a client could otherwise name any
+    # address in the header and get a fresh rate-limit bucket with every request.
+    PROXY_HOPS = _int("PROXY_HOPS", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
     PAGE_LIMIT_DEFAULT = 50

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg2
 from flask import Flask, Response, current_app, g
 from marshmallow import ValidationError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from gridsvc.geo.errors import GeoInputError
@@ -179,6 +181,56 @@ def http_exception_to_problem(error: HTTPException) -> Response:
     return problem(status, code, detail, errors=_webargs_errors(error), headers=headers)
 
 
+# What a database outage raises: connection refused, a connection the server closed (restart,
+# pg_terminate_backend), SQLSTATE class 08 and the 57P0x shutdowns; also the transient
+# operational errors (deadlock, cancelled statement). SQLAlchemy wraps what it runs; the bulk
+# paths (COPY, execute_values) raise psycopg2's own.
+DATABASE_ERRORS = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.DisconnectionError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
+_SHUTDOWN_CODES = {"57P01", "57P02", "57P03"}
+
+
+def _sqlstate(error: Exception) -> str | None:
+    return getattr(getattr(error, "orig", error), "pgcode", None)
+
+
+def database_problem(error: Exception) -> Response:
+    """503 with Retry-After: the request may be repeated as it is once the database answers.
+
+    Without a SQLSTATE (refused, closed) or with class 08 / 57P0x the database is unreachable;
+    any other operational error (a deadlock, a cancelled statement, no memory) is transient too
+    but says the database is busy, not gone.
+    """
+    state = _sqlstate(error)
+    down = state is None or state.startswith("08") or state in _SHUTDOWN_CODES
+    code = "server.database_unavailable" if down else "server.database_busy"
+    if down:
+        # Never hand the dead connection back to the pool, nor roll back on it when the request
+        # ends (that would raise after this answer): psycopg2's own errors, from the bulk
+        # paths, reach us without SQLAlchemy having noticed that the connection is gone.
+        try:
+            current_app.extensions["sqlalchemy"].session().invalidate()
+        except (sa_exc.SQLAlchemyError, psycopg2.Error):  # the answer stays a 503
+            log.warning("could not discard the session's connection", exc_info=True)
+    log.warning(
+        "database error answered 503",
+        extra={"error_type": type(error).__name__, "sqlstate": state, "problem": code},
+    )
+    return problem(
+        503,
+        code,
+        "The database is not answering; retry after the delay given in Retry-After."
+        if down
+        else "The database could not finish the request now; retry after the delay given.",
+        headers={"Retry-After": str(current_app.config.get("DATABASE_RETRY_AFTER", 5))},
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Response:
@@ -191,6 +243,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
         return http_exception_to_problem(error)
+
+    for kind in DATABASE_ERRORS:
+        app.register_error_handler(kind, database_problem)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -1,12 +1,45 @@
-"""HTTP conventions shared by every room: ETag / If-Match for updates."""
+"""HTTP conventions shared by every room: the Blueprint every room's endpoints hang on (with the
+argument parser that checks what clients send), ETag / If-Match for updates, body limits."""
 
 from __future__ import annotations
 
 from functools import wraps
+from typing import Any
 
-from flask import current_app, request
+import flask_smorest
+from flask import Request, current_app, request
+from marshmallow import Schema
+from webargs import core
+from webargs.flaskparser import FlaskParser
 
 from gridsvc.errors import PreconditionFailed, PreconditionRequired, TooLarge
+from gridsvc.inputs import check_fields
+
+
+class Parser(FlaskParser):
+    """webargs' Flask parser, reading bodies the way the rest of the app does.
+
+    JSON goes through Flask's ``request.get_json`` and so :func:`gridsvc.jsonio.loads_request`
+    (depth, text and number checks; parsed once, shared with the idempotency fingerprint) instead
+    of webargs' own ``json.loads``, which recursed to death on deep bodies. Form fields are
+    checked for unstorable text here, where the view's body limit already applies; query strings
+    and path values were checked before the view ran (gridsvc.inputs.install_input_checks).
+    """
+
+    def _raw_load_json(self, req: Request) -> Any:
+        if not req.is_json or not req.get_data(cache=True):
+            return core.missing
+        return req.get_json(silent=True)
+
+    def load_form(self, req: Request, schema: Schema) -> Any:
+        check_fields(req.form.items(multi=True), "form")
+        return super().load_form(req, schema)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint with :class:`Parser`: every room builds its endpoints on this."""
+
+    ARGUMENTS_PARSER = Parser()
 
 
 def etag(kind: str, ident: object, version: int) -> str:

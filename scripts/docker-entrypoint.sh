@@ -10,15 +10,11 @@ role="${1:-web}"
 
 case "$role" in
 web)
-    exec gunicorn gridsvc.wsgi:app \
-        --bind "0.0.0.0:${PORT:-8000}" \
-        --workers "${WEB_CONCURRENCY:-2}" \
-        --timeout "${GUNICORN_TIMEOUT:-60}" \
-        --graceful-timeout 20 \
-        --worker-tmp-dir /dev/shm \
-        --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-        --log-level "$(printf '%s' "${LOG_LEVEL:-INFO}" | tr '[:upper:]' '[:lower:]')" \
-        "$@"
+    # The settings `make run` uses (gthread workers, timeouts: /app/gunicorn.conf.py). Inside
+    # the container gunicorn listens on every interface of the container's own network; the
+    # compose file publishes only nginx, which forwards to it.
+    export BIND="${BIND:-0.0.0.0}"
+    exec gunicorn gridsvc.wsgi:app --config /app/gunicorn.conf.py --worker-tmp-dir /dev/shm "$@"
     ;;
 worker)
     exec celery -A gridsvc.worker:celery worker \

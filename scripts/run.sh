@@ -88,9 +88,25 @@ _drop_stale_beat_pidfile() {
     fi
 }
 
+# Where `make run` listens: 127.0.0.1 unless BIND opens it (BIND=0.0.0.0, or one address). The
+# demo county's passwords are in the README, so the default keeps them on this machine.
+bind_address() { setting BIND 127.0.0.1; }
+
+# Where this machine reaches the server: the bound address, or loopback for a wildcard.
+local_address() {
+    case "$(bind_address)" in
+    0.0.0.0 | :: | "[::]") echo 127.0.0.1 ;;
+    *) bind_address ;;
+    esac
+}
+
 serve() {
-    local port="${PORT:-8000}" level="${LOG_LEVEL:-INFO}" status=0 extra=()
+    local port="${PORT:-8000}" level="${LOG_LEVEL:-INFO}" host status=0 extra=()
     check_port
+    host="$(local_address)"
+    # gunicorn.conf.py reads these (and WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT).
+    BIND="$(bind_address)"
+    export BIND PORT="$port" LOG_LEVEL="$level"
     mkdir -p "$RUN_DIR"
     _drop_stale_beat_pidfile
     # gunicorn >= 24 opens a control socket, by default one per user in ~/.gunicorn: two
@@ -102,9 +118,8 @@ serve() {
             extra+=(--no-control-socket)
         fi
     fi
-    log "starting gunicorn on 0.0.0.0:$port, a Celery worker and Celery beat"
-    gunicorn gridsvc.wsgi:app --bind "0.0.0.0:$port" --workers "${WEB_CONCURRENCY:-2}" \
-        --timeout 60 --graceful-timeout 20 --log-level "${level,,}" "${extra[@]}" &
+    log "starting gunicorn on $BIND:$port (gunicorn.conf.py), a Celery worker and Celery beat"
+    gunicorn gridsvc.wsgi:app --config "$ROOT/gunicorn.conf.py" "${extra[@]}" &
     PIDS+=($!)
     celery -A gridsvc.worker:celery worker --loglevel "$level" \
         --concurrency "${CELERY_CONCURRENCY:-2}" &
@@ -114,13 +129,16 @@ serve() {
     PIDS+=($!)
     trap 'stop_all; exit 130' INT
     trap 'stop_all; exit 143' TERM
-    if wait_until_up "http://127.0.0.1:$port/healthz"; then
+    local reach="Listening on $BIND only; BIND=0.0.0.0 make run serves other machines too."
+    [[ "$BIND" == 127.* ]] || reach="Listening on $BIND: other machines can reach it."
+    if wait_until_up "http://$host:$port/healthz"; then
         cat >&2 <<EOF
 
   gridsvc is up:
-    API docs   http://127.0.0.1:$port/api/v1/docs
-    OpenAPI    http://127.0.0.1:$port/api/v1/openapi.json
-    health     http://127.0.0.1:$port/healthz, /readyz
+    API docs   http://$host:$port/api/v1/docs
+    OpenAPI    http://$host:$port/api/v1/openapi.json
+    health     http://$host:$port/healthz, /readyz
+  $reach
   Stop with Ctrl-C.
 
 EOF
@@ -140,7 +158,7 @@ EOF
 check_port() {
     local port
     port="$(setting PORT 8000)"
-    if tcp_open 127.0.0.1 "$port"; then
+    if tcp_open "$(local_address)" "$port"; then
         die "port $port is already in use (another make run?); stop it or set PORT"
     fi
 }

@@ -6,7 +6,6 @@ from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import service
 from gridsvc.accounts.auth import current_scope, roles_required
@@ -23,7 +22,7 @@ from gridsvc.accounts.schemas import (
 )
 from gridsvc.errors import problem
 from gridsvc.extensions import db, limiter
-from gridsvc.http import etag, require_if_match
+from gridsvc.http import Blueprint, etag, require_if_match
 from gridsvc.transactions import atomic
 
 blp = Blueprint("accounts", __name__, description="Log in, tokens, who am I, user management")

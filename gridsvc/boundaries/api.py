@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.boundaries import merges, queries, uploads
@@ -27,6 +26,7 @@ from gridsvc.boundaries.schemas import (
 from gridsvc.boundaries.tasks import process_upload
 from gridsvc.extensions import db
 from gridsvc.geo.crs import point_to_wgs84
+from gridsvc.http import Blueprint
 from gridsvc.transactions import atomic
 
 blp = Blueprint("boundaries", __name__, description="Boundaries, generations, 多网合一 and locate")

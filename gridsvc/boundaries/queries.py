@@ -106,7 +106,7 @@ def list_areas(scope: Scope, args: dict, *, grids: bool) -> dict:
         params.update(dict(zip(("x0", "y0", "x1", "y1"), args["bbox"], strict=True)))
     if args.get("cursor"):
         where.append("a.code > :after")
-        params["after"] = decode_cursor(args["cursor"], 1)[0]
+        params["after"] = decode_cursor(args["cursor"], str)[0]
     scope_sql, scope_params = _scope_sql(scope)
     params.update(scope_params)
     limit = clamp_limit(args.get("limit"))

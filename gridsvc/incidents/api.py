@@ -5,10 +5,9 @@ from __future__ import annotations
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.http import body_limit, require_if_match
+from gridsvc.http import Blueprint, body_limit, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting, sync
 from gridsvc.incidents.queries import incident_etag

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.http import etag, require_if_match
+from gridsvc.http import Blueprint, etag, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import categories
 from gridsvc.incidents.schemas import CategoryCreate, CategoryListArgs, CategoryOut, CategoryUpdate

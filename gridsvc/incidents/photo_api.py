@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.http import body_limit
+from gridsvc.http import Blueprint, body_limit
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import photos, queries
 from gridsvc.incidents.api import READERS

@@ -10,18 +10,12 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, func, or_, select, text
 
 from gridsvc.accounts import Scope
-from gridsvc.errors import DomainError, NotFound
+from gridsvc.errors import NotFound
 from gridsvc.extensions import db
 from gridsvc.http import etag
 from gridsvc.incidents.models import Incident
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor, newest_first
 from gridsvc.workers import assigned_grid_codes
-
-
-def _ints(values: list) -> list[int]:
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise DomainError("The cursor is not valid.", code="request.invalid_cursor")
-    return values
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:
@@ -99,7 +93,7 @@ def _feed_filter(scope: Scope) -> ColumnElement[bool]:
 
 
 def feed(scope: Scope, cursor: str | None, limit: int | None) -> dict:
-    lo, hi, after = _ints(decode_cursor(cursor, 3)) if cursor else (0, 0, 0)
+    lo, hi, after = decode_cursor(cursor, int, int, int) if cursor else (0, 0, 0)
     if not hi:  # a new window: everything that finished since the last one
         hi = _horizon()
         after = 0

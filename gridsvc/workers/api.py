@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.boundaries import UNIFIED_LAYER
-from gridsvc.http import etag, require_if_match
+from gridsvc.http import Blueprint, etag, require_if_match
 from gridsvc.transactions import atomic
 from gridsvc.workers import assignments, mine, profiles, proposals, vacancies
 from gridsvc.workers.access import MANAGERS, READERS, READERS_AND_SELF

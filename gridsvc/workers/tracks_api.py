@@ -6,10 +6,10 @@ from datetime import datetime
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.geo.crs import normalize_crs
+from gridsvc.http import Blueprint
 from gridsvc.localtime import SHANGHAI
 from gridsvc.transactions import atomic
 from gridsvc.workers import patrols

@@ -167,7 +167,7 @@ def list_vacancies(scope: Scope, args: dict) -> dict:
         params["township"] = args["township"]
     if args.get("cursor"):
         filters.append("AND a.code > :after")
-        params["after"] = decode_cursor(args["cursor"], 1)[0]
+        params["after"] = decode_cursor(args["cursor"], str)[0]
     size = clamp_limit(args.get("limit"))
     params["limit"] = size + 1
     rows = db.session.execute(text(VACANCIES_SQL.format(filters=" ".join(filters))), params).all()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
-from gridsvc.http import body_limit, etag, require_if_match
+from gridsvc.http import Blueprint, body_limit, etag, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import get_incident, incident_etag
 from gridsvc.routing.cases import call_actions, calls, field_tasks, queue, workflow

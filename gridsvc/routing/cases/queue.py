@@ -99,9 +99,9 @@ def page(owner_sql: str, owner: dict, args: dict, actor_id: int) -> QueuePage:
         filters.append("c.assignee_id = :assignee")
         params["assignee"] = actor_id if assignee == "me" else int(assignee)
     if args.get("cursor"):
-        due, incident_id = decode_cursor(args["cursor"], 2)
+        due, incident_id = decode_cursor(args["cursor"], datetime, int)
         filters.append("(c.due_at, c.incident_id) > (CAST(:after_due AS timestamptz), :after_id)")
-        params.update(after_due=due, after_id=int(incident_id))
+        params.update(after_due=due, after_id=incident_id)
     size = clamp_limit(args.get("limit"))
     params["limit"] = size + 1
     sql = PAGE_SQL.format(

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.http import etag, require_if_match
+from gridsvc.http import Blueprint, etag, require_if_match
 from gridsvc.routing.directory import responsibility, responsibility_csv, teams, zones
 from gridsvc.routing.directory.schemas import (
     EntryIn,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
+from gridsvc.http import Blueprint
 from gridsvc.routing.notices import notify as notifications
 from gridsvc.routing.notices import webhooks
 from gridsvc.routing.notices.schemas import (

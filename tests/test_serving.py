@@ -1,0 +1,170 @@
+"""Serving: gunicorn as `make run` starts it survives idle clients; proxies are trusted by count.
+
+The served-stack test starts gunicorn with the repository's gunicorn.conf.py (the file
+scripts/run.sh and the container use) on a free local port against the test database, holds
+two connections that sent half a request line, and expects /healthz within a second. With the
+sync workers `make run` used before, both workers sat waiting on those two clients.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from flask import request
+
+from gridsvc import create_app
+from gridsvc.config import TestConfig
+from tests.test_app import assert_problem
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+LOGIN = "/api/v1/auth/login"
+NOBODY = {"username": "nobody", "password": "wrong-password"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def healthz(port: int, timeout: float) -> float:
+    """Seconds /healthz took to answer 200 (raises if it did not within ``timeout``)."""
+    started = time.monotonic()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=timeout) as answer:
+        assert answer.status == 200
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def served(tmp_path):
+    """gunicorn as `make run` configures it, on a free port; stopped (its process group) after."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "BIND": "127.0.0.1",
+        "PORT": str(port),
+        "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI,
+        "GRIDSVC_ENV": "development",
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("REDIS_URL", None)
+    command = [str(GUNICORN), "gridsvc.wsgi:app", "-c", str(ROOT / "gunicorn.conf.py")]
+    # gunicorn >= 24 opens a control socket in the home directory; a test must not.
+    usage = subprocess.run(  # noqa: S603  (our own gunicorn)
+        [str(GUNICORN), "--help"], capture_output=True, text=True, check=False
+    ).stdout
+    if "--no-control-socket" in usage:
+        command.append("--no-control-socket")
+    log = (tmp_path / "gunicorn.log").open("w")
+    process = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        # Importing the app takes ~3 s on an idle machine; 2 workers on 2 busy cores, 15 or more.
+        deadline = time.monotonic() + 40
+        while True:
+            assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()[-2000:]
+            try:
+                healthz(port, 1)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not come up in 40 s"
+                time.sleep(0.2)
+        yield port
+    finally:
+        # SIGQUIT: gunicorn's quick shutdown of the master and its workers (the process group
+        # started above, nothing else).
+        os.killpg(process.pid, signal.SIGQUIT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+        log.close()
+
+
+def test_healthz_answers_while_two_clients_hold_half_a_request(served):
+    held = []
+    try:
+        for _ in range(2):
+            client = socket.create_connection(("127.0.0.1", served), timeout=2)
+            client.sendall(b"GET /heal")  # half a request line, then nothing
+            held.append(client)
+        time.sleep(0.5)  # let the workers pick them up
+        for _ in range(3):
+            assert healthz(served, timeout=1) < 1
+    finally:
+        for client in held:
+            client.close()
+
+
+# --- X-Forwarded-For: believed from PROXY_HOPS proxies, never by default ---------------------
+
+
+class _Behind(TestConfig):
+    LOGIN_RATE_LIMIT = "2 per minute"
+
+
+def app_behind(hops: int):
+    class Config(_Behind):
+        PROXY_HOPS = hops
+
+    app = create_app(Config)
+
+    @app.get("/whoami")
+    def whoami():
+        return {"addr": request.remote_addr, "scheme": request.scheme}
+
+    return app
+
+
+def login(client, forwarded_for: str, proxy: str = "10.0.0.2"):
+    return client.post(
+        LOGIN,
+        json=NOBODY,
+        headers={"X-Forwarded-For": forwarded_for},
+        environ_base={"REMOTE_ADDR": proxy},
+    )
+
+
+def test_without_proxies_the_header_is_ignored(app):
+    client = app_behind(0).test_client()
+    seen = client.get(
+        "/whoami",
+        headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "198.51.100.1"},
+    ).get_json()
+    assert seen == {"addr": "198.51.100.1", "scheme": "http"}
+    # A client naming a new address each time still has one bucket: its own.
+    statuses = [login(client, f"192.0.2.{n}", proxy="198.51.100.1").status_code for n in (1, 2)]
+    assert statuses == [401, 401]
+    assert_problem(login(client, "192.0.2.3", proxy="198.51.100.1"), 429, "request.rate_limited")
+
+
+def test_behind_one_proxy_each_client_has_its_own_limit(app):
+    client = app_behind(1).test_client()
+    seen = client.get(
+        "/whoami",
+        headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    ).get_json()
+    assert seen == {"addr": "203.0.113.7", "scheme": "https"}
+
+    assert [login(client, "203.0.113.7").status_code for _ in range(2)] == [401, 401]
+    # Another client behind the same proxy is not throttled by the first one's attempts ...
+    assert login(client, "198.51.100.9").status_code == 401
+    # ... and the first cannot escape its own by prepending an address: nginx appends the real
+    # one, and only the last hop is believed.
+    assert_problem(login(client, "192.0.2.50, 203.0.113.7"), 429, "request.rate_limited")
