@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from gridsvc.accounts import Scope, User
+from gridsvc.accounts import Scope, User, policy
 from gridsvc.errors import Conflict, Forbidden, Invalid
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident, IncidentPhoto, duplicates, record_event
@@ -32,14 +32,13 @@ from gridsvc.workers import assigned_grid_codes
 def parties(actor, incident: Incident, case: Case) -> set[str]:
     """Which of the rules' parties the caller is for this case."""
     found = set()
+    scope = Scope.of(actor)
     if actor.role in PARTY_ROLES["handler"] and actor.team_id and actor.team_id == case.team_id:
         found.add("handler")
-    if actor.role in PARTY_ROLES["county"] and actor.county_code in (None, incident.county_code):
+    # The policy's county desk and supervisors: county-level only, so a township admin is neither.
+    if policy.county_desk(scope, incident.county_code):
         found.add("county")
-    if actor.role in PARTY_ROLES["supervisor"] and actor.county_code in (
-        None,
-        incident.county_code,
-    ):
+    if policy.supervises(scope, incident.county_code):
         found.add("supervisor")
     if actor.role == "grid_worker" and (
         incident.reporter_id == actor.id

@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 import requests
 from sqlalchemy import select, text
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
-from gridsvc.routing.directory.teams import county_for_write, get_team
+from gridsvc.routing.directory.teams import get_team
 from gridsvc.routing.notices.models import WebhookDelivery, WebhookSubscription
 
 MAX_ATTEMPTS = 8
@@ -50,7 +50,7 @@ def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300) -> bo
 
 
 def create_subscription(scope: Scope, data: dict, user_id: int | None) -> WebhookSubscription:
-    county = county_for_write(scope, data.get("county_code"))
+    county = policy.county_for_new(scope, data.get("county_code"))
     parts = urlsplit(data["url"])
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid(
@@ -77,11 +77,15 @@ def create_subscription(scope: Scope, data: dict, user_id: int | None) -> Webhoo
 
 def get_subscription(scope: Scope, subscription_id: int) -> WebhookSubscription:
     found = db.session.get(WebhookSubscription, subscription_id)
-    scope.ensure(found is not None and scope.in_county(found.county_code), "webhook")
+    if found is None:
+        policy.hidden("webhook")
+    policy.webhook(scope, policy.READ, county=found.county_code)
     return found
 
 
 def list_subscriptions(scope: Scope) -> list[WebhookSubscription]:
+    if not policy.county_level(scope):
+        policy.forbidden("Webhooks are managed by the county's administrators.")
     stmt = select(WebhookSubscription).order_by(WebhookSubscription.id)
     if scope.county_code:
         stmt = stmt.where(WebhookSubscription.county_code == scope.county_code)
@@ -89,7 +93,7 @@ def list_subscriptions(scope: Scope) -> list[WebhookSubscription]:
 
 
 def deactivate(scope: Scope, subscription: WebhookSubscription) -> None:
-    county_for_write(scope, subscription.county_code)
+    policy.webhook(scope, policy.ADMINISTER, county=subscription.county_code)
     subscription.active = False
     db.session.flush()
 
