@@ -61,8 +61,9 @@ def sees_area(scope: Scope, county: str | None, township: str | None) -> bool:
     return scope.covers_area_of(county, township)
 
 
-def hidden(kind: str) -> NoReturn:
-    raise NotFound(f"{kind} not found", code=f"{kind}.not_found")
+def hidden(kind: str, code: str | None = None) -> NoReturn:
+    """The 404 an id outside the caller's scope gives: the same as for an id that does not exist."""
+    raise NotFound(f"{kind.replace('_', ' ')} not found", code=code or f"{kind}.not_found")
 
 
 def forbidden(detail: str, code: str = "auth.role_forbidden") -> NoReturn:
@@ -147,18 +148,19 @@ def team_member(
     team_townships: Iterable[str],
     member_county: str | None,
     member_township: str | None,
-    missing: str = "user",
+    missing: str = "user.not_found",
 ) -> None:
     """Putting an account into a team or taking it out.
 
     County-level admins manage every team of their county; a township admin the accounts of its
     township in a township team that serves it (never a county department). ``missing`` is the
-    kind an invisible account answers as (``user`` in a body, ``team.member`` in a path).
+    code an invisible account answers with (``user.not_found`` for an id in a body,
+    ``team.member_not_found`` in a path, as for a user who is no member).
     """
     require_role(scope, ("admin",))
     team(scope, READ, county=team_county)
     if not sees_area(scope, member_county, member_township):
-        hidden(missing)
+        hidden("user", missing)
     if county_level(scope):
         return
     if team_kind != "township_team" or scope.township_code not in set(team_townships):

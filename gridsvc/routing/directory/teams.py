@@ -233,7 +233,7 @@ def add_member(scope: Scope, team: Team, user_id: int) -> User:
     if user is None:
         policy.require_role(scope, ("admin",))
         policy.hidden("user")
-    _member_policy(scope, team, user, "user")
+    _member_policy(scope, team, user, "user.not_found")
     _check_member(team, user.role, user.county_code, user.township_code)
     if user.team_id != team.id:
         user.team_id = team.id
@@ -245,7 +245,7 @@ def remove_member(scope: Scope, team: Team, user_id: int) -> None:
     user = db.session.get(User, user_id)
     if user is None or user.team_id != team.id:
         raise NotFound("member not found", code="team.member_not_found")
-    _member_policy(scope, team, user, "team.member")
+    _member_policy(scope, team, user, "team.member_not_found")
     user.team_id = None
     db.session.flush()
 
