@@ -205,7 +205,8 @@ def county_for_new(scope: Scope, requested: str | None, *, editors: Iterable[str
 
 
 def webhook(scope: Scope, action: str, *, county: str) -> None:
-    """Webhooks send the county's events out: only county-level admins see and manage them."""
+    """Webhooks send the county's events out: only county-level admins see and manage them
+    (every ``action`` alike)."""
     require_role(scope, ("admin",))
     if not sees_county(scope, county):
         hidden("webhook")
@@ -284,9 +285,8 @@ def worker(
 def place(
     scope: Scope, action: str, *, county: str | None, township: str | None, kind: str
 ) -> None:
-    """A place-bound record of the workers' room (a grid, a township's proposal or summary)."""
-    if scope.role == "grid_worker" and action != READ:
-        forbidden("Grid workers do not manage assignments.")
+    """A place-bound record of the workers' room (a grid, a township's proposal or summary):
+    read by the county desk, supervisors and workers (their own rows), managed by admins."""
     require_role(scope, (*WORKER_READERS, "grid_worker") if action == READ else ("admin",))
     if not sees_area(scope, county, township):
         hidden(kind)
