@@ -141,6 +141,9 @@ def _dismiss_duplicate(scope, actor, incident, case, data, now):
 
 
 def _member(team_id: int, user_id: int) -> User:
+    # The assignee is checked as a member of the handling team, whose lead or county desk the
+    # caller is (``parties``): a shared team's officer from the other township is no outsider,
+    # and anyone else answers like an id that does not exist.
     user = db.session.get(User, user_id)
     if user is None or user.team_id != team_id or not user.active:
         raise Invalid(
@@ -164,7 +167,12 @@ def _dispatch(scope, actor, incident, case, data, now):
             errors={"team_id": ["required"]},
         )
     team = db.session.get(Team, team_id)
-    if team is None or team.county_code != incident.county_code or not team.active:
+    if (
+        team is None
+        or team.county_code != incident.county_code
+        or not policy.sees_county(scope, team.county_code)
+        or not team.active
+    ):
         raise Invalid(
             "Not an active team of this county.",
             code="workflow.unknown_team",
