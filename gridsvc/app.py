@@ -84,13 +84,15 @@ def _register_models() -> None:
 
 def _wire_handoffs(app: Flask) -> None:
     """Where a lower room hands work upward, the upper room's implementation of its port."""
+    from gridsvc.accounts import install_team_roster
     from gridsvc.boundaries import install_publish_listener
     from gridsvc.incidents import install_router
-    from gridsvc.routing import CaseIntake
+    from gridsvc.routing import CaseIntake, DirectoryRoster
     from gridsvc.workers import FollowBoundaries
 
     install_publish_listener(app, FollowBoundaries())  # assignments follow boundary changes
     install_router(app, CaseIntake())  # every filed report is routed in its transaction
+    install_team_roster(app, DirectoryRoster())  # a user's team_id is checked by the teams' owner
 
 
 def _register_blueprints(app: Flask) -> None:

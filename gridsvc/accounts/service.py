@@ -15,7 +15,8 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import func, select
 
-from gridsvc.accounts import throttle
+from gridsvc.accounts import policy, throttle
+from gridsvc.accounts.handoff import team_roster
 from gridsvc.accounts.models import TOWNSHIP_ROLES, RevokedToken, User
 from gridsvc.accounts.passwords import (
     hash_password,
@@ -25,7 +26,7 @@ from gridsvc.accounts.passwords import (
 )
 from gridsvc.accounts.scope import Scope
 from gridsvc.accounts.throttle import Throttled
-from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from gridsvc.errors import Conflict, Invalid, NotFound, Unauthorized
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page
 
@@ -153,20 +154,24 @@ def purge_expired_revocations(now: datetime | None = None) -> int:
 
 
 def _check_assignable(scope: Scope, data: dict) -> None:
-    """An admin may only create or move users inside their own scope, and never above it."""
+    """Where an account lands and with which role: the policy decides who may place it there,
+    and the role must fit the place (township roles in a township, county roles county-wide)."""
     county, township = data.get("county_code"), data.get("township_code")
     if township and not county:
         county = data["county_code"] = township[:6]
-    if scope.county_code and county != scope.county_code:
-        raise Forbidden("You can only manage users of your own county.", code="user.out_of_scope")
-    if scope.township_code and township != scope.township_code:
-        raise Forbidden("You can only manage users of your own township.", code="user.out_of_scope")
     role = data.get("role")
+    policy.user_placement(scope, county=county, township=township, role=role)
     if role in TOWNSHIP_ROLES and not township:
         raise Invalid(
             f"A {role} belongs to a township.",
             code="user.township_required",
             errors={"township_code": ["required for this role"]},
+        )
+    if role in policy.COUNTY_ROLES and township:
+        raise Invalid(
+            f"A {role} works for the whole county; it has no township.",
+            code="user.county_role_has_township",
+            errors={"township_code": ["not allowed for this role"]},
         )
     if role and role != "admin" and not county:
         raise Invalid(
@@ -176,8 +181,30 @@ def _check_assignable(scope: Scope, data: dict) -> None:
         )
 
 
+def _check_team(scope: Scope, team_id: int | None, fields: dict) -> None:
+    """A ``team_id`` is a body id like any other: the team's owner (routing) checks it."""
+    if team_id is None:
+        return
+    team_roster().admit(
+        scope,
+        team_id,
+        role=fields["role"],
+        county_code=fields["county_code"],
+        township_code=fields["township_code"],
+    )
+
+
 def create_user(scope: Scope, data: dict) -> User:
     _check_assignable(scope, data)
+    _check_team(
+        scope,
+        data.get("team_id"),
+        {
+            "role": data["role"],
+            "county_code": data.get("county_code"),
+            "township_code": data.get("township_code"),
+        },
+    )
     if find_by_username(data["username"]) is not None:
         raise Conflict("That username is taken.", code="user.username_taken")
     password = data.pop("password")
@@ -188,21 +215,34 @@ def create_user(scope: Scope, data: dict) -> User:
 
 
 def get_user(scope: Scope, user_id: int) -> User:
+    """An account the caller may read: their own, or one the policy lets an admin see."""
     user = db.session.get(User, user_id)
-    if user is None or not scope.covers_area_of(user.county_code, user.township_code):
+    if user is None:
         raise NotFound("user not found", code="user.not_found")
+    if user.id != scope.user_id:
+        policy.user(
+            scope, policy.READ, county=user.county_code, township=user.township_code, role=user.role
+        )
     return user
 
 
 def update_user(scope: Scope, user: User, data: dict) -> User:
+    # The account as it is may be beyond the caller (a township admin and a county dispatcher)...
+    policy.user(
+        scope, policy.WRITE, county=user.county_code, township=user.township_code, role=user.role
+    )
     merged = {
         "role": data.get("role", user.role),
         "county_code": data.get("county_code", user.county_code),
         "township_code": data.get("township_code", user.township_code),
     }
+    # ...and so may what it would become.
     _check_assignable(scope, merged)  # fills county_code from township_code when missing
     if "township_code" in data or "county_code" in data:
         data["county_code"] = merged["county_code"]
+    if data.keys() & {"team_id", "role", "county_code", "township_code"}:
+        # A member moved to another township or role must still fit its team.
+        _check_team(scope, data.get("team_id", user.team_id), merged)
     password = data.pop("password", None)
     # A changed password, role or a disabled account must not keep its tokens: moving the version
     # on ends every token issued before, even in the same second.

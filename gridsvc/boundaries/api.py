@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from gridsvc.accounts import current_scope, roles_required
+from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.boundaries import merges, queries, uploads
 from gridsvc.boundaries.schemas import (
     AreaListArgs,
@@ -30,7 +30,7 @@ from gridsvc.http import Blueprint
 from gridsvc.transactions import atomic
 
 blp = Blueprint("boundaries", __name__, description="Boundaries, generations, 多网合一 and locate")
-EDITORS = ("admin", "gis_staff")
+EDITORS = policy.BOUNDARY_EDITORS  # the first gate; the policy decides the rest
 
 
 @blp.route("/boundary-uploads")

@@ -13,8 +13,8 @@ from datetime import date
 import shapely
 from sqlalchemy import text
 
-from gridsvc.accounts import Scope
-from gridsvc.boundaries import store
+from gridsvc.accounts import Scope, policy
+from gridsvc.boundaries import access, store
 from gridsvc.boundaries.features import validate_features
 from gridsvc.boundaries.models import UNIFIED_LAYER, Generation, GridMerge
 from gridsvc.errors import Conflict, Invalid, NotFound
@@ -52,8 +52,10 @@ def _cells(level: str, layer: str, townships: list[str]) -> list[Cell]:
 def run_merge(scope: Scope, data: dict) -> GridMerge:
     townships = sorted(set(data["townships"]))
     for code in townships:
-        if not scope.covers(code):
-            raise NotFound(f"township {code} not found", code="area.not_found")
+        # A township outside the caller's scope reads as one that does not exist.
+        policy.boundary_work(
+            scope, policy.WRITE, county=code[:6], townships=(code,), level="grid", kind="area"
+        )
     counties = {code[:6] for code in townships}
     if len(counties) > 1:
         raise Invalid("Merge the townships of one county at a time.", code="merge.several_counties")
@@ -128,14 +130,16 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
 
 def get_merge(scope: Scope, merge_id: uuid.UUID) -> GridMerge:
     merge = db.session.get(GridMerge, merge_id)
-    if merge is None or (scope.county_code and merge.county_code != scope.county_code):
+    if merge is None:
         raise NotFound("merge not found", code="merge.not_found")
+    access.check_merge(scope, policy.READ, merge)
     return merge
 
 
 def publish_merge(
     scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
 ) -> Generation:
+    access.check_merge(scope, policy.WRITE, merge)
     if merge.generation_id is None:
         code = (
             "merge.has_errors"
@@ -143,6 +147,7 @@ def publish_merge(
             else "merge.nothing_to_publish"
         )
         raise Conflict("This merge staged no unified layer to publish.", code=code)
+    access.check_draft(scope, merge.generation_id)
     generation = db.session.get(Generation, merge.generation_id)
     generation.description = description or f"多网合一 of {', '.join(merge.layers)}"
     generation.summary = merge.report.get("summary", {})

@@ -22,8 +22,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from gridsvc.accounts import SHELL_SCOPE, Scope
-from gridsvc.boundaries import store
+from gridsvc.accounts import SHELL_SCOPE, Scope, policy
+from gridsvc.boundaries import access, store
 from gridsvc.boundaries.features import build_features, validate_features
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER, BoundaryUpload, Generation
 from gridsvc.errors import Conflict, Invalid, NotFound, TooLarge
@@ -89,6 +89,13 @@ def create_upload(scope: Scope, stream, filename: str, form: dict) -> BoundaryUp
     command line, calls :func:`process` itself).
     """
     level = form["level"]
+    policy.boundary_work(
+        scope,
+        policy.WRITE,
+        county=scope.county_code,
+        townships=(scope.township_code,),
+        level=level,
+    )
     layer = layer_for(level, form.get("layer"))
     path, size, sha256 = save_stream(stream, filename)
     options = {k: form[k] for k in FILE_OPTIONS if form.get(k)}
@@ -117,15 +124,14 @@ def create_upload(scope: Scope, stream, filename: str, form: dict) -> BoundaryUp
 
 def get_upload(scope: Scope, upload_id: uuid.UUID) -> BoundaryUpload:
     upload = db.session.get(BoundaryUpload, upload_id)
-    if upload is None or (scope.county_code and upload.county_code != scope.county_code):
+    if upload is None:
         raise NotFound("upload not found", code="upload.not_found")
+    access.check_upload(scope, policy.READ, upload)
     return upload
 
 
 def list_uploads(scope: Scope, args: dict) -> tuple[list[BoundaryUpload], str | None]:
-    stmt = select(BoundaryUpload)
-    if scope.county_code:
-        stmt = stmt.where(BoundaryUpload.county_code == scope.county_code)
+    stmt = select(BoundaryUpload).where(access.visible_uploads(scope))
     if "status" in args:
         stmt = stmt.where(BoundaryUpload.status == args["status"])
     stmt, size = keyset_page(
@@ -176,9 +182,9 @@ def process(
         started_at=datetime.now(UTC),
     )
     progress()
-    scope = scope or Scope(
-        user_id=upload.created_by, role="gis_staff", county_code=upload.county_code
-    )
+    # The uploader's real scope, not a county-wide one: a township admin's file that reaches
+    # beyond its township is reported invalid (scope.outside), never staged.
+    scope = scope or access.uploader_scope(upload)
     try:
         layer_file = _read(upload)  # no database writes
     except Exception as exc:  # noqa: BLE001  (every failure ends the upload; _fail logs ours)
@@ -273,6 +279,7 @@ def _validate(upload: BoundaryUpload, layer_file, scope: Scope):
 def publish_upload(
     scope: Scope, upload: BoundaryUpload, effective_from: date | None, description: str | None
 ) -> Generation:
+    access.check_upload(scope, policy.WRITE, upload)
     if upload.status == "published":
         return db.session.get(Generation, upload.generation_id)  # a retried publish
     if upload.status in ("queued", "processing"):
@@ -289,6 +296,7 @@ def publish_upload(
             status_now=upload.status,
             errors_count=errors,
         )
+    access.check_draft(scope, upload.generation_id)  # the publisher's own scope, too
     generation = db.session.get(Generation, upload.generation_id)
     generation.description = description or f"{upload.level} upload {upload.filename}"
     generation.summary = (upload.report or {}).get("summary", {})

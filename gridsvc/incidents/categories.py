@@ -11,9 +11,9 @@ import hashlib
 
 from sqlalchemy import select
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.caching import VersionedCache
-from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
+from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.incidents.models import Category
 
@@ -84,13 +84,9 @@ def get_category(code: str) -> Category:
 
 
 def _check_editor(scope: Scope) -> None:
-    # The catalog is shared by the whole deployment: global and county admins maintain it, an
-    # admin bound to one township does not.
-    if scope.township_code:
-        raise Forbidden(
-            "Only global or county administrators edit the category catalog.",
-            code="auth.role_forbidden",
-        )
+    # One catalogue serves every county (routing, deadlines and the duplicate rules read it), so a
+    # county admin editing it would change its neighbours' work: global admins only.
+    policy.category(scope, policy.WRITE)
 
 
 def _check_hours(data: dict, current: Category | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Category catalog endpoints: everyone reads it, global and county admins edit it."""
+"""Category catalog endpoints: everyone reads it, global admins edit it (docs/ROLES.md)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class Categories(MethodView):
     @blp.arguments(CategoryCreate)
     @blp.response(201, CategoryOut)
     def post(self, data):
-        """Add a category (global or county admins)."""
+        """Add a category (global admins)."""
         category = categories.create_category(current_scope(), data)
         return category, 201, {"ETag": category_etag(category)}
 

@@ -10,10 +10,12 @@ Its parts, lowest first (the order .importlinter checks):
 - ``cases``: the workflow, 乡呼县应 calls, the team queue, and ``CaseIntake``, the incidents
   room's ``Router``.
 
-The face: ``CaseIntake`` for the app factory, ``route_many`` and ``county_world`` for readers.
+The face: ``CaseIntake`` and ``DirectoryRoster`` (the ports it implements for incidents and
+accounts) for the app factory, ``route_many`` and ``county_world`` for readers.
 """
 
 from gridsvc.routing.cases.intake import CaseIntake
 from gridsvc.routing.decision import county_world, route_many
+from gridsvc.routing.directory.teams import DirectoryRoster
 
-__all__ = ["CaseIntake", "county_world", "route_many"]
+__all__ = ["CaseIntake", "DirectoryRoster", "county_world", "route_many"]

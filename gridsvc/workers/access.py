@@ -1,7 +1,8 @@
-"""Who may see and manage which grid workers (the lead's rules for this room).
+"""Who may see and manage which grid workers: the accounts policy (``policy.worker``,
+``policy.place``), fed with this room's rows.
 
 - ``admin`` at any scope level manages profiles and assignments inside its scope (a township-scoped
-  admin is township staff);
+  admin manages its township's workers: docs/ROLES.md);
 - ``supervisor`` and ``county_dispatcher`` read inside their scope;
 - a ``grid_worker`` reads only their own profile, assignments and patrols.
 
@@ -12,47 +13,37 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from gridsvc.accounts import Scope, User
-from gridsvc.errors import NotFound
+from gridsvc.accounts import Scope, User, policy
 from gridsvc.extensions import db
 
 MANAGERS = ("admin",)
-READERS = ("admin", "supervisor", "county_dispatcher")
+READERS = policy.WORKER_READERS
 READERS_AND_SELF = (*READERS, "grid_worker")
 
 
-def sees_user(scope: Scope, user: User) -> bool:
-    """True when the caller may read this (worker) user's records."""
-    if scope.role == "grid_worker":
-        return user.id == scope.user_id
-    return scope.covers_area_of(user.county_code, user.township_code)
-
-
-def visible_user(scope: Scope, user_id: int, what: str = "worker") -> User:
+def visible_user(scope: Scope, user_id: int, what: str = "worker", action: str = policy.READ):
     """The user behind ``user_id`` when the caller may see them, else 404 ``<what>.not_found``.
 
     ``what="worker"`` (patrols, tracks, a worker's assignments) also answers 404 for accounts
-    that are not grid workers: they have no such records. ``what="user"`` leaves the role check
-    to the caller, who explains it (422).
+    that are not grid workers: they have no such records. ``what="user"`` (an id in a body: the
+    worker a profile or an assignment is for) leaves the role check to the caller, who explains
+    it (422).
     """
     user = db.session.get(User, user_id)
-    if (
-        user is None
-        or not sees_user(scope, user)
-        or (what == "worker" and user.role != "grid_worker")
-    ):
-        raise NotFound(f"{what} {user_id} not found", code=f"{what}.not_found")
+    if user is None or (what == "worker" and user.role != "grid_worker"):
+        policy.hidden(what)
+    policy.worker(
+        scope,
+        action,
+        user_id=user.id,
+        county=user.county_code,
+        township=user.township_code,
+        kind=what,
+    )
     return user
 
 
-def township_visible(scope: Scope, township_code: str) -> bool:
-    """A township-level read or write (proposals, summaries) stays inside the caller's scope."""
-    if scope.role == "grid_worker":
-        return False
-    return scope.covers(township_code)
-
-
-def require_township(scope: Scope, code: str) -> None:
+def require_township(scope: Scope, code: str, action: str = policy.READ) -> None:
     """A current township inside the caller's scope, else 404 ``township.not_found``."""
     exists = db.session.execute(
         text(
@@ -61,5 +52,6 @@ def require_township(scope: Scope, code: str) -> None:
         ),
         {"c": code},
     ).first()
-    if exists is None or not township_visible(scope, code):
-        raise NotFound(f"township {code} not found", code="township.not_found")
+    if exists is None:
+        policy.hidden("township")
+    policy.place(scope, action, county=code[:6], township=code, kind="township")

@@ -21,9 +21,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from gridsvc.accounts import Scope, User, utcnow
+from gridsvc.accounts import Scope, User, policy, utcnow
 from gridsvc.boundaries import UNIFIED_LAYER
-from gridsvc.errors import Conflict, Invalid, NotFound
+from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page
 from gridsvc.workers.access import visible_user
@@ -40,17 +40,18 @@ CURRENT_GRID_SQL = text(
 )
 
 
-def current_grid(scope: Scope, code: str, layer: str = UNIFIED_LAYER):
+def current_grid(scope: Scope, code: str, layer: str = UNIFIED_LAYER, action=policy.WRITE):
     """The grid in the current generation, inside the caller's scope; else 404 grid.not_found."""
     row = db.session.execute(CURRENT_GRID_SQL, {"layer": layer, "code": code}).first()
-    if row is None or not scope.covers_area_of(row.county_code, row.township_code):
-        raise NotFound(f"grid {code} not found", code="grid.not_found")
+    if row is None:
+        policy.hidden("grid")
+    policy.place(scope, action, county=row.county_code, township=row.township_code, kind="grid")
     return row
 
 
 def eligible_worker(scope: Scope, user_id: int, grid) -> User:
     """The worker an assignment names: visible, a grid_worker with a profile, of the grid's township."""
-    user = visible_user(scope, user_id, "user")
+    user = visible_user(scope, user_id, "user", policy.WRITE)
     require_grid_worker(user, "assignment")
     if not user.active:
         raise Invalid(
@@ -194,8 +195,11 @@ def end_assignment(scope: Scope, code: str, assignment_id: int, data: dict) -> G
         .where(GridAssignment.id == assignment_id, GridAssignment.grid_code == code)
         .with_for_update(of=GridAssignment)
     )
-    if row is None or not scope.covers_area_of(row.county_code, row.township_code):
-        raise NotFound(f"assignment {assignment_id} not found", code="assignment.not_found")
+    if row is None:
+        policy.hidden("assignment")
+    policy.place(
+        scope, policy.WRITE, county=row.county_code, township=row.township_code, kind="assignment"
+    )
     if row.valid_to is not None:
         return row
     now = utcnow()
@@ -244,9 +248,7 @@ def grid_assignments(scope: Scope, code: str, args: dict) -> tuple[list, str | N
     if not rows and not args.get("cursor"):
         # An empty history is an answer only for a grid the caller can see (and that exists,
         # now or in the past through its assignments).
-        row = db.session.execute(CURRENT_GRID_SQL, {"layer": layer, "code": code}).first()
-        if row is None or not scope.covers_area_of(row.county_code, row.township_code):
-            raise NotFound(f"grid {code} not found", code="grid.not_found")
+        current_grid(scope, code, layer, policy.READ)
     return split_page(rows, size, lambda r: [r.id])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gridsvc.accounts import Scope, User
+from gridsvc.accounts import Scope, User, policy
 from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page
@@ -37,7 +37,7 @@ def require_grid_worker(user: User, code_prefix: str) -> None:
 
 
 def create_profile(scope: Scope, data: dict) -> WorkerProfile:
-    user = visible_user(scope, data["user_id"], "user")
+    user = visible_user(scope, data["user_id"], "user", policy.WRITE)
     require_grid_worker(user, "worker")
     existing = db.session.get(WorkerProfile, user.id)
     if existing is not None:

@@ -15,12 +15,12 @@ import uuid
 import networkx as nx
 from sqlalchemy import select, text, update
 
-from gridsvc.accounts import Scope, User, utcnow
+from gridsvc.accounts import Scope, User, policy, utcnow
 from gridsvc.boundaries import UNIFIED_LAYER, store
 from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.workers import assignments, balance
-from gridsvc.workers.access import require_township, township_visible
+from gridsvc.workers.access import require_township
 from gridsvc.workers.models import AssignmentProposal, WorkerProfile
 
 CELLS_SQL = text(
@@ -94,7 +94,7 @@ def _graph(township: str, layer: str, cells_rows) -> nx.Graph:
 
 def create_proposal(scope: Scope, data: dict) -> AssignmentProposal:
     township, layer = data["township"], data.get("layer") or UNIFIED_LAYER
-    require_township(scope, township)
+    require_township(scope, township, policy.WRITE)
     workers = eligible_workers(township, data.get("worker_ids"))
     if not workers:
         raise Invalid(
@@ -166,8 +166,15 @@ def get_proposal(scope: Scope, proposal_id: uuid.UUID, *, lock: bool = False) ->
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     proposal = db.session.scalar(stmt)
-    if proposal is None or not township_visible(scope, proposal.township_code):
+    if proposal is None:
         raise NotFound(f"proposal {proposal_id} not found", code="proposal.not_found")
+    policy.place(
+        scope,
+        policy.READ,
+        county=proposal.township_code[:6],
+        township=proposal.township_code,
+        kind="proposal",
+    )
     return proposal
 
 

@@ -94,7 +94,11 @@ def test_the_delay_doubles_up_to_the_cap(client, make_user, db_session):
         delays.append(blocked.get_json()["retry_after"])
         time_passes(db_session, "doubling")
         assert login(client, "doubling", "nope-nope").status_code == 401
-    assert delays == [2, 4, 8]
+    # Seconds left when the refusal is answered: a loaded machine may spend up to a second between
+    # the failure that set the delay and the attempt that meets it.
+    assert all(
+        expected - 2 < seen <= expected for seen, expected in zip(delays, [2, 4, 8], strict=True)
+    ), delays
     rules = Rules(after=5, base=2, cap=900, forget=None)
     assert [rules.delay(n) for n in (1, 4, 5, 6, 7, 13, 14, 15, 10_000)] == [
         None,

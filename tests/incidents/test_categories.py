@@ -14,8 +14,9 @@ SEEDED = {
 
 
 @pytest.fixture
-def county_admin(make_user):
-    return bearer(make_user(role="admin", county_code="430302", township_code=None))
+def global_admin(make_user):
+    """The catalogue is shared by every county: only a global admin edits it (docs/ROLES.md)."""
+    return bearer(make_user(role="admin", county_code=None, township_code=None))
 
 
 def test_catalog_is_seeded_and_cacheable(client, make_user):
@@ -35,7 +36,7 @@ def test_catalog_is_seeded_and_cacheable(client, make_user):
     assert cached.status_code == 304
 
 
-def test_admin_creates_and_edits(client, county_admin, make_user):
+def test_admin_creates_and_edits(client, global_admin, make_user):
     body = {
         "code": "0901",
         "class_name_zh": "园林绿化",
@@ -44,25 +45,25 @@ def test_admin_creates_and_edits(client, county_admin, make_user):
         "response_hours": 4,
         "resolution_hours": 48,
     }
-    created = client.post("/api/v1/categories", json=body, headers=county_admin)
+    created = client.post("/api/v1/categories", json=body, headers=global_admin)
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["class_code"] == "09"
     assert created.get_json()["duplicate_radius_m"] == 50
     assert_problem(
-        client.post("/api/v1/categories", json=body, headers=county_admin), 409, "category.exists"
+        client.post("/api/v1/categories", json=body, headers=global_admin), 409, "category.exists"
     )
     url = "/api/v1/categories/0901"
     assert_problem(
-        client.patch(url, json={"active": False}, headers=county_admin),
+        client.patch(url, json={"active": False}, headers=global_admin),
         428,
         "request.if_match_required",
     )
     tag = created.headers["ETag"]
-    changed = client.patch(url, json={"active": False}, headers=county_admin | {"If-Match": tag})
+    changed = client.patch(url, json={"active": False}, headers=global_admin | {"If-Match": tag})
     assert changed.status_code == 200
     assert changed.get_json()["active"] is False
     assert_problem(
-        client.patch(url, json={"active": True}, headers=county_admin | {"If-Match": tag}),
+        client.patch(url, json={"active": True}, headers=global_admin | {"If-Match": tag}),
         412,
         "request.etag_mismatch",
     )
@@ -70,11 +71,11 @@ def test_admin_creates_and_edits(client, county_admin, make_user):
     assert "0901" not in {
         c["code"] for c in client.get("/api/v1/categories", headers=reader).get_json()
     }
-    everything = client.get("/api/v1/categories?include_inactive=true", headers=county_admin)
+    everything = client.get("/api/v1/categories?include_inactive=true", headers=global_admin)
     assert "0901" in {c["code"] for c in everything.get_json()}
 
 
-def test_category_edits_are_checked(client, county_admin):
+def test_category_edits_are_checked(client, global_admin):
     bad = {
         "code": "0902",
         "class_code": "08",
@@ -85,18 +86,18 @@ def test_category_edits_are_checked(client, county_admin):
         "resolution_hours": 48,
     }
     assert_problem(
-        client.post("/api/v1/categories", json=bad, headers=county_admin),
+        client.post("/api/v1/categories", json=bad, headers=global_admin),
         422,
         "category.invalid_class",
     )
     bad.update(class_code="09", response_hours=10, resolution_hours=5)
     assert_problem(
-        client.post("/api/v1/categories", json=bad, headers=county_admin),
+        client.post("/api/v1/categories", json=bad, headers=global_admin),
         422,
         "category.invalid_hours",
     )
     assert_problem(
-        client.get("/api/v1/categories/0999", headers=county_admin), 404, "category.not_found"
+        client.get("/api/v1/categories/0999", headers=global_admin), 404, "category.not_found"
     )
 
 
@@ -115,6 +116,25 @@ def test_who_edits_the_catalog(client, make_user):
     )
     global_admin = bearer(make_user(role="admin", county_code=None, township_code=None))
     assert client.post("/api/v1/categories", json=body, headers=global_admin).status_code == 201
+
+
+def test_a_county_admin_does_not_edit_the_shared_catalogue(client, make_user):
+    # Issue 11, row 9: an admin of another county changed a category every county uses.
+    other_county = bearer(make_user(role="admin", county_code="430304", township_code=None))
+    url = "/api/v1/categories/0501"
+    tag = client.get(url, headers=other_county).headers["ETag"]
+    changed = client.patch(
+        url, json={"resolution_hours": 1000}, headers=other_county | {"If-Match": tag}
+    )
+    assert_problem(changed, 403, "auth.role_forbidden")
+    body = {"code": "0904", "class_name_zh": "x", "name_zh": "x", "name_en": "x",
+            "response_hours": 1, "resolution_hours": 2}  # fmt: skip
+    assert_problem(
+        client.post("/api/v1/categories", json=body, headers=other_county),
+        403,
+        "auth.role_forbidden",
+    )
+    assert client.get(url, headers=other_county).get_json()["resolution_hours"] != 1000
 
 
 def test_openapi_documents_the_incidents_room(client):

@@ -6,7 +6,7 @@ from flask import Response
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from gridsvc.accounts import current_scope, roles_required
+from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.http import Blueprint, body_limit, etag, require_if_match
@@ -175,9 +175,12 @@ class TriageQueue(MethodView):
     @blp.response(200)
     def get(self, args):
         """Cases no team holds yet (triage, calls not yet dispatched), as GeoJSON."""
-        county = current_scope().county_code
+        scope = current_scope()
+        county = scope.county_code
         if not county:
             raise Invalid("The triage queue is per county.", code="routing.county_required")
+        if not (policy.county_desk(scope, county) or policy.supervises(scope, county)):
+            policy.forbidden("The triage queue is the county desk's.")
         return _geojson(queue.triage_queue(current_user, county, args))
 
 

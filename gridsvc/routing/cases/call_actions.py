@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import Conflict, Forbidden, Invalid
 from gridsvc.incidents import Incident, record_event
-from gridsvc.routing.cases.calls import COUNTY_ROLES, _check_department, _touch
+from gridsvc.routing.cases.calls import _check_department, _touch
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.cases.rules import CALL_RULES, allowed_call_actions
 from gridsvc.routing.deadlines.clock import deadline
@@ -17,7 +18,7 @@ WORKING = ("reported", "accepted", "dispatched", "in_progress", "reopened")
 
 
 def _authorise(who: str, actor, call: Call) -> None:
-    if who == "county" and actor.role in COUNTY_ROLES:
+    if who == "county" and policy.county_desk(Scope.of(actor), call.county_code):
         return
     if who == "department" and actor.role == "department_handler":
         if actor.team_id == call.primary_department_id:

@@ -31,7 +31,6 @@ from gridsvc.routing.notices.notify import Notice, notify_many
 
 OPEN = ("called", "accepted", "analysed", "dispatched", "responded")
 CALLABLE_STATUSES = ("reported", "accepted", "dispatched", "in_progress", "reopened")
-COUNTY_ROLES = ("county_dispatcher", "admin")
 
 
 def _accept_due(start: datetime) -> datetime:

@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from gridsvc.errors import NotFound
+from gridsvc.accounts import Scope, policy
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
 from gridsvc.routing.directory.models import Team
 
-COUNTY_READERS = ("admin", "county_dispatcher", "supervisor")
 DESCRIPTION_CHARS = 140
 
 # Each row arrives as a finished GeoJSON Feature (json_build_object): a 500-item page is then
@@ -65,14 +64,12 @@ GROUP BY c.status ORDER BY c.status
 
 
 def readable_team(actor, team_id: int) -> Team:
-    """Members read their own team's queue; the county's dispatchers and supervisors any."""
+    """Members read their own team's queue; the county's desks and supervisors any (the policy's
+    ``team_queue``)."""
     team = db.session.get(Team, team_id)
-    county_reader = actor.role in COUNTY_READERS and actor.county_code in (
-        None,
-        getattr(team, "county_code", None),
-    )
-    if team is None or not (actor.team_id == team.id or county_reader):
-        raise NotFound("team not found", code="team.not_found")
+    if team is None:
+        policy.hidden("team")
+    policy.team_queue(Scope.of(actor), team_id=team.id, county=team.county_code)
     return team
 
 

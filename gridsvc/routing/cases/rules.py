@@ -4,9 +4,9 @@ from which status to which, and who may take it.
 ``who`` names the party inside the allowed roles, checked by :mod:`gridsvc.routing.cases.workflow`:
 
 - ``handler``  — a member of the team handling the case (its lead for lead-only actions);
-- ``county``   — the county's dispatchers (and admins);
+- ``county``   — the county's dispatchers (and its county-level admins: ``policy.county_desk``);
 - ``field``    — the grid worker of the incident's grid, or the worker who reported it;
-- ``supervisor`` — the county's supervisors (and admins).
+- ``supervisor`` — the county's supervisors (and its county-level admins: ``policy.supervises``).
 """
 
 from __future__ import annotations
@@ -80,12 +80,11 @@ RULES: dict[str, Rule] = {
     )
 }
 
-# Which roles can be which party.
+# Which roles can be which party; the county and supervisor parties are the accounts policy's
+# (``county_desk``, ``supervises``), which also require a county-level scope.
 PARTY_ROLES = {
     "handler": ("team_lead", "officer", "department_handler"),
-    "county": ("county_dispatcher", "admin"),
     "field": ("grid_worker",),
-    "supervisor": ("supervisor", "admin"),
 }
 LEADS = ("team_lead", "department_handler")
 

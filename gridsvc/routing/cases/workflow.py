@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from gridsvc.accounts import Scope, User
+from gridsvc.accounts import Scope, User, policy
 from gridsvc.errors import Conflict, Forbidden, Invalid
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident, IncidentPhoto, duplicates, record_event
@@ -32,14 +32,13 @@ from gridsvc.workers import GridAssignment, assigned_grid_codes
 def parties(actor, incident: Incident, case: Case) -> set[str]:
     """Which of the rules' parties the caller is for this case."""
     found = set()
+    scope = Scope.of(actor)
     if actor.role in PARTY_ROLES["handler"] and actor.team_id and actor.team_id == case.team_id:
         found.add("handler")
-    if actor.role in PARTY_ROLES["county"] and actor.county_code in (None, incident.county_code):
+    # The policy's county desk and supervisors: county-level only, so a township admin is neither.
+    if policy.county_desk(scope, incident.county_code):
         found.add("county")
-    if actor.role in PARTY_ROLES["supervisor"] and actor.county_code in (
-        None,
-        incident.county_code,
-    ):
+    if policy.supervises(scope, incident.county_code):
         found.add("supervisor")
     if actor.role == "grid_worker" and (
         incident.reporter_id == actor.id
@@ -142,6 +141,9 @@ def _dismiss_duplicate(scope, actor, incident, case, data, now):
 
 
 def _member(team_id: int, user_id: int) -> User:
+    # The assignee is checked as a member of the handling team, whose lead or county desk the
+    # caller is (``parties``): a shared team's officer from the other township is no outsider,
+    # and anyone else answers like an id that does not exist.
     user = db.session.get(User, user_id)
     if user is None or user.team_id != team_id or not user.active:
         raise Invalid(
@@ -165,7 +167,12 @@ def _dispatch(scope, actor, incident, case, data, now):
             errors={"team_id": ["required"]},
         )
     team = db.session.get(Team, team_id)
-    if team is None or team.county_code != incident.county_code or not team.active:
+    if (
+        team is None
+        or team.county_code != incident.county_code
+        or not policy.sees_county(scope, team.county_code)
+        or not team.active
+    ):
         raise Invalid(
             "Not an active team of this county.",
             code="workflow.unknown_team",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import newest_first
@@ -45,6 +45,9 @@ def acknowledge(actor, scope: Scope, notice_id: int) -> SupervisionNotice:
     )
     if notice is None:
         raise NotFound("notice not found", code="notice.not_found")
+    policy.supervision_notice(
+        scope, county=notice.county_code, team_id=notice.team_id, level=notice.level
+    )
     if notice.acknowledged_at is None:
         notice.acknowledged_at, notice.acknowledged_by = datetime.now(UTC), actor.id
         db.session.flush()

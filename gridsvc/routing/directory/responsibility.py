@@ -13,12 +13,11 @@ from datetime import date, datetime
 
 from sqlalchemy import select, text
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team
-from gridsvc.routing.directory.teams import county_for_write
 
 IN_FORCE_SQL = """
 SELECT DISTINCT ON (e.category_code) e.id
@@ -78,19 +77,24 @@ def list_entries(scope: Scope, args: dict) -> list[ResponsibilityEntry]:
 
 def get_entry(scope: Scope, entry_id: int) -> ResponsibilityEntry:
     entry = db.session.get(ResponsibilityEntry, entry_id)
-    scope.ensure(entry is not None and scope.in_county(entry.county_code), "responsibility")
+    if entry is None:
+        policy.hidden("responsibility")
+    policy.county_rule(scope, policy.READ, county=entry.county_code, kind="responsibility")
     return entry
 
 
-def _check_parties(county: str, data: dict) -> None:
-    """Departments named must be active county departments of the same county."""
+def _check_parties(scope: Scope, county: str, data: dict) -> None:
+    """Departments named must be county departments of the entry's county, which the caller sees
+    (one it does not see answers like one that does not exist)."""
     wanted = {i for i in [data.get("department_id"), *data.get("cooperating_ids", [])] if i}
     if not wanted:
         return
     found = {
         t.id: t
         for t in db.session.scalars(select(Team).where(Team.id.in_(wanted)))
-        if t.county_code == county and t.kind == "county_department"
+        if t.county_code == county
+        and t.kind == "county_department"
+        and policy.sees_county(scope, t.county_code)
     }
     errors = {}
     if data.get("department_id") and data["department_id"] not in found:
@@ -118,9 +122,9 @@ def _check_category(code: str) -> None:
 
 
 def create_entry(scope: Scope, data: dict, *, user_id: int | None):
-    county = county_for_write(scope, data.pop("county_code", None))
+    county = policy.county_for_new(scope, data.pop("county_code", None))
     _check_category(data["category_code"])
-    _check_parties(county, data)
+    _check_parties(scope, county, data)
     clash = db.session.scalar(
         select(ResponsibilityEntry.id).where(
             ResponsibilityEntry.county_code == county,
@@ -151,13 +155,13 @@ def _refuse_history(entry: ResponsibilityEntry) -> None:
 
 
 def update_entry(scope: Scope, entry: ResponsibilityEntry, data: dict) -> ResponsibilityEntry:
-    county_for_write(scope, entry.county_code)
+    policy.county_rule(scope, policy.WRITE, county=entry.county_code, kind="responsibility")
     _refuse_history(entry)
     merged = {
         "department_id": data.get("department_id", entry.department_id),
         "cooperating_ids": data.get("cooperating_ids", entry.cooperating_ids),
     }
-    _check_parties(entry.county_code, merged)
+    _check_parties(scope, entry.county_code, merged)
     kind = data.get("primary_kind", entry.primary_kind)
     if kind == "department" and not merged["department_id"]:
         raise Invalid(
@@ -178,7 +182,7 @@ def update_entry(scope: Scope, entry: ResponsibilityEntry, data: dict) -> Respon
 
 
 def delete_entry(scope: Scope, entry: ResponsibilityEntry) -> None:
-    county_for_write(scope, entry.county_code)
+    policy.county_rule(scope, policy.WRITE, county=entry.county_code, kind="responsibility")
     _refuse_history(entry)
     db.session.delete(entry)
     db.session.flush()

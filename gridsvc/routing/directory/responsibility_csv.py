@@ -14,12 +14,11 @@ from datetime import date
 
 from sqlalchemy import select
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import Invalid, TooLarge
 from gridsvc.extensions import db
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team
 from gridsvc.routing.directory.responsibility import category_names, create_entry, today
-from gridsvc.routing.directory.teams import county_for_write
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 2000
@@ -87,7 +86,7 @@ def _decode(raw: bytes) -> str:
 
 def import_csv(scope: Scope, raw: bytes, *, county: str | None, dry_run: bool, user_id: int | None):
     """Check every row, then write them all (or, for a dry run, only report what would change)."""
-    county = county_for_write(scope, county)
+    county = policy.county_for_new(scope, county)
     if len(raw) > MAX_BYTES:
         raise TooLarge(f"The CSV exceeds {MAX_BYTES} bytes.", code="responsibility.csv_too_large")
     reader = csv.DictReader(io.StringIO(_decode(raw)))

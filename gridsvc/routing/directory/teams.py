@@ -1,7 +1,8 @@
 """Teams and their members, inside the caller's county.
 
 A team's members are users whose ``team_id`` points at it: team leads and officers of a township
-team (from a township it serves), department handlers of a county department.
+team (from a township it serves), department handlers of a county department. Who may see and
+change them is the accounts policy's decision (``policy.team``, ``policy.team_member``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
-from gridsvc.accounts import Scope, User
-from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
+from gridsvc.accounts import Scope, User, policy
+from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import keyset_page, split_page
 from gridsvc.routing.directory.models import Team, TeamTownship
@@ -20,21 +21,6 @@ MEMBER_ROLES = {
     "township_team": ("team_lead", "officer"),
     "county_department": ("department_handler",),
 }
-
-
-def county_for_write(scope: Scope, requested: str | None) -> str:
-    """The county a write lands in: the caller's own, or the one a global admin names."""
-    if scope.county_code:
-        if requested and requested != scope.county_code:
-            raise Forbidden("You can only manage your own county.", code="routing.out_of_scope")
-        return scope.county_code
-    if not requested:
-        raise Invalid(
-            "A global admin must name the county.",
-            code="routing.county_required",
-            errors={"county_code": ["required for a global admin"]},
-        )
-    return requested
 
 
 def _check_townships(county: str, townships: list[str], team_id: int | None = None) -> None:
@@ -73,9 +59,7 @@ def _check_townships(county: str, townships: list[str], team_id: int | None = No
 
 
 def create_team(scope: Scope, data: dict) -> Team:
-    county = county_for_write(scope, data.get("county_code"))
-    if scope.township_code:
-        raise Forbidden("Teams are managed by the county.", code="auth.role_forbidden")
+    county = policy.county_for_new(scope, data.get("county_code"))
     kind = data["kind"]
     seat = data.get("township_code")
     townships: list[str] = []
@@ -121,14 +105,14 @@ def get_team(scope: Scope, team_id: int) -> Team:
     """A team of the caller's county (township staff see them all: they call departments and
     hand cases over to neighbouring townships)."""
     team = db.session.get(Team, team_id)
-    scope.ensure(team is not None and scope.in_county(team.county_code), "team")
+    if team is None:
+        policy.hidden("team")
+    policy.team(scope, policy.READ, county=team.county_code)
     return team
 
 
 def update_team(scope: Scope, team: Team, data: dict) -> Team:
-    county_for_write(scope, team.county_code)
-    if scope.township_code:
-        raise Forbidden("Teams are managed by the county.", code="auth.role_forbidden")
+    policy.team(scope, policy.ADMINISTER, county=team.county_code)
     townships = data.pop("townships", None)
     if townships is not None:
         if team.kind != "township_team":
@@ -214,25 +198,43 @@ def members(team: Team) -> list[User]:
     return list(db.session.scalars(select(User).where(User.team_id == team.id).order_by(User.id)))
 
 
-def add_member(scope: Scope, team: Team, user_id: int) -> User:
-    """Put a user into the team (a user belongs to one team at a time); idempotent."""
-    county_for_write(scope, team.county_code)
-    user = db.session.get(User, user_id)
-    if user is None or not scope.covers_area_of(user.county_code, user.township_code):
-        raise NotFound("user not found", code="user.not_found")
-    if user.role not in MEMBER_ROLES[team.kind]:
+def _check_member(team: Team, role: str, county: str | None, township: str | None) -> None:
+    """The membership rule: a role the team's kind takes, from an area the team serves."""
+    if role not in MEMBER_ROLES[team.kind]:
         raise Invalid(
-            f"A {user.role} cannot join a {team.kind.replace('_', ' ')}.",
+            f"A {role} cannot join a {team.kind.replace('_', ' ')}.",
             code="team.member_role",
             errors={"user_id": [f"role must be one of {', '.join(MEMBER_ROLES[team.kind])}"]},
         )
-    if user.county_code != team.county_code or (
-        team.kind == "township_team" and user.township_code not in townships_of([team.id])[team.id]
+    if county != team.county_code or (
+        team.kind == "township_team" and township not in townships_of([team.id])[team.id]
     ):
         raise Invalid(
             "The user works outside the townships this team serves.",
             code="team.member_outside_team_area",
         )
+
+
+def _member_policy(scope: Scope, team: Team, user: User, missing: str) -> None:
+    policy.team_member(
+        scope,
+        team_county=team.county_code,
+        team_kind=team.kind,
+        team_townships=townships_of([team.id])[team.id],
+        member_county=user.county_code,
+        member_township=user.township_code,
+        missing=missing,
+    )
+
+
+def add_member(scope: Scope, team: Team, user_id: int) -> User:
+    """Put a user into the team (a user belongs to one team at a time); idempotent."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        policy.require_role(scope, ("admin",))
+        policy.hidden("user")
+    _member_policy(scope, team, user, "user.not_found")
+    _check_member(team, user.role, user.county_code, user.township_code)
     if user.team_id != team.id:
         user.team_id = team.id
         db.session.flush()
@@ -240,9 +242,40 @@ def add_member(scope: Scope, team: Team, user_id: int) -> User:
 
 
 def remove_member(scope: Scope, team: Team, user_id: int) -> None:
-    county_for_write(scope, team.county_code)
     user = db.session.get(User, user_id)
     if user is None or user.team_id != team.id:
         raise NotFound("member not found", code="team.member_not_found")
+    _member_policy(scope, team, user, "team.member_not_found")
     user.team_id = None
     db.session.flush()
+
+
+class DirectoryRoster:
+    """The accounts room's ``TeamRoster``: a ``team_id`` set on an account through /users."""
+
+    def admit(
+        self,
+        scope: Scope,
+        team_id: int,
+        *,
+        role: str,
+        county_code: str | None,
+        township_code: str | None,
+    ) -> None:
+        team = db.session.get(Team, team_id)
+        if team is None or not policy.sees_county(scope, team.county_code):
+            # Answered as a team that does not exist: its existence is not disclosed.
+            raise Invalid(
+                f"No team {team_id}.",
+                code="user.unknown_team",
+                errors={"team_id": ["not a team of your county"]},
+            )
+        policy.team_member(
+            scope,
+            team_county=team.county_code,
+            team_kind=team.kind,
+            team_townships=townships_of([team.id])[team.id],
+            member_county=county_code,
+            member_township=township_code,
+        )
+        _check_member(team, role, county_code, township_code)

@@ -8,13 +8,12 @@ from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select, text
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import Invalid
 from gridsvc.extensions import db
 from gridsvc.geo.convert import from_geojson, to_geojson, to_wkb_hex
 from gridsvc.geo.crs import check_china_extent, transform_geometries
 from gridsvc.routing.directory.models import RoutingZone, Team
-from gridsvc.routing.directory.teams import county_for_write
 
 MAX_VERTICES = 20_000
 POLYGONAL = ("Polygon", "MultiPolygon")
@@ -67,9 +66,10 @@ def _geometry(data: dict):
     )
 
 
-def _check_team(county: str, team_id: int) -> Team:
+def _check_team(scope: Scope, county: str, team_id: int) -> Team:
+    """The zone's team: one of the zone's county the caller sees (else as if it did not exist)."""
     team = db.session.get(Team, team_id)
-    if team is None or team.county_code != county:
+    if team is None or team.county_code != county or not policy.sees_county(scope, county):
         raise Invalid(
             "The team must be a team of this county.",
             code="zone.unknown_team",
@@ -86,8 +86,8 @@ def _element(geom) -> WKBElement | None:
 
 
 def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
-    county = county_for_write(scope, data.get("county_code"))
-    _check_team(county, data["team_id"])
+    county = policy.county_for_new(scope, data.get("county_code"), editors=policy.ZONE_EDITORS)
+    _check_team(scope, county, data["team_id"])
     kind, polygon, line = _geometry(data)
     zone = RoutingZone(
         county_code=county,
@@ -108,14 +108,18 @@ def create_zone(scope: Scope, data: dict, user_id: int | None) -> RoutingZone:
 
 def get_zone(scope: Scope, zone_id: int) -> RoutingZone:
     zone = db.session.get(RoutingZone, zone_id)
-    scope.ensure(zone is not None and scope.in_county(zone.county_code), "zone")
+    if zone is None:
+        policy.hidden("zone")
+    policy.county_rule(scope, policy.READ, county=zone.county_code, kind="zone")
     return zone
 
 
 def update_zone(scope: Scope, zone: RoutingZone, data: dict) -> RoutingZone:
-    county_for_write(scope, zone.county_code)
+    policy.county_rule(
+        scope, policy.WRITE, county=zone.county_code, kind="zone", editors=policy.ZONE_EDITORS
+    )
     if "team_id" in data:
-        _check_team(zone.county_code, data["team_id"])
+        _check_team(scope, zone.county_code, data["team_id"])
     for key, value in data.items():
         setattr(zone, key, value)
     db.session.flush()

@@ -23,11 +23,11 @@ import certifi
 from flask import current_app
 from sqlalchemy import select, text
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.jsonio import dumps_bytes
-from gridsvc.routing.directory.teams import county_for_write, get_team
+from gridsvc.routing.directory.teams import get_team
 from gridsvc.routing.notices import egress
 from gridsvc.routing.notices.models import WebhookDelivery, WebhookSubscription
 
@@ -66,7 +66,8 @@ REFUSALS = {
 }
 
 
-def policy() -> egress.Policy:
+def egress_policy() -> egress.Policy:
+    """Where deliveries may go, from the settings (not the authorization ``policy``)."""
     config = current_app.config
     return egress.Policy(
         allow_http=config["WEBHOOK_ALLOW_HTTP"],
@@ -77,9 +78,9 @@ def policy() -> egress.Policy:
 
 
 def create_subscription(scope: Scope, data: dict, user_id: int | None) -> WebhookSubscription:
-    county = county_for_write(scope, data.get("county_code"))
+    county = policy.county_for_new(scope, data.get("county_code"))
     try:
-        egress.vet(data["url"], policy())
+        egress.vet(data["url"], egress_policy())
     except egress.Refused as refused:
         raise Invalid(
             REFUSALS[refused.code].format(reason=refused.reason),
@@ -105,11 +106,15 @@ def create_subscription(scope: Scope, data: dict, user_id: int | None) -> Webhoo
 
 def get_subscription(scope: Scope, subscription_id: int) -> WebhookSubscription:
     found = db.session.get(WebhookSubscription, subscription_id)
-    scope.ensure(found is not None and scope.in_county(found.county_code), "webhook")
+    if found is None:
+        policy.hidden("webhook")
+    policy.webhook(scope, policy.READ, county=found.county_code)
     return found
 
 
 def list_subscriptions(scope: Scope) -> list[WebhookSubscription]:
+    if not policy.county_level(scope):
+        policy.forbidden("Webhooks are managed by the county's administrators.")
     stmt = select(WebhookSubscription).order_by(WebhookSubscription.id)
     if scope.county_code:
         stmt = stmt.where(WebhookSubscription.county_code == scope.county_code)
@@ -117,7 +122,7 @@ def list_subscriptions(scope: Scope) -> list[WebhookSubscription]:
 
 
 def deactivate(scope: Scope, subscription: WebhookSubscription) -> None:
-    county_for_write(scope, subscription.county_code)
+    policy.webhook(scope, policy.ADMINISTER, county=subscription.county_code)
     subscription.active = False
     db.session.flush()
 
@@ -150,7 +155,7 @@ def deliver_due(limit: int = 20, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     ids = db.session.scalars(text(DUE_SQL), {"now": now, "limit": limit}).all()
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
-    rules = policy()
+    rules = egress_policy()
     for delivery_id in ids:
         delivery = db.session.get(WebhookDelivery, delivery_id)
         subscription = db.session.get(WebhookSubscription, delivery.subscription_id)

@@ -1,0 +1,1 @@
+"""The permission matrix: its world (fixtures) and its table of expectations."""
