@@ -10,10 +10,32 @@ Its parts, lowest first (the order .importlinter checks):
 - ``cases``: the workflow, 乡呼县应 calls, the team queue, and ``CaseIntake``, the incidents
   room's ``Router``.
 
-The face: ``CaseIntake`` for the app factory, ``route_many`` and ``county_world`` for readers.
+The face: ``CaseIntake`` for the app factory, ``route_many`` and ``county_world`` for readers;
+for assessment (the room above), the stored facts it reads (``Case``, ``Call``, ``Team``,
+``ResponsibilityEntry``), the clock that set the deadlines (``office_calendar``,
+``hours_between``) and the way to tell people (``Notice``, ``notify_many``, ``recipients``).
 """
 
 from gridsvc.routing.cases.intake import CaseIntake
+from gridsvc.routing.cases.models import Call, Case
+from gridsvc.routing.deadlines.calendar import hours_between
+from gridsvc.routing.deadlines.clock import calendar as office_calendar
 from gridsvc.routing.decision import county_world, route_many
+from gridsvc.routing.directory.models import ResponsibilityEntry, Team
+from gridsvc.routing.notices import recipients
+from gridsvc.routing.notices.notify import Notice, notify_many
 
-__all__ = ["CaseIntake", "county_world", "route_many"]
+__all__ = [
+    "Call",
+    "Case",
+    "CaseIntake",
+    "Notice",
+    "ResponsibilityEntry",
+    "Team",
+    "county_world",
+    "hours_between",
+    "notify_many",
+    "office_calendar",
+    "recipients",
+    "route_many",
+]

@@ -1,0 +1,96 @@
+"""Request and response shapes of assessment; each figure's definition is its description."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from gridsvc.assessment.indicators import BY
+from gridsvc.assessment.periods import KINDS
+
+TOWNSHIP = validate.Regexp(r"^[0-9]{9}$")
+
+# name -> (Chinese header, definition). The API descriptions, the README and the export headers
+# all come from this one table.
+DEFINITIONS = {
+    "reported": ("上报数", "cases received in the period (a case belongs to the Beijing day it was received)"),
+    "taken": ("受理数", "reported cases not confirmed as duplicates"),
+    "filed": ("立案数", "cases accepted (立案) by the as-of instant"),
+    "dispatched": ("派遣数", "filed cases dispatched to a team by the as-of instant"),
+    "due": ("应结案数", "filed cases whose resolution deadline in force fell due by the as-of instant, or that were closed by then"),
+    "closed": ("结案数", "due cases closed (closed or evaluated) by the as-of instant"),
+    "closed_on_time": ("按期结案数", "closed cases resolved no later than their resolution deadline in force"),
+    "reworked": ("返工数", "due cases reopened (返工) at least once"),
+    "extended": ("延期数", "due cases with at least one approved extension (延期)"),
+    "returned": ("退回数", "cases returned (退回) at least once"),
+    "response_overdue": ("超时受理数", "cases filed or turned down after their response deadline, or still undecided past it"),
+    "resolution_overdue": ("超期处置数", "filed cases resolved after their resolution deadline in force, or still unresolved past it"),
+    "calls": ("乡呼县应呼叫数", "乡呼县应 calls made on the period's cases by the as-of instant"),
+    "calls_rejected": ("乱呼叫数", "calls the county rejected"),
+    "calls_on_time": ("按时响应数", "calls accepted by the accept deadline and responded to by the department by the respond deadline"),
+    "not_called": ("不呼叫数", "cases a township team returned or let run overdue on a power the responsibility list in force keeps with a county department (not delegated), with no call from the township"),
+    "filing_rate": ("立案率", "立案数 / 受理数, a fraction"),
+    "dispatch_rate": ("派遣率", "派遣数 / 立案数, a fraction"),
+    "closing_rate": ("结案率", "结案数 / 应结案数, a fraction"),
+    "on_time_rate": ("按期结案率", "按期结案数 / 应结案数, a fraction"),
+    "rework_rate": ("返工率", "返工数 / 应结案数, a fraction"),
+    "extension_rate": ("延期率", "延期数 / 应结案数, a fraction"),
+    "response_hours_mean": ("平均受理时长(小时)", "mean hours from receipt to filing, on the case's deadline basis (natural or working hours)"),
+    "response_hours_p90": ("受理时长P90(小时)", "90th percentile (linear interpolation) of the same"),
+    "resolution_hours_mean": ("平均处置时长(小时)", "mean hours from receipt to the last resolution, on the case's deadline basis, over filed cases resolved by the as-of instant"),
+    "resolution_hours_p90": ("处置时长P90(小时)", "90th percentile (linear interpolation) of the same"),
+}  # fmt: skip
+RATE_FIELDS = {name for name in DEFINITIONS if name.endswith("_rate")}
+HOUR_FIELDS = {name for name in DEFINITIONS if "_hours_" in name}
+
+
+def _figure(name: str):
+    header, definition = DEFINITIONS[name]
+    description = f"{header}: {definition}"
+    if name in RATE_FIELDS or name in HOUR_FIELDS:
+        return fields.Float(allow_none=True, metadata={"description": description})
+    return fields.Integer(metadata={"description": description})
+
+
+class IndicatorArgs(Schema):
+    period = fields.String(
+        load_default="month",
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "day, week (ISO, Monday first), month, quarter, year, custom"},
+    )
+    from_ = fields.Date(
+        data_key="from",
+        metadata={"description": "a day inside the period (default today); custom: first day"},
+    )
+    to = fields.Date(metadata={"description": "custom only: last day, inclusive"})
+    by = fields.String(load_default="township", validate=validate.OneOf(BY))
+    township = fields.String(validate=TOWNSHIP, metadata={"description": "only this township"})
+    team_id = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": "only this team"}
+    )
+
+
+IndicatorRow = Schema.from_dict(
+    {
+        "key": fields.String(allow_none=True, metadata={"description": "code or id of the group"}),
+        "name": fields.String(allow_none=True),
+        **{name: _figure(name) for name in DEFINITIONS},
+    },
+    name="IndicatorRow",
+)
+
+
+class PeriodOut(Schema):
+    kind = fields.String()
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+
+
+class IndicatorsOut(Schema):
+    period = fields.Nested(PeriodOut)
+    by = fields.String()
+    as_of = fields.DateTime(
+        metadata={"description": "the instant figures are read at: the period's end, or now"}
+    )
+    filters = fields.Dict()
+    rows = fields.List(fields.Nested(IndicatorRow))
+    total = fields.Nested(IndicatorRow)
