@@ -54,6 +54,7 @@ def _register_models() -> None:
     from gridsvc import caching as _caching  # noqa: F401
     from gridsvc import idempotency as _idempotency  # noqa: F401
     from gridsvc.accounts import models as _accounts  # noqa: F401
+    from gridsvc.assessment import models as _assessment  # noqa: F401
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
     from gridsvc.incidents import models as _incidents  # noqa: F401
     from gridsvc.routing.cases import models as _cases  # noqa: F401

@@ -1,17 +1,29 @@
-"""Assessment endpoints: case indicators (read-only; nothing here writes)."""
+"""Assessment endpoints: indicators, 一呼一评 ratings, composite scores and their weights."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.assessment import service
-from gridsvc.assessment.schemas import IndicatorArgs, IndicatorsOut
+from gridsvc.assessment import service, weights
+from gridsvc.assessment.schemas import (
+    IndicatorArgs,
+    IndicatorsOut,
+    PeriodArgs,
+    RatingsOut,
+    ScoresOut,
+    WeightsArgs,
+    WeightsIn,
+    WeightsOut,
+)
+from gridsvc.transactions import atomic
 
 blp = Blueprint("assessment", __name__, description="考评: case indicators, ratings, scores")
 
 ASSESSORS = ("admin", "supervisor", "county_dispatcher", "team_lead")
+COUNTY_DESK = ("admin", "supervisor", "county_dispatcher")
 
 
 @blp.route("/indicators")
@@ -27,3 +39,41 @@ class Indicators(MethodView):
         its field description and in the README (考评).
         """
         return service.indicator_table(current_scope(), args)
+
+
+@blp.route("/ratings")
+class Ratings(MethodView):
+    @roles_required(*COUNTY_DESK)
+    @blp.arguments(PeriodArgs, location="query")
+    @blp.response(200, RatingsOut)
+    def get(self, args):
+        """一呼一评 aggregated both ways: mean, count and distribution per department and township."""
+        return service.ratings_table(current_scope(), args)
+
+
+@blp.route("/scores")
+class Scores(MethodView):
+    @roles_required(*COUNTY_DESK)
+    @blp.arguments(PeriodArgs, location="query")
+    @blp.response(200, ScoresOut)
+    def get(self, args):
+        """Composite scores of townships, departments and stationed agencies, with their inputs."""
+        return service.score_table(current_scope(), args)
+
+
+@blp.route("/assessment-weights")
+class ScoreWeights(MethodView):
+    @roles_required(*COUNTY_DESK)
+    @blp.arguments(WeightsArgs, location="query")
+    @blp.response(200, WeightsOut(many=True))
+    def get(self, args):
+        """Every version of the county's score weights, oldest first."""
+        return weights.list_versions(current_scope(), args.get("county"))
+
+    @roles_required("admin")
+    @atomic
+    @blp.arguments(WeightsIn)
+    @blp.response(201, WeightsOut)
+    def post(self, data):
+        """A new version of the weights from ``effective_from`` on (versions are never edited)."""
+        return weights.create_version(current_scope(), data, current_user.id)

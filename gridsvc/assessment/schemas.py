@@ -94,3 +94,103 @@ class IndicatorsOut(Schema):
     filters = fields.Dict()
     rows = fields.List(fields.Nested(IndicatorRow))
     total = fields.Nested(IndicatorRow)
+
+
+class PeriodArgs(Schema):
+    period = IndicatorArgs._declared_fields["period"]
+    from_ = IndicatorArgs._declared_fields["from_"]
+    to = IndicatorArgs._declared_fields["to"]
+    county = fields.String(
+        validate=validate.Regexp(r"^[0-9]{6}$"),
+        metadata={"description": "county code (global admins; others read their own)"},
+    )
+
+
+class RatingRow(Schema):
+    key = fields.String(metadata={"description": "department (team id) or township code"})
+    name = fields.String(allow_none=True)
+    mean = fields.Float(allow_none=True, metadata={"description": "mean rating, 1-5"})
+    count = fields.Integer()
+    distribution = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "grade -> count"}
+    )
+
+
+class RatingsOut(Schema):
+    period = fields.Nested(PeriodOut)
+    as_of = fields.DateTime()
+    departments = fields.List(
+        fields.Nested(RatingRow),
+        metadata={"description": "the townships' ratings of each department's responses"},
+    )
+    townships = fields.List(
+        fields.Nested(RatingRow),
+        metadata={"description": "the departments' ratings of each township's calls"},
+    )
+
+
+class ScoreInput(Schema):
+    part = fields.String(metadata={"description": "case_handling or ratings"})
+    label_zh = fields.String()
+    value = fields.Float(allow_none=True, metadata={"description": "the part's score, 0-100"})
+    weight = fields.Float(metadata={"description": "the weight the county's version sets"})
+    applied_weight = fields.Float(
+        metadata={"description": "the weight applied (parts without a value are left out)"}
+    )
+    from_ = fields.Dict(data_key="from", attribute="from", metadata={"description": "the figures"})
+
+
+class ScoreRow(Schema):
+    kind = fields.String(metadata={"description": "township, department or stationed_agency"})
+    key = fields.String()
+    name = fields.String(allow_none=True)
+    score = fields.Float(allow_none=True, metadata={"description": "0-100"})
+    weights_version = fields.Dict()
+    inputs = fields.List(fields.Nested(ScoreInput))
+
+
+class ScoresOut(Schema):
+    period = fields.Nested(PeriodOut)
+    county = fields.String()
+    as_of = fields.DateTime()
+    weights = fields.Dict(metadata={"description": "the version in force on the period's last day"})
+    scores = fields.List(fields.Nested(ScoreRow))
+
+
+class StationedIn(Schema):
+    team_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    parent_department_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    township_code = fields.String(required=True, validate=TOWNSHIP)
+
+
+class WeightsIn(Schema):
+    county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    effective_from = fields.Date(required=True)
+    department_rating_share = fields.Float(load_default=1 / 3, validate=validate.Range(0, 1))
+    township_rating_share = fields.Float(load_default=1 / 3, validate=validate.Range(0, 1))
+    stationed_township_share = fields.Float(load_default=0.7, validate=validate.Range(0, 1))
+    indicator_weights = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        load_default=lambda: {"on_time_rate": 0.6, "closing_rate": 0.4},
+        metadata={"description": "indicator rate -> weight in the case-handling part"},
+    )
+    stationed = fields.List(fields.Nested(StationedIn), load_default=list)
+    note = fields.String(validate=validate.Length(max=255))
+
+
+class WeightsOut(Schema):
+    id = fields.Integer()
+    county_code = fields.String()
+    effective_from = fields.Date()
+    department_rating_share = fields.Float()
+    township_rating_share = fields.Float()
+    stationed_township_share = fields.Float()
+    indicator_weights = fields.Dict()
+    stationed = fields.List(fields.Dict())
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class WeightsArgs(Schema):
+    county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
 from gridsvc.accounts import Scope
+from gridsvc.assessment import ratings, scores
 from gridsvc.assessment.indicators import indicators
 from gridsvc.assessment.periods import period
 from gridsvc.errors import NotFound
+from gridsvc.extensions import db
+from gridsvc.routing import Team
 
 
 def caller_filters(scope: Scope, args: dict) -> dict:
@@ -24,3 +31,35 @@ def caller_filters(scope: Scope, args: dict) -> dict:
 def indicator_table(scope: Scope, args: dict, now=None) -> dict:
     chosen = period(args["period"], args.get("from_"), args.get("to"))
     return indicators(scope, chosen, args["by"], caller_filters(scope, args), now=now)
+
+
+def ratings_table(scope: Scope, args: dict, now=None) -> dict:
+    """一呼一评 both ways for the period: per department and per township."""
+    chosen = period(args["period"], args.get("from_"), args.get("to"))
+    as_of = min(now or datetime.now(UTC), chosen.end)
+    county = args.get("county") or scope.county_code
+    calls = ratings.rated_calls(scope, chosen.start, chosen.end, as_of, county)
+    both = ratings.both_ways(calls, as_of)
+    names = team_names(both["departments"])
+    return {
+        "period": chosen.as_dict(),
+        "as_of": as_of,
+        "departments": [
+            {"key": str(k), "name": names.get(k), **ratings.summary(v)}
+            for k, v in sorted(both["departments"].items(), key=lambda kv: str(kv[0]))
+        ],
+        "townships": [
+            {"key": k, "name": None, **ratings.summary(v)}
+            for k, v in sorted(both["townships"].items(), key=lambda kv: str(kv[0]))
+        ],
+    }
+
+
+def team_names(ids) -> dict:
+    ids = [i for i in ids if i is not None]
+    return dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(ids))).all())
+
+
+def score_table(scope: Scope, args: dict, now=None) -> dict:
+    chosen = period(args["period"], args.get("from_"), args.get("to"))
+    return scores.scores(scope, chosen, args.get("county"), now=now)

@@ -114,6 +114,8 @@ def _march(lay_case, people):
                 completed_at=bj(3, 25, 9),
                 township_rating=4,
                 department_rating=5,
+                township_rated_at=bj(3, 26, 9),
+                department_rated_at=bj(3, 26, 10),
             )
         ],
     )
