@@ -7,8 +7,9 @@ from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.assessment import service, weights
+from gridsvc.assessment import exports, service, weights
 from gridsvc.assessment.schemas import (
+    CaseFactsOut,
     IndicatorArgs,
     IndicatorsOut,
     PeriodArgs,
@@ -36,9 +37,21 @@ class Indicators(MethodView):
 
         Supervisors, county dispatchers and admins see their county (or everything); a township's
         admin its township; a team lead their own team's cases. Every figure's definition is in
-        its field description and in the README (考评).
+        its field description and in the README (考评). ``format=csv`` or ``xlsx`` downloads the
+        table with Chinese headers and the period and filter in a title row.
         """
-        return service.indicator_table(current_scope(), args)
+        return exports.render(service.indicator_table(current_scope(), args), args["format"])
+
+
+@blp.route("/indicators/cases")
+class IndicatorCases(MethodView):
+    @roles_required(*ASSESSORS)
+    @blp.arguments(IndicatorArgs, location="query")
+    @blp.response(200, CaseFactsOut)
+    def get(self, args):
+        """The cases behind the indicators, one line each with its own figures (json, csv, xlsx)."""
+        table = service.case_table(current_scope(), args)
+        return exports.render(table, args["format"], exports.case_sheet)
 
 
 @blp.route("/ratings")

@@ -67,6 +67,11 @@ class IndicatorArgs(Schema):
     team_id = fields.Integer(
         validate=validate.Range(min=1), metadata={"description": "only this team"}
     )
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv", "xlsx")),
+        metadata={"description": "json; csv (UTF-8 with BOM) or xlsx: a file with Chinese headers"},
+    )
 
 
 IndicatorRow = Schema.from_dict(
@@ -194,3 +199,36 @@ class WeightsOut(Schema):
 
 class WeightsArgs(Schema):
     county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+
+
+CaseFactsRow = Schema.from_dict(
+    {
+        "incident_id": fields.Integer(),
+        "township_code": fields.String(allow_none=True),
+        "township_name": fields.String(allow_none=True),
+        "team_id": fields.Integer(allow_none=True),
+        "department_id": fields.Integer(allow_none=True),
+        "grid_code": fields.String(allow_none=True),
+        "worker_id": fields.Integer(),
+        **{
+            name: _figure(name)
+            for name in DEFINITIONS
+            if name not in RATE_FIELDS and name not in HOUR_FIELDS
+        },
+        "response_hours": fields.Float(
+            allow_none=True, metadata={"description": "receipt to filing, on the deadline basis"}
+        ),
+        "resolution_hours": fields.Float(
+            allow_none=True,
+            metadata={"description": "receipt to the last resolution, on the deadline basis"},
+        ),
+    },
+    name="CaseFactsRow",
+)
+
+
+class CaseFactsOut(Schema):
+    period = fields.Nested(PeriodOut)
+    as_of = fields.DateTime()
+    filters = fields.Dict()
+    cases = fields.List(fields.Nested(CaseFactsRow))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from gridsvc.accounts import Scope
 from gridsvc.assessment import ratings, scores
+from gridsvc.assessment.facts import compute
 from gridsvc.assessment.indicators import indicators
 from gridsvc.assessment.periods import period
 from gridsvc.errors import NotFound
@@ -63,3 +65,19 @@ def team_names(ids) -> dict:
 def score_table(scope: Scope, args: dict, now=None) -> dict:
     chosen = period(args["period"], args.get("from_"), args.get("to"))
     return scores.scores(scope, chosen, args.get("county"), now=now)
+
+
+def case_table(scope: Scope, args: dict, now=None) -> dict:
+    """The cases behind an indicator table, each with its own figures (how a total was made)."""
+    chosen = period(args["period"], args.get("from_"), args.get("to"))
+    filters = caller_filters(scope, args)
+    if filters.get("township") and not scope.covers(filters["township"]):
+        raise NotFound("township not found", code="township.not_found")
+    as_of = min(now or datetime.now(UTC), chosen.end)
+    cases, _teams = compute(scope, chosen.start, chosen.end, as_of, filters)
+    return {
+        "period": chosen.as_dict(),
+        "as_of": as_of,
+        "filters": {k: v for k, v in filters.items() if v is not None},
+        "cases": [asdict(c) for c in cases],
+    }
