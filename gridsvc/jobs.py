@@ -14,7 +14,12 @@ from flask import Flask, has_app_context
 from gridsvc.config import Config
 
 # Each room with background work lists its task module here, so the worker imports it at start.
-TASK_MODULES = ["gridsvc.boundaries.tasks", "gridsvc.incidents.tasks", "gridsvc.routing.tasks"]
+TASK_MODULES = [
+    "gridsvc.boundaries.tasks",
+    "gridsvc.incidents.tasks",
+    "gridsvc.routing.tasks",
+    "gridsvc.assessment.tasks",
+]
 
 _flask_app: Flask | None = None  # the app of this process, handed over by init_celery
 
@@ -57,6 +62,7 @@ celery.conf.update(
         },
         "routing-deliver-webhooks": {"task": "routing.deliver_webhooks", "schedule": 15.0},
         "routing-sla-sweep": {"task": "routing.sla_sweep", "schedule": 60.0},
+        "assessment-hotspot-sweep": {"task": "assessment.hotspot_sweep", "schedule": 900.0},
     },
 )
 

@@ -10,6 +10,8 @@ from gridsvc.accounts import current_scope, roles_required
 from gridsvc.assessment import exports, service, weights
 from gridsvc.assessment.schemas import (
     CaseFactsOut,
+    HotspotArgs,
+    HotspotsOut,
     IndicatorArgs,
     IndicatorsOut,
     PeriodArgs,
@@ -90,3 +92,17 @@ class ScoreWeights(MethodView):
     def post(self, data):
         """A new version of the weights from ``effective_from`` on (versions are never edited)."""
         return weights.create_version(current_scope(), data, current_user.id)
+
+
+@blp.route("/hotspots")
+class Hotspots(MethodView):
+    @roles_required(*ASSESSORS)
+    @blp.arguments(HotspotArgs, location="query")
+    @blp.response(200, HotspotsOut)
+    def get(self, args):
+        """研判预警: clusters and recurring places of incidents now, as GeoJSON.
+
+        Found with ST_ClusterDBSCAN in metres over the rolling windows of the configuration;
+        township staff see their township's.
+        """
+        return service.hotspot_map(current_scope(), args)

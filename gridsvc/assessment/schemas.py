@@ -232,3 +232,21 @@ class CaseFactsOut(Schema):
     as_of = fields.DateTime()
     filters = fields.Dict()
     cases = fields.List(fields.Nested(CaseFactsRow))
+
+
+class HotspotArgs(Schema):
+    county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    category = fields.String(validate=validate.Regexp(r"^[0-9]{4}$"))
+    kind = fields.String(validate=validate.OneOf(("cluster", "recurring")))
+
+
+class HotspotsOut(Schema):
+    type = fields.String()
+    features = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "Point features: kind (cluster or recurring), category_code,"
+            " township_code, radius_m, incidents, days (distinct Beijing days), incident_ids,"
+            " first_at, last_at, alert_id (the open alert, null until the sweep raises it)"
+        },
+    )

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from gridsvc.accounts import Scope
-from gridsvc.assessment import ratings, scores
+from gridsvc.assessment import alerts as alerts_service
+from gridsvc.assessment import hotspots, ratings, scores, weights
 from gridsvc.assessment.facts import compute
 from gridsvc.assessment.indicators import indicators
 from gridsvc.assessment.periods import period
@@ -81,3 +82,27 @@ def case_table(scope: Scope, args: dict, now=None) -> dict:
         "filters": {k: v for k, v in filters.items() if v is not None},
         "cases": [asdict(c) for c in cases],
     }
+
+
+def hotspot_map(scope: Scope, args: dict, now=None) -> dict:
+    """The hotspots found now in the caller's county as GeoJSON, each with its open alert."""
+    now = now or datetime.now(UTC)
+    county = weights.county_of(scope, args.get("county"))
+    spots = hotspots.detect(county, now, args.get("category"))
+    alerts = alerts_service.open_alerts_read(county)
+    features = []
+    for spot in spots:
+        if not scope.covers_area_of(county, spot.township_code):
+            continue  # a township's staff see their township's hotspots
+        if args.get("kind") and spot.kind != args["kind"]:
+            continue
+        alert = alerts_service.match(alerts, spot)
+        properties = asdict(spot) | {"alert_id": alert.id if alert else None}
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [spot.lon, spot.lat]},
+                "properties": {k: v for k, v in properties.items() if k not in ("lon", "lat")},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

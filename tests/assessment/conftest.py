@@ -41,15 +41,15 @@ def lay_case(db_session, people):  # noqa: F811  (the imported fixture)
     """
 
     def _lay(received, category, team, response_h, resolution_h, *, township=T1, status,
-             grid=GRID, reporter=None, calls=(), **columns):  # fmt: skip
+             grid=GRID, reporter=None, calls=(), lonlat=(112.81, 27.87), **columns):  # fmt: skip
         incident = Incident(
             client_id=uuid.uuid4(),
             request_hash="0" * 64,
             category_code=category,
             status=status,
-            geom="SRID=4326;POINT(112.81 27.87)",
-            raw_lon=112.81,
-            raw_lat=27.87,
+            geom=f"SRID=4326;POINT({lonlat[0]} {lonlat[1]})",
+            raw_lon=lonlat[0],
+            raw_lat=lonlat[1],
             crs="EPSG:4326",
             reported_at=received,
             received_at=received,
