@@ -75,6 +75,9 @@ class Config:
     # one spot (RECURRING_RADIUS_M) reported on RECURRING_MIN_DAYS different days in
     # RECURRING_WINDOW_DAYS (the street market back after every clearance).
     HOTSPOT_WINDOW_DAYS = _int("HOTSPOT_WINDOW_DAYS", 7)
+    # Assessment: a day's cases are read, and then stored for good, this many days after the day
+    # ends (long enough for a week's deadline, an extension and a rework).
+    ASSESSMENT_SETTLE_DAYS = _int("ASSESSMENT_SETTLE_DAYS", 30)
     HOTSPOT_EPS_M = float(_env("HOTSPOT_EPS_M", "50"))
     HOTSPOT_MIN_POINTS = _int("HOTSPOT_MIN_POINTS", 5)
     RECURRING_RADIUS_M = float(_env("RECURRING_RADIUS_M", "30"))

@@ -63,6 +63,7 @@ celery.conf.update(
         "routing-deliver-webhooks": {"task": "routing.deliver_webhooks", "schedule": 15.0},
         "routing-sla-sweep": {"task": "routing.sla_sweep", "schedule": 60.0},
         "assessment-hotspot-sweep": {"task": "assessment.hotspot_sweep", "schedule": 900.0},
+        "assessment-settle-days": {"task": "assessment.settle_days", "schedule": 3600.0},
     },
 )
 

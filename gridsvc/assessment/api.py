@@ -16,6 +16,8 @@ from gridsvc.assessment.schemas import (
     IndicatorsOut,
     PeriodArgs,
     RatingsOut,
+    RecomputeIn,
+    RecomputeOut,
     ScoresOut,
     WeightsArgs,
     WeightsIn,
@@ -43,6 +45,17 @@ class Indicators(MethodView):
         table with Chinese headers and the period and filter in a title row.
         """
         return exports.render(service.indicator_table(current_scope(), args), args["format"])
+
+
+@blp.route("/indicators/recompute")
+class Recompute(MethodView):
+    @roles_required("admin")
+    @atomic
+    @blp.arguments(RecomputeIn)
+    @blp.response(200, RecomputeOut)
+    def post(self, data):
+        """Settle a range of days again (an admin's correction); settled figures never change else."""
+        return service.recompute(current_scope(), data)
 
 
 @blp.route("/indicators/cases")

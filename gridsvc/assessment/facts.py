@@ -1,14 +1,16 @@
 """The figures of one case, as assessment counts them (the rules live here, once).
 
-**The period rule.** A case belongs to the period holding the Beijing day it was received
-(``incidents.received_at``, the instant its deadlines were counted from). Every figure of the case
-counts in that period, read *as of* the end of the period (or now, while the period runs): an act
-after that instant does not count, so a closed period's figures are settled except for the
-case's present deadlines and counters, which the workflow keeps on the case row.
+**The period rule.** A case belongs to the Beijing day it was received (``incidents.received_at``,
+the instant its deadlines count from), and so to every period holding that day. Its figures are
+read *as of its day's settlement*: the end of that day plus ``ASSESSMENT_SETTLE_DAYS`` (30), or now
+while that lies ahead. What happens to the case after its settlement does not count, and once
+settled a day's figures are stored and never recomputed unless an admin asks
+(:mod:`gridsvc.assessment.daily`). A period's figures are the sum of its days', whatever the
+period: a month is exactly its days, a year its months.
 
 **应结案 (due).** A filed case (立案) whose resolution deadline — the one in force, moved by an
-approved extension or reset by a rework — fell due by the as-of instant, or that was already
-closed (结案) by then: a case closed early is due as well, so 结案率 never exceeds 100 %.
+approved extension or restarted by a rework — fell due by its as-of instant, or that was closed
+(结案) by then: a case closed early is due as well, so 结案率 never exceeds 100 %.
 
 Hours are counted on the case's own deadline basis (natural hours, or working hours on the
 county's office calendar), from the moment the case was received, as its deadlines were.
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from gridsvc.accounts import Scope
@@ -35,6 +38,8 @@ NOT_A_CASE = ("rejected", "duplicate")  # decided at intake: the response ends w
 @dataclass
 class CaseFacts:
     incident_id: int
+    county_code: str
+    day: date
     township_code: str | None
     township_name: str | None
     team_id: int | None
@@ -65,7 +70,14 @@ def _before(moment: datetime | None, as_of: datetime) -> bool:
     return moment is not None and moment <= as_of
 
 
-def case_rows(scope: Scope, start: datetime, end: datetime, filters: dict):
+def settles_at(received: datetime) -> datetime:
+    """When a case received at ``received`` settles: its Beijing day's end plus the settle days."""
+    day = received.astimezone(SHANGHAI).date()
+    days = current_app.config["ASSESSMENT_SETTLE_DAYS"] + 1
+    return datetime.combine(day + timedelta(days=days), time(0), SHANGHAI)
+
+
+def case_rows(scope: Scope, start: datetime, end: datetime, filters: dict, where=()):
     """Cases received in ``[start, end)`` inside the caller's scope, with their incident."""
     stmt = (
         select(Case, Incident.received_at, Incident.grid_code, Incident.reporter_id,
@@ -75,6 +87,7 @@ def case_rows(scope: Scope, start: datetime, end: datetime, filters: dict):
             scope.where(Case.county_code, Case.township_code),
             Incident.received_at >= start,
             Incident.received_at < end,
+            *where,
         )
         .order_by(Case.incident_id)
     )  # fmt: skip
@@ -87,27 +100,31 @@ def case_rows(scope: Scope, start: datetime, end: datetime, filters: dict):
     return db.session.execute(stmt).all(), stmt
 
 
-def compute(scope: Scope, start: datetime, end: datetime, as_of: datetime, filters: dict):
-    """Every case's facts for the period, and the teams they mention (id -> Team)."""
-    rows, stmt = case_rows(scope, start, end, filters)
+def compute(
+    scope: Scope, start: datetime, end: datetime, now: datetime, filters: dict, where=()
+) -> list[CaseFacts]:
+    """The facts of every case received in ``[start, end)``, each read as of its settlement."""
+    rows, stmt = case_rows(scope, start, end, filters, where)
     if not rows:
-        return [], {}
+        return []
     ids = stmt.with_only_columns(Case.incident_id).order_by(None).scalar_subquery()
     calls: dict[int, list[Call]] = defaultdict(list)
-    for call in db.session.scalars(
-        select(Call).where(Call.incident_id.in_(ids), Call.called_at <= as_of).order_by(Call.id)
-    ):
+    for call in db.session.scalars(select(Call).where(Call.incident_id.in_(ids)).order_by(Call.id)):
         calls[call.incident_id].append(call)
     counties = {r.Case.county_code for r in rows}
-    teams = {
-        t.id: t for t in db.session.scalars(select(Team).where(Team.county_code.in_(counties)))
-    }
+    teams = county_teams(counties)
     entries = _entries(counties)
     calendar = office_calendar(min(r.received_at for r in rows))
-    facts = [
-        case_facts(r, calls[r.Case.incident_id], teams, entries, calendar, as_of) for r in rows
-    ]
-    return facts, teams
+    facts = []
+    for r in rows:
+        as_of = min(now, settles_at(r.received_at))
+        made = [c for c in calls[r.Case.incident_id] if c.called_at <= as_of]
+        facts.append(case_facts(r, made, teams, entries, calendar, as_of))
+    return facts
+
+
+def county_teams(counties) -> dict[int, Team]:
+    return {t.id: t for t in db.session.scalars(select(Team).where(Team.county_code.in_(counties)))}
 
 
 def _entries(counties) -> dict[tuple[str, str], list[ResponsibilityEntry]]:
@@ -133,6 +150,8 @@ def case_facts(row, calls, teams, entries, calendar, as_of: datetime) -> CaseFac
     township_kind = {i for i, t in teams.items() if t.kind == "township_team"}
     facts = CaseFacts(
         incident_id=case.incident_id,
+        county_code=case.county_code,
+        day=received.astimezone(SHANGHAI).date(),
         township_code=case.township_code,
         township_name=(row.place_names or {}).get("township"),
         team_id=case.team_id,

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from gridsvc.accounts import Scope, User
-from gridsvc.assessment.facts import CaseFacts, compute
+from gridsvc.assessment.daily import read
+from gridsvc.assessment.facts import CaseFacts, county_teams
 from gridsvc.assessment.periods import Period
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
@@ -90,8 +91,8 @@ def indicators(scope: Scope, period: Period, by: str, filters: dict, now=None) -
     if filters.get("township") and not scope.covers(filters["township"]):
         raise NotFound("township not found", code="township.not_found")
     now = now or datetime.now(UTC)
-    as_of = min(now, period.end)
-    cases, teams = compute(scope, period.start, period.end, as_of, filters)
+    cases = read(scope, period.first, period.last, now, filters)
+    teams = county_teams({c.county_code for c in cases})
     groups: dict = defaultdict(list)
     for facts in cases:
         key = _key(facts, by)
@@ -107,7 +108,7 @@ def indicators(scope: Scope, period: Period, by: str, filters: dict, now=None) -
     return {
         "period": period.as_dict(),
         "by": by,
-        "as_of": as_of,
+        "as_of": now,
         "filters": {k: v for k, v in filters.items() if v is not None},
         "rows": rows,
         "total": figures(cases),

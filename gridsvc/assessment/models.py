@@ -21,6 +21,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    SmallInteger,
     String,
     func,
     text,
@@ -90,3 +91,50 @@ class HotspotAlert(db.Model):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SettledDay(db.Model):
+    """A county's Beijing day whose cases are settled: their facts are stored, read from now on."""
+
+    __tablename__ = "assessment_settled_days"
+
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    cases: Mapped[int] = mapped_column(Integer)
+    settled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoredCaseFacts(db.Model):
+    """One settled case's figures (gridsvc.assessment.facts.CaseFacts), as they were settled."""
+
+    __tablename__ = "assessment_case_facts"
+    __table_args__ = (Index("ix_assessment_case_facts_county_day", "county_code", "day"),)
+
+    incident_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    day: Mapped[date] = mapped_column(Date)
+    township_code: Mapped[str | None] = mapped_column(String(9))
+    township_name: Mapped[str | None] = mapped_column(String(128))
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    grid_code: Mapped[str | None] = mapped_column(String(32))
+    worker_id: Mapped[int] = mapped_column(Integer)
+    # The per-case figures: 0 or 1 each, except the call counts.
+    reported: Mapped[int] = mapped_column(SmallInteger)
+    taken: Mapped[int] = mapped_column(SmallInteger)
+    filed: Mapped[int] = mapped_column(SmallInteger)
+    dispatched: Mapped[int] = mapped_column(SmallInteger)
+    due: Mapped[int] = mapped_column(SmallInteger)
+    closed: Mapped[int] = mapped_column(SmallInteger)
+    closed_on_time: Mapped[int] = mapped_column(SmallInteger)
+    reworked: Mapped[int] = mapped_column(SmallInteger)
+    extended: Mapped[int] = mapped_column(SmallInteger)
+    returned: Mapped[int] = mapped_column(SmallInteger)
+    response_overdue: Mapped[int] = mapped_column(SmallInteger)
+    resolution_overdue: Mapped[int] = mapped_column(SmallInteger)
+    calls: Mapped[int] = mapped_column(SmallInteger)
+    calls_rejected: Mapped[int] = mapped_column(SmallInteger)
+    calls_on_time: Mapped[int] = mapped_column(SmallInteger)
+    not_called: Mapped[int] = mapped_column(SmallInteger)
+    response_hours: Mapped[float | None] = mapped_column(Float)
+    resolution_hours: Mapped[float | None] = mapped_column(Float)

@@ -250,3 +250,15 @@ class HotspotsOut(Schema):
             " first_at, last_at, alert_id (the open alert, null until the sweep raises it)"
         },
     )
+
+
+class RecomputeIn(Schema):
+    county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
+    from_ = fields.Date(data_key="from", required=True)
+    to = fields.Date(required=True)
+
+
+class RecomputeOut(Schema):
+    county = fields.String()
+    days = fields.Integer(metadata={"description": "days settled again (and any newly due)"})
+    cases = fields.Integer()

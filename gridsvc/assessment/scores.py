@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 
 from gridsvc.accounts import Scope
 from gridsvc.assessment import ratings as rating_figures
-from gridsvc.assessment.facts import compute
+from gridsvc.assessment.daily import read
+from gridsvc.assessment.facts import county_teams
 from gridsvc.assessment.indicators import figures
 from gridsvc.assessment.periods import Period
 from gridsvc.assessment.weights import Weights, county_of, in_force
@@ -66,10 +67,11 @@ def _round(value: float | None) -> float | None:
 def scores(scope: Scope, period: Period, county: str | None = None, now=None) -> dict:
     county = county_of(scope, county)
     weights = in_force(county, period.last)
-    as_of = min(now or datetime.now(UTC), period.end)
-    cases, teams = compute(scope, period.start, period.end, as_of, {"county": county})
-    calls = rating_figures.rated_calls(scope, period.start, period.end, as_of, county)
-    both = rating_figures.both_ways(calls, as_of)
+    now = now or datetime.now(UTC)
+    cases = read(scope, period.first, period.last, now, {"county": county})
+    teams = county_teams({county})
+    calls = rating_figures.rated_calls(scope, period.start, period.end, now, county)
+    both = rating_figures.both_ways(calls)
     by_township: dict = {}
     by_department: dict = {}
     names: dict = {}
@@ -91,18 +93,18 @@ def scores(scope: Scope, period: Period, county: str | None = None, now=None) ->
         handling = case_handling(figures(by_department.get(team_id, [])), weights.indicator_weights)
         name = teams[team_id].name if team_id in teams else None
         if team_id in stationed:
-            out.append(_stationed(stationed[team_id], name, handling, calls, as_of, weights))
+            out.append(_stationed(stationed[team_id], name, handling, calls, weights))
             continue
         rated = rating_part(both["departments"].get(team_id, []), "乡镇评价", "townships")
         share = weights.department_rating_share
         out.append(_score("department", str(team_id), name, weights,
                           [(handling, 1 - share), (rated, share)]))  # fmt: skip
-    return {"period": period.as_dict(), "county": county, "as_of": as_of,
+    return {"period": period.as_dict(), "county": county, "as_of": now,
             "weights": weights.cited(), "scores": out}  # fmt: skip
 
 
-def _stationed(item: dict, name, handling: dict, calls, as_of, weights: Weights) -> dict:
-    pairs = rating_figures.ratings_by_pair(calls, as_of)
+def _stationed(item: dict, name, handling: dict, calls, weights: Weights) -> dict:
+    pairs = rating_figures.ratings_by_pair(calls)
     township = rating_part(
         pairs.get((item["township_code"], item["team_id"]), []), "属地乡镇评价", "township"
     )

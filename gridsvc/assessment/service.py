@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from gridsvc.accounts import Scope
 from gridsvc.assessment import alerts as alerts_service
-from gridsvc.assessment import hotspots, ratings, scores, weights
-from gridsvc.assessment.facts import compute
+from gridsvc.assessment import daily, hotspots, ratings, scores, weights
+from gridsvc.assessment.daily import read
 from gridsvc.assessment.indicators import indicators
 from gridsvc.assessment.periods import period
-from gridsvc.errors import NotFound
+from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.routing import Team
 
@@ -39,14 +39,14 @@ def indicator_table(scope: Scope, args: dict, now=None) -> dict:
 def ratings_table(scope: Scope, args: dict, now=None) -> dict:
     """一呼一评 both ways for the period: per department and per township."""
     chosen = period(args["period"], args.get("from_"), args.get("to"))
-    as_of = min(now or datetime.now(UTC), chosen.end)
+    now = now or datetime.now(UTC)
     county = args.get("county") or scope.county_code
-    calls = ratings.rated_calls(scope, chosen.start, chosen.end, as_of, county)
-    both = ratings.both_ways(calls, as_of)
+    calls = ratings.rated_calls(scope, chosen.start, chosen.end, now, county)
+    both = ratings.both_ways(calls)
     names = team_names(both["departments"])
     return {
         "period": chosen.as_dict(),
-        "as_of": as_of,
+        "as_of": now,
         "departments": [
             {"key": str(k), "name": names.get(k), **ratings.summary(v)}
             for k, v in sorted(both["departments"].items(), key=lambda kv: str(kv[0]))
@@ -74,11 +74,11 @@ def case_table(scope: Scope, args: dict, now=None) -> dict:
     filters = caller_filters(scope, args)
     if filters.get("township") and not scope.covers(filters["township"]):
         raise NotFound("township not found", code="township.not_found")
-    as_of = min(now or datetime.now(UTC), chosen.end)
-    cases, _teams = compute(scope, chosen.start, chosen.end, as_of, filters)
+    now = now or datetime.now(UTC)
+    cases = read(scope, chosen.first, chosen.last, now, filters)
     return {
         "period": chosen.as_dict(),
-        "as_of": as_of,
+        "as_of": now,
         "filters": {k: v for k, v in filters.items() if v is not None},
         "cases": [asdict(c) for c in cases],
     }
@@ -106,3 +106,14 @@ def hotspot_map(scope: Scope, args: dict, now=None) -> dict:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def recompute(scope: Scope, data: dict, now=None) -> dict:
+    county = weights.county_of(scope, data.get("county"))
+    if scope.township_code or data["to"] < data["from_"]:
+        raise Invalid(
+            "A county admin recomputes a range of days (from <= to).",
+            code="assessment.recompute_range",
+        )
+    counts = daily.recompute(county, data["from_"], data["to"], now or datetime.now(UTC))
+    return {"county": county, **counts}

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from gridsvc.assessment.alerts import sweep
+from gridsvc.assessment.daily import settle
 from gridsvc.extensions import db
 from gridsvc.jobs import celery
 
@@ -30,4 +31,17 @@ def hotspot_sweep() -> dict:
         for key, value in sweep(county, now).items():
             totals[key] += value
         db.session.commit()  # each county's alerts and notices together, then the next county
+    return totals
+
+
+@celery.task(name="assessment.settle_days")
+def settle_days() -> dict:
+    """Store the figures of the days that settled since the last run (idempotent: hourly)."""
+    now = datetime.now(UTC)
+    counties = db.session.scalars(text("SELECT DISTINCT county_code FROM cases")).all()
+    totals = {"days": 0, "cases": 0}
+    for county in counties:
+        for key, value in settle(county, now).items():
+            totals[key] += value
+        db.session.commit()  # one county's settled days at a time
     return totals

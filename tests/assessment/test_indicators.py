@@ -2,8 +2,9 @@
 
 March 2026 in 雨湖路街道 (T1): nine cases — on time, overdue, reworked, extended (on working
 hours), returned on a power the township does not hold (不呼叫), a rejected call (乱呼叫), a report
-not filed, a duplicate, and one not yet due at the month's end — plus one case in 城正街街道 (T2)
-and one received in April. The month is over, so the figures are read as of 1 April 00:00.
+not filed, a duplicate, and one received on the last evening — plus one case in 城正街街道 (T2)
+and one received in April. Each case is read as of its day's settlement (the day's end + 30 days),
+long past: every case here is settled, and only what happened before that counts.
 """
 
 from __future__ import annotations
@@ -151,7 +152,8 @@ def _march(lay_case, people):
     cases["H"] = lay_case(
         bj(3, 29, 9), "0102", "t1", 2, 24, status="duplicate", closed_at=bj(3, 29, 9, 30)
     )
-    # I: received on the evening of the 31st, filed in 1 h, due only on 1 April: not 应结案.
+    # I: received on the evening of the 31st, filed in 1 h, due on 1 April and never resolved:
+    # 应结案 (March settles on 1 May) and overdue, though its deadline falls in April.
     cases["I"] = lay_case(
         bj(3, 31, 20), "0102", "t1", 2, 24, status="accepted", accepted_at=bj(3, 31, 21)
     )
@@ -179,24 +181,24 @@ T1_MARCH = {
     "taken": 8,  # all but the duplicate H
     "filed": 7,  # A B C D E F I
     "dispatched": 6,  # A B C D E F
-    "due": 6,  # A B C D E F (I falls due in April)
+    "due": 7,  # A B C D E F, and I (due 1 April, before March settles on 1 May)
     "closed": 4,  # A B C D
     "closed_on_time": 3,  # A C D
     "reworked": 1,  # C
     "extended": 1,  # D
     "returned": 1,  # E
     "response_overdue": 1,  # B
-    "resolution_overdue": 2,  # B F
+    "resolution_overdue": 3,  # B F I
     "calls": 2,  # E F
     "calls_rejected": 1,  # F
     "calls_on_time": 1,  # E
     "not_called": 1,  # E
     "filing_rate": 0.875,  # 7 / 8
     "dispatch_rate": 0.8571,  # 6 / 7
-    "closing_rate": 0.6667,  # 4 / 6
-    "on_time_rate": 0.5,  # 3 / 6
-    "rework_rate": 0.1667,  # 1 / 6
-    "extension_rate": 0.1667,  # 1 / 6
+    "closing_rate": 0.5714,  # 4 / 7
+    "on_time_rate": 0.4286,  # 3 / 7
+    "rework_rate": 0.1429,  # 1 / 7
+    "extension_rate": 0.1429,  # 1 / 7
     # filed: A 1, B 3, C 1, D 1.5 (working), E 2, F 1, I 1 -> 10.5 / 7; sorted
     # 1 1 1 1 1.5 2 3, p90 at rank 5.4: 2 + 0.4 * (3 - 2)
     "response_hours_mean": 1.5,
@@ -230,13 +232,12 @@ def test_march_by_township_matches_the_hand_count(client, lay_case, people):
     assert response.status_code == 200, response.json
     body = response.json
     assert body["period"] == {"kind": "month", "from": "2026-03-01", "to": "2026-03-31"}
-    assert body["as_of"] == "2026-04-01T00:00:00+08:00"  # the month is over
     rows = {row["key"]: row for row in body["rows"]}
     assert set(rows) == {T1, T2}
     assert rows[T1]["name"] == "雨湖路街道"
     assert _figures(rows[T1]) == T1_MARCH
     assert _figures(rows[T2]) == T2_MARCH
-    assert (body["total"]["reported"], body["total"]["due"]) == (10, 7)
+    assert (body["total"]["reported"], body["total"]["due"]) == (10, 8)
 
 
 def test_by_department_and_team(client, lay_case, people):
@@ -268,12 +269,10 @@ def test_custom_period_and_day(client, lay_case, people):
     day = client.get(
         "/api/v1/indicators?period=day&from=2026-03-13&by=county", headers=headers
     ).json
-    # D, read as of the end of Friday 13th: filed only on Monday, so not yet filed that day.
-    assert (day["total"]["reported"], day["total"]["filed"], day["total"]["response_overdue"]) == (
-        1,
-        0,
-        0,
-    )
+    # D alone: its figures do not depend on the period asked for.
+    assert (day["total"]["reported"], day["total"]["filed"], day["total"]["extended"]) == (1, 1, 1)
+    assert day["total"]["response_hours_mean"] == 1.5
+    assert day["total"]["resolution_hours_mean"] == 15.5
     week = client.get(
         "/api/v1/indicators?period=week&from=2026-03-18&by=county", headers=headers
     ).json

@@ -63,20 +63,20 @@ def test_township_department_and_stationed_scores_with_inputs(
     assert body["weights"] == {"id": created.json["id"], "effective_from": "2026-01-01"}
     scores = {(s["kind"], s["name"]): s for s in body["scores"]}
 
-    # 雨湖路街道: due A B C D E F + the stationed case = 7, closed 5 (A B C D +), in time 4 (A C D +)
-    # 按期结案率 4/7 = 0.5714, 结案率 5/7 = 0.7143 -> 100 * (0.6 * 0.5714 + 0.4 * 0.7143) = 62.86;
-    # the departments rated its two calls 5 and 5 -> 100. 0.8 * 62.86 + 0.2 * 100 = 70.29.
+    # 雨湖路街道: due A B C D E F I + the stationed case = 8, closed 5 (A B C D +), in time 4
+    # (A C D +): 按期结案率 4/8 = 0.5, 结案率 5/8 = 0.625 -> 100 * (0.6 * 0.5 + 0.4 * 0.625) = 55;
+    # the departments rated its two calls 5 and 5 -> 100. 0.8 * 55 + 0.2 * 100 = 64.
     township = next(s for s in body["scores"] if s["kind"] == "township" and s["key"] == T1)
-    assert township["score"] == 70.29
+    assert township["score"] == 64.0
     handling, rated = township["inputs"]
     assert (handling["part"], handling["value"], handling["weight"]) == (
         "case_handling",
-        62.86,
+        55.0,
         0.8,
     )
-    assert handling["from"]["on_time_rate"] == 0.5714
-    assert handling["from"]["closing_rate"] == 0.7143
-    assert handling["from"]["due"] == 7
+    assert handling["from"]["on_time_rate"] == 0.5
+    assert handling["from"]["closing_rate"] == 0.625
+    assert handling["from"]["due"] == 8
     assert (rated["part"], rated["value"], rated["weight"]) == ("ratings", 100.0, 0.2)
     assert rated["from"]["mean"] == 5.0
     assert rated["from"]["count"] == 2
