@@ -14,6 +14,8 @@ from gridsvc.assessment.schemas import (
     HotspotsOut,
     IndicatorArgs,
     IndicatorsOut,
+    PatrolArgs,
+    PatrolOut,
     PeriodArgs,
     RatingsOut,
     RecomputeIn,
@@ -119,3 +121,13 @@ class Hotspots(MethodView):
         township staff see their township's.
         """
         return service.hotspot_map(current_scope(), args)
+
+
+@blp.route("/patrol-figures")
+class PatrolFigures(MethodView):
+    @roles_required(*ASSESSORS)
+    @blp.arguments(PatrolArgs, location="query")
+    @blp.response(200, PatrolOut)
+    def get(self, args):
+        """A township's patrol figures over a period (≤ 31 days): per worker and per grid."""
+        return service.patrol_table(current_scope(), args)

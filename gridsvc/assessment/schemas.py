@@ -262,3 +262,30 @@ class RecomputeOut(Schema):
     county = fields.String()
     days = fields.Integer(metadata={"description": "days settled again (and any newly due)"})
     cases = fields.Integer()
+
+
+class PatrolArgs(Schema):
+    period = IndicatorArgs._declared_fields["period"]
+    from_ = IndicatorArgs._declared_fields["from_"]
+    to = IndicatorArgs._declared_fields["to"]
+    township = fields.String(
+        validate=TOWNSHIP, metadata={"description": "required above township level"}
+    )
+
+
+class PatrolOut(Schema):
+    period = fields.Nested(PeriodOut)
+    township = fields.String()
+    days = fields.Integer()
+    workers = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "per worker: days_on_patrol, patrol_hours, distance_km, inside_share"
+            " (time inside the assigned grids / patrol time), alerts (out-of-grid),"
+            " mean_coverage (mean over the period's days of the daily mean grid coverage)"
+        },
+    )
+    grids = fields.List(
+        fields.Dict(),
+        metadata={"description": "per grid: days_patrolled, mean_coverage, last_patrolled_at"},
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gridsvc.accounts import Scope
 from gridsvc.assessment import alerts as alerts_service
-from gridsvc.assessment import daily, hotspots, ratings, scores, weights
+from gridsvc.assessment import daily, hotspots, patrols, ratings, scores, weights
 from gridsvc.assessment.daily import read
 from gridsvc.assessment.indicators import indicators
 from gridsvc.assessment.periods import period
@@ -117,3 +117,8 @@ def recompute(scope: Scope, data: dict, now=None) -> dict:
         )
     counts = daily.recompute(county, data["from_"], data["to"], now or datetime.now(UTC))
     return {"county": county, **counts}
+
+
+def patrol_table(scope: Scope, args: dict) -> dict:
+    chosen = period(args["period"], args.get("from_"), args.get("to"))
+    return patrols.township(scope, args.get("township"), chosen)
