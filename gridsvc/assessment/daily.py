@@ -29,7 +29,7 @@ FACT_FIELDS = [f.name for f in fields(CaseFacts)]
 CASE_DAY = func.date(func.timezone("Asia/Shanghai", Incident.received_at))
 
 
-def _unsettled():
+def unsettled():
     return ~exists().where(
         and_(SettledDay.county_code == Case.county_code, SettledDay.day == CASE_DAY)
     )
@@ -54,7 +54,7 @@ def read(scope: Scope, first: date, last: date, now: datetime, filters: dict) ->
     ]
     start = datetime.combine(first, time(0), SHANGHAI)
     end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
-    live = compute(scope, start, end, now, filters, where=(_unsettled(),))
+    live = compute(scope, start, end, now, filters, where=(unsettled(),))
     return stored + live
 
 
@@ -68,11 +68,11 @@ def settle(county: str, now: datetime) -> dict:
     first = db.session.scalar(
         select(func.min(Incident.received_at))
         .join(Case, Case.incident_id == Incident.id)
-        .where(Case.county_code == county, Incident.received_at < cutoff, _unsettled())
+        .where(Case.county_code == county, Incident.received_at < cutoff, unsettled())
     )
     if first is None:
         return {"days": 0, "cases": 0}
-    facts = compute(SHELL_SCOPE, first, cutoff, now, {"county": county}, where=(_unsettled(),))
+    facts = compute(SHELL_SCOPE, first, cutoff, now, {"county": county}, where=(unsettled(),))
     if facts:
         db.session.execute(insert(StoredCaseFacts), [asdict(f) for f in facts])
     per_day: dict[date, int] = {}

@@ -31,6 +31,24 @@ from gridsvc.incidents import Incident
 from gridsvc.localtime import SHANGHAI
 from gridsvc.routing import Call, Case, ResponsibilityEntry, Team, hours_between, office_calendar
 
+COUNTS = (
+    "reported",
+    "taken",
+    "filed",
+    "dispatched",
+    "due",
+    "closed",
+    "closed_on_time",
+    "reworked",
+    "extended",
+    "returned",
+    "response_overdue",
+    "resolution_overdue",
+    "calls",
+    "calls_rejected",
+    "calls_on_time",
+    "not_called",
+)
 CLOSED = ("closed", "evaluated")
 NOT_A_CASE = ("rejected", "duplicate")  # decided at intake: the response ends with them
 

@@ -9,37 +9,19 @@ percentile (linear interpolation between the two nearest cases, as PostgreSQL's
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from gridsvc.accounts import Scope, User
-from gridsvc.assessment.daily import read
-from gridsvc.assessment.facts import CaseFacts, county_teams
+from gridsvc.assessment import aggregate
+from gridsvc.assessment.facts import COUNTS, CaseFacts
 from gridsvc.assessment.periods import Period
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
+from gridsvc.routing import Team
 
 BY = ("county", "township", "team", "department", "grid", "worker")
-COUNTS = (
-    "reported",
-    "taken",
-    "filed",
-    "dispatched",
-    "due",
-    "closed",
-    "closed_on_time",
-    "reworked",
-    "extended",
-    "returned",
-    "response_overdue",
-    "resolution_overdue",
-    "calls",
-    "calls_rejected",
-    "calls_on_time",
-    "not_called",
-)
 # rate name -> (numerator, denominator)
 RATES = {
     "filing_rate": ("filed", "taken"),
@@ -75,35 +57,18 @@ def figures(cases: list[CaseFacts]) -> dict:
     return out
 
 
-def _key(facts: CaseFacts, by: str):
-    return {
-        "county": None,
-        "township": facts.township_code,
-        "team": facts.team_id,
-        "department": facts.department_id,
-        "grid": facts.grid_code,
-        "worker": facts.worker_id,
-    }[by]
-
-
 def indicators(scope: Scope, period: Period, by: str, filters: dict, now=None) -> dict:
     """The indicator table: one row per ``by`` key, and the total over every case."""
     if filters.get("township") and not scope.covers(filters["township"]):
         raise NotFound("township not found", code="township.not_found")
     now = now or datetime.now(UTC)
-    cases = read(scope, period.first, period.last, now, filters)
-    teams = county_teams({c.county_code for c in cases})
-    groups: dict = defaultdict(list)
-    for facts in cases:
-        key = _key(facts, by)
-        # A case no department answers for has no row by department (it still counts in total).
-        if by == "department" and key is None:
-            continue
-        groups[key].append(facts)
-    names = _names(by, groups, cases, teams)
+    found = aggregate.rows(scope, period.first, period.last, now, filters, by)
+    total = next(_figures_of(r) for r in found if r.is_total)
+    groups = [r for r in found if not r.is_total and not (by == "department" and r.key is None)]
+    names = _names(by, groups)
     rows = [
-        {"key": None if key is None else str(key), "name": names.get(key), **figures(group)}
-        for key, group in sorted(groups.items(), key=lambda kv: (kv[0] is None, str(kv[0])))
+        {"key": None if r.key is None else str(r.key), "name": names.get(r.key), **_figures_of(r)}
+        for r in sorted(groups, key=lambda r: (r.key is None, str(r.key)))
     ]
     return {
         "period": period.as_dict(),
@@ -111,20 +76,34 @@ def indicators(scope: Scope, period: Period, by: str, filters: dict, now=None) -
         "as_of": now,
         "filters": {k: v for k, v in filters.items() if v is not None},
         "rows": rows,
-        "total": figures(cases),
+        "total": total,
     }
 
 
-def _names(by: str, groups, cases, teams) -> dict:
+def _figures_of(row) -> dict:
+    """A database row of sums and hour figures, as :func:`figures` would give for its cases."""
+    out: dict = {name: int(getattr(row, name) or 0) for name in COUNTS}
+    for rate, (num, den) in RATES.items():
+        out[rate] = round(out[num] / out[den], 4) if out[den] else None
+    for name in HOURS:
+        for stat in ("mean", "p90"):
+            value = getattr(row, f"{name}_{stat}")
+            out[f"{name}_{stat}"] = round(float(value), 2) if value is not None else None
+    return out
+
+
+def _names(by: str, groups) -> dict:
+    keys = [r.key for r in groups if r.key is not None]
     if by in ("team", "department"):
-        return {k: teams[k].name if k in teams else "未分派" for k in groups}
+        found = dict(db.session.execute(select(Team.id, Team.name).where(Team.id.in_(keys))).all())
+        return {k: found.get(k, "未分派") for k in [r.key for r in groups]}
     if by == "township":
-        return {c.township_code: c.township_name for c in cases}
+        return {r.key: r.township_name for r in groups}
     if by == "worker":
         users = db.session.execute(
-            select(User.id, User.display_name, User.username).where(User.id.in_(list(groups)))
+            select(User.id, User.display_name, User.username).where(User.id.in_(keys))
         ).all()
         return {u.id: u.display_name or u.username for u in users}
     if by == "county":
         return {None: "合计"}
-    return {k: k for k in groups}
+    return {k: k for k in keys}
