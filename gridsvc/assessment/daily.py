@@ -25,6 +25,7 @@ from gridsvc.localtime import SHANGHAI
 from gridsvc.routing import Case
 
 FACT_FIELDS = [f.name for f in fields(CaseFacts)]
+SETTLE_CHUNK_DAYS = 7
 # The Beijing day of a case, as SQL (matches facts.CaseFacts.day).
 CASE_DAY = func.date(func.timezone("Asia/Shanghai", Incident.received_at))
 
@@ -72,12 +73,21 @@ def settle(county: str, now: datetime) -> dict:
     )
     if first is None:
         return {"days": 0, "cases": 0}
-    facts = compute(SHELL_SCOPE, first, cutoff, now, {"county": county}, where=(unsettled(),))
-    if facts:
-        db.session.execute(insert(StoredCaseFacts), [asdict(f) for f in facts])
     per_day: dict[date, int] = {}
-    for f in facts:
-        per_day[f.day] = per_day.get(f.day, 0) + 1
+    # A week at a time, so a county's first settlement (a year of history) stays small in memory.
+    start = datetime.combine(first.astimezone(SHANGHAI).date(), time(0), SHANGHAI)
+    while start < cutoff:
+        known = set(db.session.identity_map.keys())
+        end = min(start + timedelta(days=SETTLE_CHUNK_DAYS), cutoff)
+        facts = compute(SHELL_SCOPE, start, end, now, {"county": county}, where=(unsettled(),))
+        if facts:
+            db.session.execute(insert(StoredCaseFacts), [asdict(f) for f in facts])
+        for f in facts:
+            per_day[f.day] = per_day.get(f.day, 0) + 1
+        # Let go of the week's rows (a year would not fit), but not of what the caller holds.
+        for key in set(db.session.identity_map.keys()) - known:
+            db.session.expunge(db.session.identity_map[key])
+        start = end
     if per_day:
         db.session.execute(
             insert(SettledDay),
@@ -85,7 +95,7 @@ def settle(county: str, now: datetime) -> dict:
              for d, n in sorted(per_day.items())],
         )  # fmt: skip
     db.session.flush()
-    return {"days": len(per_day), "cases": len(facts)}
+    return {"days": len(per_day), "cases": sum(per_day.values())}
 
 
 def recompute(county: str, first: date, last: date, now: datetime) -> dict:
