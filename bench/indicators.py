@@ -128,7 +128,7 @@ def settle_year(app) -> None:
 
     with app.app_context():
         started = time.perf_counter()
-        counts = settle(COUNTY, datetime.now(UTC))
+        counts = settle(COUNTY, datetime.now(UTC), progress=db.session.commit)
         db.session.commit()
         db.session.execute(text("ANALYZE assessment_case_facts"))
         db.session.commit()

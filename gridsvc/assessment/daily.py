@@ -59,8 +59,13 @@ def read(scope: Scope, first: date, last: date, now: datetime, filters: dict) ->
     return stored + live
 
 
-def settle(county: str, now: datetime) -> dict:
-    """Store the figures of the county's days settled by ``now``; the caller commits."""
+def settle(county: str, now: datetime, progress=None) -> dict:
+    """Store the figures of the county's days settled by ``now``; the caller commits.
+
+    ``progress`` (the task passes ``db.session.commit``) is called after each week: a county's
+    first settlement covers a year, and one transaction that long would hold back every reader
+    that waits for older transactions to end (the workers' delta feed).
+    """
     today = now.astimezone(SHANGHAI).date()
     # Day D settles at midnight after D + settle days: every case received before this instant.
     cutoff = datetime.combine(
@@ -80,20 +85,24 @@ def settle(county: str, now: datetime) -> dict:
         known = set(db.session.identity_map.keys())
         end = min(start + timedelta(days=SETTLE_CHUNK_DAYS), cutoff)
         facts = compute(SHELL_SCOPE, start, end, now, {"county": county}, where=(unsettled(),))
+        week: dict[date, int] = {}
+        for f in facts:
+            week[f.day] = week.get(f.day, 0) + 1
         if facts:
             db.session.execute(insert(StoredCaseFacts), [asdict(f) for f in facts])
-        for f in facts:
-            per_day[f.day] = per_day.get(f.day, 0) + 1
+            # The week's days are marked with their facts, so a stop half-way loses nothing.
+            db.session.execute(
+                insert(SettledDay),
+                [{"county_code": county, "day": d, "cases": n, "settled_at": now}
+                 for d, n in sorted(week.items())],
+            )  # fmt: skip
+        per_day.update(week)
         # Let go of the week's rows (a year would not fit), but not of what the caller holds.
         for key in set(db.session.identity_map.keys()) - known:
             db.session.expunge(db.session.identity_map[key])
+        if progress is not None:
+            progress()
         start = end
-    if per_day:
-        db.session.execute(
-            insert(SettledDay),
-            [{"county_code": county, "day": d, "cases": n, "settled_at": now}
-             for d, n in sorted(per_day.items())],
-        )  # fmt: skip
     db.session.flush()
     return {"days": len(per_day), "cases": sum(per_day.values())}
 

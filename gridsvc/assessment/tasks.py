@@ -41,7 +41,8 @@ def settle_days() -> dict:
     counties = db.session.scalars(text("SELECT DISTINCT county_code FROM cases")).all()
     totals = {"days": 0, "cases": 0}
     for county in counties:
-        for key, value in settle(county, now).items():
+        # A week's settled days at a time (a county's first settlement covers a year).
+        for key, value in settle(county, now, progress=db.session.commit).items():
             totals[key] += value
-        db.session.commit()  # one county's settled days at a time
+        db.session.commit()
     return totals
