@@ -73,6 +73,7 @@ def _register_models() -> None:
     from gridsvc import caching as _caching  # noqa: F401
     from gridsvc import idempotency as _idempotency  # noqa: F401
     from gridsvc.accounts import models as _accounts  # noqa: F401
+    from gridsvc.assessment import models as _assessment  # noqa: F401
     from gridsvc.boundaries import models as _boundaries  # noqa: F401
     from gridsvc.incidents import models as _incidents  # noqa: F401
     from gridsvc.routing.cases import models as _cases  # noqa: F401
@@ -98,6 +99,7 @@ def _wire_handoffs(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.api import blp as accounts_blp
     from gridsvc.accounts.auth import install_jwt_callbacks
+    from gridsvc.assessment.api import blp as assessment_blp
     from gridsvc.boundaries.api import blp as boundaries_blp
     from gridsvc.incidents.api import blp as incidents_blp
     from gridsvc.incidents.category_api import blp as categories_blp
@@ -119,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(cases_blp, url_prefix="/api/v1")
     api.register_blueprint(workers_blp, url_prefix="/api/v1")
     api.register_blueprint(patrols_blp, url_prefix="/api/v1")
+    api.register_blueprint(assessment_blp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():

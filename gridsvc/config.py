@@ -99,6 +99,20 @@ class Config:
     CALL_ACCEPT_HOURS = float(_env("CALL_ACCEPT_HOURS", "2"))
     SUPERVISION_ESCALATE_HOURS = float(_env("SUPERVISION_ESCALATE_HOURS", "24"))
 
+    # Early warning (研判预警): a cluster is HOTSPOT_MIN_POINTS reports of one category within
+    # HOTSPOT_EPS_M metres of each other over the last HOTSPOT_WINDOW_DAYS; a recurring place is
+    # one spot (RECURRING_RADIUS_M) reported on RECURRING_MIN_DAYS different days in
+    # RECURRING_WINDOW_DAYS (the street market back after every clearance).
+    HOTSPOT_WINDOW_DAYS = _int("HOTSPOT_WINDOW_DAYS", 7)
+    # Assessment: a day's cases are read, and then stored for good, this many days after the day
+    # ends (long enough for a week's deadline, an extension and a rework).
+    ASSESSMENT_SETTLE_DAYS = _int("ASSESSMENT_SETTLE_DAYS", 30)
+    HOTSPOT_EPS_M = float(_env("HOTSPOT_EPS_M", "50"))
+    HOTSPOT_MIN_POINTS = _int("HOTSPOT_MIN_POINTS", 5)
+    RECURRING_RADIUS_M = float(_env("RECURRING_RADIUS_M", "30"))
+    RECURRING_MIN_DAYS = _int("RECURRING_MIN_DAYS", 3)
+    RECURRING_WINDOW_DAYS = _int("RECURRING_WINDOW_DAYS", 14)
+
     # Boundary files: GIS exports of a whole county stay well under these.
     UPLOAD_MAX_BYTES = _int("UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
     UPLOAD_MAX_FEATURES = _int("UPLOAD_MAX_FEATURES", 50_000)

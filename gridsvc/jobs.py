@@ -19,6 +19,7 @@ TASK_MODULES = [
     "gridsvc.boundaries.tasks",
     "gridsvc.incidents.tasks",
     "gridsvc.routing.tasks",
+    "gridsvc.assessment.tasks",
 ]
 
 _flask_app: Flask | None = None  # the app of this process, handed over by init_celery
@@ -63,6 +64,8 @@ celery.conf.update(
         },
         "routing-deliver-webhooks": {"task": "routing.deliver_webhooks", "schedule": 15.0},
         "routing-sla-sweep": {"task": "routing.sla_sweep", "schedule": 60.0},
+        "assessment-hotspot-sweep": {"task": "assessment.hotspot_sweep", "schedule": 900.0},
+        "assessment-settle-days": {"task": "assessment.settle_days", "schedule": 3600.0},
     },
 )
 

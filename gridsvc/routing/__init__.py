@@ -11,11 +11,34 @@ Its parts, lowest first (the order .importlinter checks):
   room's ``Router``.
 
 The face: ``CaseIntake`` and ``DirectoryRoster`` (the ports it implements for incidents and
-accounts) for the app factory, ``route_many`` and ``county_world`` for readers.
+accounts) for the app factory, ``route_many`` and ``county_world`` for readers; for assessment
+(the room above), the stored facts it reads (``Case``, ``Call``, ``Team``,
+``ResponsibilityEntry``), the clock that set the deadlines (``office_calendar``,
+``hours_between``) and the way to tell people (``Notice``, ``notify_many``, ``recipients``).
 """
 
 from gridsvc.routing.cases.intake import CaseIntake
+from gridsvc.routing.cases.models import Call, Case
+from gridsvc.routing.deadlines.calendar import hours_between
+from gridsvc.routing.deadlines.clock import calendar as office_calendar
 from gridsvc.routing.decision import county_world, route_many
+from gridsvc.routing.directory.models import ResponsibilityEntry, Team
 from gridsvc.routing.directory.teams import DirectoryRoster
+from gridsvc.routing.notices import recipients
+from gridsvc.routing.notices.notify import Notice, notify_many
 
-__all__ = ["CaseIntake", "DirectoryRoster", "county_world", "route_many"]
+__all__ = [
+    "Call",
+    "Case",
+    "CaseIntake",
+    "DirectoryRoster",
+    "Notice",
+    "ResponsibilityEntry",
+    "Team",
+    "county_world",
+    "hours_between",
+    "notify_many",
+    "office_calendar",
+    "recipients",
+    "route_many",
+]

@@ -73,3 +73,31 @@ def due_at(
         day += timedelta(days=1)
         cursor = datetime.combine(day, time(0), SHANGHAI)
     raise ValueError("the calendar has no working time within ten years")
+
+
+def hours_between(
+    start: datetime, end: datetime, basis: str = "natural", calendar: WorkCalendar | None = None
+) -> float:
+    """The inverse of :func:`due_at`: how many hours of ``basis`` time lie between two instants.
+
+    Assessment measures response and resolution times this way, so a case counted in working
+    hours is judged on the same clock that set its deadline. An end before the start is 0.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    if end <= start:
+        return 0.0
+    if basis != "working" or calendar is None:
+        return (end - start).total_seconds() / 3600
+    first, last = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI)
+    total = timedelta()
+    day = first.date()
+    while day <= last.date():
+        if calendar.is_workday(day):
+            for begin, finish in calendar.periods:
+                lo = max(first, datetime.combine(day, begin, SHANGHAI))
+                hi = min(last, datetime.combine(day, finish, SHANGHAI))
+                if hi > lo:
+                    total += hi - lo
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600

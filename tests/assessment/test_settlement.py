@@ -1,0 +1,72 @@
+"""A settled day's figures never change, whatever happens to its cases, until an admin
+recomputes; a day not yet settled is read live, as of now."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from gridsvc.assessment.daily import settle
+from tests.assessment.conftest import COUNTY, T1, bj
+from tests.assessment.test_indicators import T1_MARCH, _march
+from tests.conftest import bearer
+
+URL = "/api/v1/indicators?period=month&from=2026-03-01&by=township"
+
+
+def _t1(client, user) -> dict:
+    rows = client.get(URL, headers=bearer(user)).json["rows"]
+    return next({k: r[k] for k in T1_MARCH} for r in rows if r["key"] == T1)
+
+
+def test_settled_march_stays_until_recomputed(client, db_session, lay_case, people,
+                                              admin_headers):  # fmt: skip
+    cases = _march(lay_case, people)
+    stored = settle(COUNTY, datetime.now(UTC))
+    # March's ten cases on ten days, and L's April day.
+    assert stored == {"days": 11, "cases": 11}
+    assert settle(COUNTY, datetime.now(UTC)) == {"days": 0, "cases": 0}  # computed once
+    supervisor = people["supervisor"]
+    assert _t1(client, supervisor) == T1_MARCH  # read back from the stored facts
+
+    # Someone closes F afterwards (resolved 30 March, before March settled): nothing moves.
+    f = cases["F"]
+    f.resolved_at, f.closed_at, f.status = bj(3, 30, 9), bj(3, 30, 12), "closed"
+    db_session.flush()
+    assert _t1(client, supervisor) == T1_MARCH
+
+    # Until an admin recomputes the month: F is now closed (late), no longer unresolved.
+    forbidden = client.post(
+        "/api/v1/indicators/recompute",
+        json={"from": "2026-03-01", "to": "2026-03-31"},
+        headers=bearer(supervisor),
+    )
+    assert forbidden.status_code == 403
+    redone = client.post(
+        "/api/v1/indicators/recompute",
+        json={"from": "2026-03-01", "to": "2026-03-31"},
+        headers=admin_headers,
+    )
+    assert redone.status_code == 200, redone.json
+    assert redone.json == {"county": COUNTY, "days": 10, "cases": 10}
+    after = _t1(client, supervisor)
+    assert (after["closed"], after["closed_on_time"], after["closing_rate"]) == (5, 3, 0.7143)
+    # F was resolved 5 days after receipt: 120 h joins the other five.
+    assert after["resolution_hours_mean"] == 54.75  # (208.5 + 120) / 6
+
+
+def test_a_live_day_counts_as_of_now(client, lay_case, people):
+    """Received an hour ago, filed, due tomorrow: filed, not yet 应结案, not overdue."""
+    now = datetime.now(UTC)
+    lay_case(now - timedelta(hours=1), "0102", "t1", 2, 24, status="accepted",
+             accepted_at=now - timedelta(minutes=30))  # fmt: skip
+    assert settle(COUNTY, now) == {"days": 0, "cases": 0}
+    total = client.get(
+        "/api/v1/indicators?period=day&by=county", headers=bearer(people["supervisor"])
+    ).json["total"]
+    assert (total["reported"], total["filed"], total["due"], total["resolution_overdue"]) == (
+        1,
+        1,
+        0,
+        0,
+    )
+    assert total["response_hours_mean"] == 0.5
