@@ -1,0 +1,256 @@
+"""Matrix rows: accounts, teams and members, the responsibility list, zones, webhooks, categories."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.matrix.core import Req, pick, row
+
+# --- accounts --------------------------------------------------------------------------------
+
+ADMINS_OF_THE_AREA = {
+    "A1": "ok: G CA TA | 403: *",
+    "A2": "ok: G CA | 404: TA | 403: *",
+    "A": "ok: G CA | 404: TA | 403: *",
+    "B": "ok: G | 404: CA TA | 403: *",
+}
+
+
+@row("GET /users/{user_id}", **ADMINS_OF_THE_AREA)
+def _(w, t, x=None):
+    return Req("GET", f"/users/{w.id('account', t)}")
+
+
+@row("PATCH /users/{user_id}", **ADMINS_OF_THE_AREA)
+def _(w, t, x=None):
+    return Req("PATCH", f"/users/{w.id('account', t)}", {"phone": "13800000000"}, if_match=True)
+
+
+# The body's team for an officer of A1 (a county admin gets the membership rule's 422s).
+TEAM_FOR_AN_A1_OFFICER = {
+    "A1": "ok: G CA TA | 403: *",
+    "A2": "422=team.member_outside_team_area: G CA | 403: *",
+    "A": "422=team.member_role: G CA | 403: *",
+    "B": "422=team.member_outside_team_area: G | missing: CA TA | 403: *",
+}
+
+
+@row("PATCH /users/{user_id}", "team_id", **TEAM_FOR_AN_A1_OFFICER)
+def _(w, t, x=None):
+    body = {"team_id": pick(x, w.id("team", t))}
+    return Req("PATCH", f"/users/{w.id('officer', 'A1')}", body, if_match=True)
+
+
+@row("POST /users", "team_id", **TEAM_FOR_AN_A1_OFFICER)
+def _(w, t, x=None):
+    body = {
+        "username": "matrix_new",
+        "password": "a-long-password",
+        "role": "officer",
+        "township_code": "430302001",
+        "team_id": pick(x, w.id("team", t)),
+    }
+    return Req("POST", "/users", body)
+
+
+# --- teams and members -----------------------------------------------------------------------
+
+COUNTY_WIDE_READ = {"A1": "ok: *", "A2": "ok: *", "A": "ok: *", "B": "ok: G | 404: *"}
+COUNTY_ADMINS = {
+    "A1": "ok: G CA | 403: *",
+    "A2": "ok: G CA | 403: *",
+    "A": "ok: G CA | 403: *",
+    "B": "ok: G | 404: CA TA | 403: *",
+}
+
+
+@row("GET /teams/{team_id}", **COUNTY_WIDE_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/teams/{w.id('team', t)}")
+
+
+@row("PATCH /teams/{team_id}", **COUNTY_ADMINS)
+def _(w, t, x=None):
+    return Req("PATCH", f"/teams/{w.id('team', t)}", {"phone": "0731-1"}, if_match=True)
+
+
+@row("GET /teams/{team_id}/members", **COUNTY_WIDE_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/teams/{w.id('team', t)}/members")
+
+
+# A team's natural newcomer (an officer of its township, a department's handler).
+@row("POST /teams/{team_id}/members", **ADMINS_OF_THE_AREA)
+def _(w, t, x=None):
+    return Req("POST", f"/teams/{w.id('team', t)}/members", {"user_id": w.id("officer", t)})
+
+
+@row(
+    "POST /teams/{team_id}/members",
+    "user_id",
+    **{
+        "A1": "ok: G CA TA | 403: *",
+        "A2": "422=team.member_outside_team_area: G CA | missing: TA | 403: *",
+        "A": "422=team.member_role: G CA | missing: TA | 403: *",
+        "B": "422=team.member_outside_team_area: G | missing: CA TA | 403: *",
+    },
+)
+def _(w, t, x=None):
+    body = {"user_id": pick(x, w.id("officer", t))}
+    return Req("POST", f"/teams/{w.id('team', 'A1')}/members", body)
+
+
+@row("DELETE /teams/{team_id}/members/{user_id}", **ADMINS_OF_THE_AREA)
+def _(w, t, x=None):
+    return Req("DELETE", f"/teams/{w.id('team', t)}/members/{w.id('member', t)}")
+
+
+@row(
+    "GET /teams/{team_id}/queue",
+    A1="ok: G CA sup disp lead off | 404: *",
+    A2="ok: G CA sup disp | 404: *",
+    A="ok: G CA sup disp dept | 404: *",
+    B="ok: G | 404: *",
+)
+def _(w, t, x=None):
+    return Req("GET", f"/teams/{w.id('team', t)}/queue")
+
+
+# --- the responsibility list, zones, webhooks ------------------------------------------------
+
+COUNTY_RECORD_READ = {"A": "ok: *", "B": "ok: G | 404: *"}
+COUNTY_RECORD_ADMINS = {"A": "ok: G CA | 403: *", "B": "ok: G | 404: CA TA | 403: *"}
+
+
+@row("GET /responsibility-list/{entry_id}", **COUNTY_RECORD_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/responsibility-list/{w.id('entry', t)}")
+
+
+@row("PATCH /responsibility-list/{entry_id}", **COUNTY_RECORD_ADMINS)
+def _(w, t, x=None):
+    return Req(
+        "PATCH", f"/responsibility-list/{w.id('entry', t)}", {"response_hours": 3}, if_match=True
+    )
+
+
+@row("DELETE /responsibility-list/{entry_id}", **COUNTY_RECORD_ADMINS)
+def _(w, t, x=None):
+    return Req("DELETE", f"/responsibility-list/{w.id('entry', t)}")
+
+
+DEPARTMENT_OF_A = {
+    "A": "ok: G CA | 403: *",
+    "B": "422=responsibility.unknown_department: G | missing: CA | 403: *",
+}
+
+
+def _department(w, t, x):
+    return pick(x, w.id("team", "A_2" if t == "A" else "B_dept"))
+
+
+@row("PATCH /responsibility-list/{entry_id}", "department_id", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    body = {"department_id": _department(w, t, x)}
+    return Req("PATCH", f"/responsibility-list/{w.id('entry', 'A')}", body, if_match=True)
+
+
+@row("PATCH /responsibility-list/{entry_id}", "cooperating_ids", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    body = {"cooperating_ids": [_department(w, t, x)]}
+    return Req("PATCH", f"/responsibility-list/{w.id('entry', 'A')}", body, if_match=True)
+
+
+def _new_entry(w, **ids) -> Req:
+    body = {
+        "county_code": "430302",
+        "category_code": "0104",
+        "primary_kind": "department",
+        "department_id": w.id("team", "A"),
+        "response_hours": 2,
+        "resolution_hours": 24,
+        "effective_from": (date.today() + timedelta(days=500)).isoformat(),
+        **ids,
+    }
+    return Req("POST", "/responsibility-list", body)
+
+
+@row("POST /responsibility-list", "department_id", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    return _new_entry(w, department_id=_department(w, t, x))
+
+
+@row("POST /responsibility-list", "cooperating_ids", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    return _new_entry(w, cooperating_ids=[_department(w, t, x)])
+
+
+@row("GET /zones/{zone_id}", **COUNTY_RECORD_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/zones/{w.id('zone', t)}")
+
+
+@row("PATCH /zones/{zone_id}", A="ok: G CA gis | 403: *", B="ok: G | 404: CA TA gis | 403: *")
+def _(w, t, x=None):
+    return Req("PATCH", f"/zones/{w.id('zone', t)}", {"priority": 7}, if_match=True)
+
+
+ZONE_TEAM = {
+    "A1": "ok: G CA gis | 403: *",
+    "A": "ok: G CA gis | 403: *",
+    "B": "missing: G CA gis | 403: *",
+}
+
+
+@row("PATCH /zones/{zone_id}", "team_id", **ZONE_TEAM)
+def _(w, t, x=None):
+    body = {"team_id": pick(x, w.id("team", t))}
+    return Req("PATCH", f"/zones/{w.id('zone', 'A')}", body, if_match=True)
+
+
+@row("POST /zones", "team_id", **ZONE_TEAM)
+def _(w, t, x=None):
+    square = [[112.83, 27.88], [112.84, 27.88], [112.84, 27.89], [112.83, 27.89], [112.83, 27.88]]
+    body = {
+        "county_code": "430302",
+        "name": "matrix zone",
+        "geometry": {"type": "Polygon", "coordinates": [square]},
+        "team_id": pick(x, w.id("team", t)),
+    }
+    return Req("POST", "/zones", body)
+
+
+WEBHOOK_ADMINS = {"A": "ok: G CA | 403: *", "B": "ok: G | 404: CA TA | 403: *"}
+
+
+@row("DELETE /webhooks/{subscription_id}", **WEBHOOK_ADMINS)
+def _(w, t, x=None):
+    return Req("DELETE", f"/webhooks/{w.id('webhook', t)}")
+
+
+@row("GET /webhooks/{subscription_id}/deliveries", **WEBHOOK_ADMINS)
+def _(w, t, x=None):
+    return Req("GET", f"/webhooks/{w.id('webhook', t)}/deliveries")
+
+
+@row("POST /webhooks", "team_id", A1="ok: G CA | 403: *", B="missing: G CA | 403: *")
+def _(w, t, x=None):
+    body = {
+        "url": "https://1.1.1.1/matrix",
+        "county_code": "430302",
+        "team_id": pick(x, w.id("team", t)),
+    }
+    return Req("POST", "/webhooks", body)
+
+
+# --- categories: one catalogue for every county ----------------------------------------------
+
+
+@row("GET /categories/{code}", X="ok: *")
+def _(w, t, x=None):
+    return Req("GET", f"/categories/{w.id('category', t)}")
+
+
+@row("PATCH /categories/{code}", X="ok: G | 403: *")
+def _(w, t, x=None):
+    return Req("PATCH", f"/categories/{w.id('category', t)}", {"name_en": "x"}, if_match=True)
