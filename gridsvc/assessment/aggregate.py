@@ -13,7 +13,18 @@ from __future__ import annotations
 from dataclasses import asdict, fields
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, Float, Integer, String, column, func, literal, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    column,
+    func,
+    literal,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gridsvc.accounts import Scope
@@ -75,9 +86,10 @@ def rows(scope: Scope, first: date, last: date, now: datetime, filters: dict, by
     grouped = [key.label("key"), func.max(facts.c.township_name).label("township_name"),
                func.count().label("cases"), *figures]  # fmt: skip
     if key_name:
-        by_key = select(*grouped, literal(False).label("is_total")).group_by(key)
-        total = select(literal(None).label("key"), *grouped[1:], literal(True).label("is_total"))
-        statement = union_all(by_key, total)
+        # One pass for the groups and the total: the percentiles' sorts dominate the time.
+        statement = select(*grouped, (func.grouping(key) == 1).label("is_total")).group_by(
+            func.grouping_sets(tuple_(key), tuple_())
+        )
     else:
         statement = select(*grouped, literal(True).label("is_total"))
     return db.session.execute(statement).all()
