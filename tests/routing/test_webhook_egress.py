@@ -4,6 +4,7 @@ receiver's answer is ever stored."""
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 
 import orjson
@@ -178,12 +179,14 @@ def test_delivery_connects_to_the_checked_address(
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_NETWORKS", "127.0.0.1/32")
     host = "receiver.invalid"  # .invalid never resolves (RFC 6761)
     resolver.answers[host] = [[LOOPBACK]]
-    created = subscribe(client, admin_headers, f"http://{host}:{receiver.port}/hook?county=1")
+    url = f"http://hook%40user:p%3Ass@{host}:{receiver.port}/hook?county=1"
+    created = subscribe(client, admin_headers, url)
     assert created.status_code == 201, created.json
     dispatch()
     assert deliver_due()["delivered"] == 1
     ((headers, body),) = receiver.requests
     assert headers["Host"] == f"{host}:{receiver.port}"
+    assert headers["Authorization"] == "Basic " + base64.b64encode(b"hook@user:p:ss").decode()
     assert verify(created.json["secret"], headers["X-Gridsvc-Signature"], body)
     assert orjson.loads(body)["event"] == "case.dispatched"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import urllib3
 from urllib3.exceptions import (
@@ -185,7 +185,8 @@ def vet(url: str, policy: Policy) -> Target:
             raise Refused("webhook.address_not_allowed", reason)
     auth = None
     if parts.username is not None:
-        auth = f"{parts.username}:{parts.password or ''}"
+        # As a browser would: the URL carries them percent-encoded, the header wants them plain.
+        auth = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
     return Target(
         scheme=parts.scheme,
         hostname=parts.hostname,
@@ -235,7 +236,7 @@ def post(target: Target, body: bytes, headers: dict, policy: Policy) -> int:
     """
     headers = {**headers, "Host": target.host_header}
     if target.basic_auth:
-        headers.update(make_headers(basic_auth=target.basic_auth))
+        headers["Authorization"] = make_headers(basic_auth=target.basic_auth)["authorization"]
     failure = "connection_failed"
     for address in target.addresses[:MAX_ADDRESSES]:
         pool = _pool(target, address, policy)
