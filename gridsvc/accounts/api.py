@@ -154,5 +154,5 @@ class UserUnlock(MethodView):
     @blp.response(204)
     def post(self, user_id):
         """Lift the login delay after failed logins (audited as ``login.unlocked``)."""
-        user = service.get_user(current_scope(), user_id)
-        service.unlock(user, current_user.id)
+        scope = current_scope()
+        service.unlock(scope, service.get_user(scope, user_id))

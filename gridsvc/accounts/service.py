@@ -139,9 +139,15 @@ def logout(access_payload: dict, refresh_token: str | None) -> None:
     db.session.flush()
 
 
-def unlock(user: User, actor_id: int | None) -> int:
-    """Lift the login delay on ``user`` (an admin's act, audited); the failures it forgot."""
-    return throttle.unlock(user.username, user_id=user.id, actor_id=actor_id)
+def unlock(scope: Scope, user: User) -> int:
+    """Lift the login delay on ``user`` (an admin's act, audited); the failures it forgot.
+
+    A change to the account: only an admin who may manage it (``policy.user`` WRITE).
+    """
+    policy.user(
+        scope, policy.WRITE, county=user.county_code, township=user.township_code, role=user.role
+    )
+    return throttle.unlock(user.username, user_id=user.id, actor_id=scope.user_id)
 
 
 def purge_expired_revocations(now: datetime | None = None) -> int:

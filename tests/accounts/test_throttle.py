@@ -151,6 +151,14 @@ def test_an_admin_in_scope_unlocks(client, make_user, db_session):
     assert_problem(client.post(url, headers=bearer(worker)), 403, "auth.role_forbidden")
     stranger = make_user(role="admin", county_code="430321", township_code=None)
     assert_problem(client.post(url, headers=bearer(stranger)), 404, "user.not_found")
+    # A township admin manages its township's workers, not the accounts of other admins.
+    township_admin = make_user(role="admin", township_code="430302001")
+    other_admin = make_user(role="admin", township_code="430302001")
+    assert_problem(
+        client.post(f"/api/v1/users/{other_admin.id}/unlock", headers=bearer(township_admin)),
+        403,
+        "user.role_not_assignable",
+    )
     admin = make_user(role="admin", county_code="430302", township_code=None)
     assert client.post(url, headers=bearer(admin)).status_code == 204
     assert login(client, "locked").status_code == 200

@@ -26,6 +26,11 @@ def _(w, t, x=None):
     return Req("PATCH", f"/users/{w.id('account', t)}", {"phone": "13800000000"}, if_match=True)
 
 
+@row("POST /users/{user_id}/unlock", **ADMINS_OF_THE_AREA)
+def _(w, t, x=None):
+    return Req("POST", f"/users/{w.id('account', t)}/unlock")
+
+
 # The body's team for an officer of A1 (a county admin gets the membership rule's 422s).
 TEAM_FOR_AN_A1_OFFICER = {
     "A1": "ok: G CA TA | 403: *",
