@@ -65,7 +65,7 @@ class IndicatorArgs(Schema):
     by = fields.String(load_default="township", validate=validate.OneOf(BY))
     township = fields.String(validate=TOWNSHIP, metadata={"description": "only this township"})
     team_id = fields.Integer(
-        validate=validate.Range(min=1), metadata={"description": "only this team"}
+        validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "only this team"}
     )
     format = fields.String(
         load_default="json",
@@ -163,8 +163,10 @@ class ScoresOut(Schema):
 
 
 class StationedIn(Schema):
-    team_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    parent_department_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    team_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    parent_department_id = fields.Integer(
+        required=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
     township_code = fields.String(required=True, validate=TOWNSHIP)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gridsvc.accounts import Scope
 from gridsvc.assessment.indicators import RATES
 from gridsvc.assessment.models import DEFAULT_INDICATOR_WEIGHTS, ScoreWeights
-from gridsvc.errors import Conflict, Invalid, NotFound
+from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.routing import Team
 
@@ -78,6 +78,10 @@ def list_versions(scope: Scope, county: str | None) -> list[ScoreWeights]:
 
 def create_version(scope: Scope, data: dict, user_id: int | None) -> ScoreWeights:
     """A new version; one already in force is never edited (this is the only way to change)."""
+    if scope.township_code is not None:  # a township's admin: the county's weights are not theirs
+        raise Forbidden(
+            "Assessment weights are set by the county's administrators.", code="auth.role_forbidden"
+        )
     county = county_of(scope, data.pop("county", None))
     unknown = set(data["indicator_weights"]) - set(RATES)
     if (

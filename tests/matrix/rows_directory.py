@@ -259,3 +259,40 @@ def _(w, t, x=None):
 @row("PATCH /categories/{code}", X="ok: G | 403: *")
 def _(w, t, x=None):
     return Req("PATCH", f"/categories/{w.id('category', t)}", {"name_en": "x"}, if_match=True)
+
+
+# --- assessment weights (a county's version; the stationed agencies are teams of that county) ---
+
+STATIONED_AGENCY = {
+    "A1": "ok: G CA | 403: *",
+    "A2": "ok: G CA | 403: *",
+    "A": "ok: G CA | 403: *",
+    "B": "missing: G CA | 403: *",
+}
+PARENT_DEPARTMENT = {
+    "A1": "missing: G CA | 403: *",  # a township team is no parent department
+    "A": "ok: G CA | 403: *",
+    "B": "missing: G CA | 403: *",
+}
+
+
+def _weights(agency: int, parent: int) -> dict:
+    return {
+        "county": "430302",
+        "effective_from": "2031-01-01",
+        "stationed": [
+            {"team_id": agency, "parent_department_id": parent, "township_code": "430302001"}
+        ],
+    }
+
+
+@row("POST /assessment-weights", "stationed[].team_id", **STATIONED_AGENCY)
+def _(w, t, x=None):
+    return Req("POST", "/assessment-weights", _weights(pick(x, w.id("team", t)), w.id("team", "A")))
+
+
+@row("POST /assessment-weights", "stationed[].parent_department_id", **PARENT_DEPARTMENT)
+def _(w, t, x=None):
+    return Req(
+        "POST", "/assessment-weights", _weights(w.id("team", "A1"), pick(x, w.id("team", t)))
+    )
