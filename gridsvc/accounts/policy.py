@@ -35,6 +35,9 @@ COUNTY_ROLES = frozenset({"gis_staff", "supervisor", "county_dispatcher", "depar
 BOUNDARY_EDITORS = ("admin", "gis_staff")
 ZONE_EDITORS = ("admin", "gis_staff")
 WORKER_READERS = ("admin", "supervisor", "county_dispatcher")
+# Incidents, their cases, 乡呼县应 calls and 督办 notices: every role but gis_staff, whose work is
+# the map (a boundary editor has no business reading residents' reports).
+INCIDENT_READERS = tuple(role for role in ROLES if role != "gis_staff")
 # Boundary levels that change the county's outline or its townships: county work only.
 COUNTY_BOUNDARY_LEVELS = ("county", "township")
 

@@ -6,7 +6,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from gridsvc.accounts import current_scope, roles_required
+from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.http import Blueprint, body_limit, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting, sync
@@ -29,15 +29,7 @@ from gridsvc.transactions import atomic
 blp = Blueprint("incidents", __name__, description="Incident reports, offline sync, audit trail")
 
 REPORTERS = ("grid_worker", "officer", "team_lead", "admin", "county_dispatcher")
-READERS = (
-    "admin",
-    "supervisor",
-    "county_dispatcher",
-    "department_handler",
-    "team_lead",
-    "officer",
-    "grid_worker",
-)
+READERS = policy.INCIDENT_READERS
 DUPLICATE_DECIDERS = ("county_dispatcher", "admin", "team_lead")
 GEOJSON = "application/geo+json"
 

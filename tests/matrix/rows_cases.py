@@ -167,9 +167,9 @@ def _(w, t, x=None):
 
 @row(
     "GET /incidents/{incident_id}/case",
-    A1="ok: *",
-    A2="ok: G CA gis sup disp dept | 404: *",
-    B="ok: G | 404: *",
+    A1="403: gis | ok: *",
+    A2="ok: G CA sup disp dept | 403: gis | 404: *",
+    B="ok: G | 403: gis | 404: *",
 )
 def _(w, t, x=None):
     return Req("GET", f"/incidents/{w.id('incident', t)}/case")
@@ -208,9 +208,9 @@ def _(w, t, x=None):
 
 
 CALLS_READERS = {
-    "A1": "ok: *",
-    "A2": "ok: G CA gis sup disp dept | 404: *",
-    "B": "ok: G | 404: *",
+    "A1": "403: gis | ok: *",
+    "A2": "ok: G CA sup disp dept | 403: gis | 404: *",
+    "B": "ok: G | 403: gis | 404: *",
 }
 
 
@@ -231,7 +231,7 @@ def _analyse(w, call_target: str, primary, cooperating=()) -> Req:
     "POST /calls/{call_id}/actions",
     A1="ok: G CA disp | 403: *",
     A2="ok: G CA disp | 404: TA lead off wrk | 403: *",
-    B="ok: G | 404: *",
+    B="ok: G | 403: gis | 404: *",
 )
 def _(w, t, x=None):
     return _analyse(w, t, w.id("team", "B_dept" if t == "B" else "A"))
@@ -265,7 +265,7 @@ def _(w, t, x=None):
     "POST /supervision-notices/{notice_id}/acknowledge",
     A1="ok: G CA sup disp lead | 404: dept | 403: *",
     A2="ok: G CA sup disp | 404: TA dept lead off wrk | 403: *",
-    B="ok: G | 404: *",
+    B="ok: G | 403: gis | 404: *",
 )
 def _(w, t, x=None):
     return Req("POST", f"/supervision-notices/{w.id('notice', t)}/acknowledge")

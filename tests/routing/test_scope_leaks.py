@@ -303,3 +303,15 @@ def test_row8_only_the_team_lead_or_the_county_acknowledges(client, people, repo
     done = client.post(url, headers=bearer(people["lead"]))
     assert done.status_code == 200
     assert done.json["acknowledged_by"] == people["lead"].id
+
+
+# --- gis_staff: the map's people read no incident, case, call or 督办 notice ----------------
+
+
+def test_gis_staff_reads_no_case_call_or_notice_lists(client, make_user):
+    gis = make_user(role="gis_staff", county_code=COUNTY, township_code=None)
+    dispatcher = make_user(role="county_dispatcher", county_code=COUNTY, township_code=None)
+    for url in ("/api/v1/incidents", "/api/v1/calls", "/api/v1/supervision-notices"):
+        assert_problem(client.get(url, headers=bearer(gis)), 403, "auth.role_forbidden")
+        # The same lists answer the county desk: the refusal is the role's, not the URL's.
+        assert client.get(url, headers=bearer(dispatcher)).status_code == 200

@@ -78,7 +78,7 @@ def _only(data: dict, *keys: str) -> dict:
 
 @blp.route("/incidents/<int:incident_id>/case")
 class IncidentCase(MethodView):
-    @roles_required()
+    @roles_required(*policy.INCIDENT_READERS)
     @blp.response(200, CaseOut)
     def get(self, incident_id):
         """Who handles the case, its deadlines, counters and the actions open to the caller."""
@@ -94,7 +94,7 @@ def _call_response(call, status: int = 200):
 
 @blp.route("/calls")
 class Calls(MethodView):
-    @roles_required()
+    @roles_required(*policy.INCIDENT_READERS)
     @blp.arguments(CallListArgs, location="query")
     @blp.response(200, CallPage)
     def get(self, args):
@@ -118,7 +118,7 @@ class Calls(MethodView):
 
 @blp.route("/calls/<int:call_id>")
 class CallItem(MethodView):
-    @roles_required()
+    @roles_required(*policy.INCIDENT_READERS)
     @blp.response(200, CallOut)
     def get(self, call_id):
         """One call."""
@@ -127,7 +127,7 @@ class CallItem(MethodView):
 
 @blp.route("/calls/<int:call_id>/actions")
 class CallActions(MethodView):
-    @roles_required()
+    @roles_required(*policy.INCIDENT_READERS)
     @body_limit("INCIDENT_MAX_BYTES")
     @atomic
     @blp.arguments(CallActionIn)
@@ -186,7 +186,7 @@ class TriageQueue(MethodView):
 
 @blp.route("/supervision-notices")
 class Notices(MethodView):
-    @roles_required()
+    @roles_required(*policy.INCIDENT_READERS)
     @blp.arguments(NoticeListArgs, location="query")
     @blp.response(200, NoticePage)
     def get(self, args):
@@ -197,7 +197,7 @@ class Notices(MethodView):
 
 @blp.route("/supervision-notices/<int:notice_id>/acknowledge")
 class NoticeAck(MethodView):
-    @roles_required()
+    @roles_required(*policy.INCIDENT_READERS)
     @atomic
     @blp.response(200, NoticeOut)
     def post(self, notice_id):
