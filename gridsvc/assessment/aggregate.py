@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from gridsvc.accounts import Scope
-from gridsvc.assessment.daily import unsettled
+from gridsvc.assessment.daily import of_department, unsettled
 from gridsvc.assessment.facts import COUNTS, CaseFacts, compute
 from gridsvc.assessment.models import StoredCaseFacts
 from gridsvc.extensions import db
@@ -66,12 +66,12 @@ def rows(scope: Scope, first: date, last: date, now: datetime, filters: dict, by
         StoredCaseFacts.day.between(first, last),
     )
     for key, name in (("county", "county_code"), ("township", "township_code"),
-                      ("team_id", "team_id")):  # fmt: skip
+                      ("team_id", "team_id"), ("department_id", "department_id")):  # fmt: skip
         if filters.get(key):
             stored = stored.where(getattr(StoredCaseFacts, name) == filters[key])
     start = datetime.combine(first, time(0), SHANGHAI)
     end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
-    live = compute(scope, start, end, now, filters, where=(unsettled(),))
+    live = of_department(compute(scope, start, end, now, filters, where=(unsettled(),)), filters)
     sources = [stored]
     if live:
         source = _live_source(live)

@@ -31,11 +31,13 @@ blp = Blueprint("assessment", __name__, description="考评: case indicators, ra
 
 ASSESSORS = ("admin", "supervisor", "county_dispatcher", "team_lead")
 COUNTY_DESK = ("admin", "supervisor", "county_dispatcher")
+# A county department reads the indicators of the cases it handled (its 考评 inputs).
+INDICATOR_READERS = (*ASSESSORS, "department_handler")
 
 
 @blp.route("/indicators")
 class Indicators(MethodView):
-    @roles_required(*ASSESSORS)
+    @roles_required(*INDICATOR_READERS)
     @blp.arguments(IndicatorArgs, location="query")
     @blp.response(200, IndicatorsOut)
     def get(self, args):
@@ -62,7 +64,7 @@ class Recompute(MethodView):
 
 @blp.route("/indicators/cases")
 class IndicatorCases(MethodView):
-    @roles_required(*ASSESSORS)
+    @roles_required(*INDICATOR_READERS)
     @blp.arguments(IndicatorArgs, location="query")
     @blp.response(200, CaseFactsOut)
     def get(self, args):

@@ -46,6 +46,7 @@ def read(scope: Scope, first: date, last: date, now: datetime, filters: dict) ->
         ("county", StoredCaseFacts.county_code),
         ("township", StoredCaseFacts.township_code),
         ("team_id", StoredCaseFacts.team_id),
+        ("department_id", StoredCaseFacts.department_id),
     ):
         if filters.get(key):
             stmt = stmt.where(column == filters[key])
@@ -55,8 +56,17 @@ def read(scope: Scope, first: date, last: date, now: datetime, filters: dict) ->
     ]
     start = datetime.combine(first, time(0), SHANGHAI)
     end = datetime.combine(last + timedelta(days=1), time(0), SHANGHAI)
-    live = compute(scope, start, end, now, filters, where=(unsettled(),))
+    live = of_department(compute(scope, start, end, now, filters, where=(unsettled(),)), filters)
     return stored + live
+
+
+def of_department(facts: list[CaseFacts], filters: dict) -> list[CaseFacts]:
+    """The cases of ``filters["department_id"]`` when set. A case's department comes from its
+    calls (computed with its facts), so the live cases are narrowed here, not in SQL."""
+    department = filters.get("department_id")
+    if department is None:
+        return facts
+    return [f for f in facts if f.department_id == department]
 
 
 def settle(county: str, now: datetime, progress=None) -> dict:

@@ -28,7 +28,7 @@ BY_ZH = {
     "grid": "网格",
     "worker": "网格员",
 }
-FILTER_ZH = {"township": "乡镇", "team_id": "队伍", "county": "区县"}
+FILTER_ZH = {"township": "乡镇", "team_id": "队伍", "department_id": "部门", "county": "区县"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

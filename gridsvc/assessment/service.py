@@ -21,13 +21,19 @@ from gridsvc.routing import Team
 def caller_filters(scope: Scope, args: dict) -> dict:
     """Filters from the query, narrowed to what the caller may see.
 
-    A team lead reads only their own team's cases: another team's id reads as not found.
+    A team lead reads only their own team's cases, a department handler only the cases their
+    department handled (主办): another team's id reads as not found.
     """
     filters = {"township": args.get("township"), "team_id": args.get("team_id")}
     if scope.role == "team_lead":
         if filters["team_id"] not in (None, scope.team_id) or scope.team_id is None:
             raise NotFound("team not found", code="team.not_found")
         filters["team_id"] = scope.team_id
+    if scope.role == "department_handler":
+        if filters["team_id"] not in (None, scope.team_id) or scope.team_id is None:
+            raise NotFound("team not found", code="team.not_found")
+        filters["team_id"] = None
+        filters["department_id"] = scope.team_id
     return filters
 
 

@@ -305,3 +305,29 @@ def test_scope(client, lay_case, people):
     assert other_team.status_code == 404
     worker = client.get("/api/v1/indicators", headers=bearer(people["worker"]))
     assert worker.status_code == 403
+
+
+def test_a_department_reads_the_cases_it_handled(client, lay_case, people):
+    """A county department's handler: its own 主办 cases only; another team reads as not found."""
+    _march(lay_case, people)
+    url = "/api/v1/indicators?period=month&from=2026-03-01&by=county"
+    zhifa = client.get(url, headers=bearer(people["zhifa"]))
+    assert zhifa.status_code == 200
+    # E alone reached the 综合行政执法局 (F's call was rejected): as the dispatcher's by=department.
+    total = zhifa.json["total"]
+    assert (total["reported"], total["due"], total["calls_on_time"]) == (1, 1, 1)
+    assert zhifa.json["filters"] == {"department_id": people["zhifa"].team_id}
+    assert client.get(url, headers=bearer(people["ziran"])).json["total"]["reported"] == 0
+    cases = client.get(
+        "/api/v1/indicators/cases?period=month&from=2026-03-01", headers=bearer(people["zhifa"])
+    ).json["cases"]
+    assert [c["department_id"] for c in cases] == [people["zhifa"].team_id]
+    other_team = client.get(
+        f"{url}&team_id={people['teams']['t1']}", headers=bearer(people["zhifa"])
+    )
+    assert other_team.status_code == 404
+    # The ratings and scores stay the county desk's.
+    ratings = client.get(
+        "/api/v1/scores?period=month&from=2026-03-01", headers=bearer(people["zhifa"])
+    )
+    assert ratings.status_code == 403
