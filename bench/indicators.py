@@ -3,8 +3,10 @@ all departments, under 2 s from the API.
 
 How: **materialised daily facts**. Each case's figures are computed once, when its day settles
 (the day's end + ASSESSMENT_SETTLE_DAYS), and stored in ``assessment_case_facts`` (one narrow row
-per case, indexed by county and day). A settled period is then one aggregate statement over those
-rows (sums, avg, percentile_cont). Days not yet settled (the last month) are computed from the
+per case, indexed by county and day), hours to the minute. A settled period is then two hashed,
+parallel passes over those rows: the sums and the value counts of the response hours per group,
+then the value counts of the resolution hours; means and exact percentiles come from the counts
+(gridsvc/assessment/aggregate.py). Days not yet settled (the last month) are computed from the
 cases on each request; this script measures a settled year, which is what the year-end review
 reads, and reports the one-off settlement too.
 
@@ -94,7 +96,8 @@ WHERE i.county_code = :county
 """
 
 
-# Settled facts as settle() would store them, for the read path alone (BENCH_MODE=facts).
+# Settled facts as settle() would store them (hours to the minute), for the read path alone
+# (BENCH_MODE=facts).
 FACTS_SQL = """
 INSERT INTO assessment_case_facts
 SELECT g, :county, d, :county || lpad((1 + g % 12)::text, 3, '0'), '乡镇' || (1 + g % 12),
@@ -103,7 +106,8 @@ SELECT g, :county, d, :county || lpad((1 + g % 12)::text, 3, '0'), '乡镇' || (
        1, 1, (g % 6 <> 5)::int, f, f, f, c, c * (g % 3 <> 0)::int, f * (g % 23 = 0)::int,
        f * (g % 29 = 0)::int, (g % 17 = 0)::int, (g % 7 = 0)::int, f * (g % 3 = 0)::int,
        (g % 10 = 0)::int, (g % 40 = 0)::int, (g % 20 = 0)::int, 0,
-       CASE WHEN f = 1 THEN random() * 3 END, CASE WHEN c = 1 THEN random() * 40 END
+       CASE WHEN f = 1 THEN round(random() * 180) / 60 END,
+       CASE WHEN c = 1 THEN round(random() * 2400) / 60 END
 FROM (SELECT g, make_date(:year, 1, 1) + (g % 364) AS d, (g % 6 < 4)::int AS f,
              (g % 6 < 3)::int AS c
       FROM generate_series(1, :n) g) s;

@@ -8,7 +8,7 @@ percentile (linear interpolation between the two nearest cases, as PostgreSQL's
 
 from __future__ import annotations
 
-import math
+from collections import Counter
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -31,17 +31,12 @@ RATES = {
     "rework_rate": ("reworked", "due"),
     "extension_rate": ("extended", "due"),
 }
-HOURS = ("response_hours", "resolution_hours")
+HOURS = aggregate.HOURS
 
 
 def percentile(values: list[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (PostgreSQL ``percentile_cont``)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return aggregate.percentile_of_counts(Counter(values), q)
 
 
 def figures(cases: list[CaseFacts]) -> dict:

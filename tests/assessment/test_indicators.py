@@ -9,6 +9,8 @@ long past: every case here is settled, and only what happened before that counts
 
 from __future__ import annotations
 
+import pytest
+
 from tests.assessment.conftest import T1, T2, bj
 from tests.conftest import bearer
 
@@ -331,3 +333,25 @@ def test_a_department_reads_the_cases_it_handled(client, lay_case, people):
         "/api/v1/scores?period=month&from=2026-03-01", headers=bearer(people["zhifa"])
     )
     assert ratings.status_code == 403
+
+
+def test_percentiles_from_value_counts_are_postgresqls(db_session):
+    """The exact percentile read off value counts equals percentile_cont over the values, with
+    repeated values (hours to the minute repeat a lot) and odd and even counts."""
+    import random
+    from collections import Counter
+
+    from sqlalchemy import text
+
+    from gridsvc.assessment.aggregate import percentile_of_counts
+
+    chance = random.Random(15)
+    for size in (1, 2, 7, 10, 101, 1000):
+        values = [round(chance.uniform(0, 5) * 60) / 60 for _ in range(size)]
+        values += values[: size // 3]  # repeats
+        expected = db_session.execute(
+            text("SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY v) FROM unnest(:v) v"),
+            {"v": values},
+        ).scalar()
+        assert percentile_of_counts(Counter(values), 0.9) == pytest.approx(expected, abs=1e-12)
+    assert percentile_of_counts(Counter(), 0.9) is None
