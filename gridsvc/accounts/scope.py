@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, false, true
 
-from gridsvc.errors import NotFound
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -83,11 +81,6 @@ class Scope:
         self, stmt: Select, county_col: ColumnElement, township_col: ColumnElement | None = None
     ) -> Select:
         return stmt.where(self.where(county_col, township_col))
-
-    def ensure(self, visible: bool, what: str = "resource") -> None:
-        """Raise the 404 an out-of-scope read must give."""
-        if not visible:
-            raise NotFound(f"{what} not found", code=f"{what}.not_found")
 
 
 # The shell (CLI commands, the demo loader) acts with global scope: whoever runs it already holds

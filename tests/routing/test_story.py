@@ -65,6 +65,12 @@ def test_street_market_from_report_to_ratings(client, people, report, act, call_
     assert analysed.status_code == 200, analysed.json
     dispatched = call_act(dispatcher, call_id, "dispatch")
     assert dispatched.json["status"] == "dispatched"
+    # The desk finds the call by either department: the lead's and the cooperating one's.
+    for department in ("zhzf", "zrzy"):
+        by_department = client.get(
+            f"/api/v1/calls?department_id={teams[department]}", headers=bearer(dispatcher)
+        ).json
+        assert [c["id"] for c in by_department["items"]] == [call_id]
     case = client.get(f"/api/v1/incidents/{incident_id}/case", headers=bearer(dispatcher)).json
     assert (case["status"], case["team"]["code"], case["cooperating_ids"]) == (
         "dispatched",

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from psycopg2.extras import execute_values
-from sqlalchemy import select
+from sqlalchemy import any_, select
 
 from gridsvc.accounts import Scope
 from gridsvc.errors import Conflict, Forbidden, Invalid, NotFound
@@ -101,7 +101,7 @@ def list_calls(scope: Scope, args: dict) -> tuple[list[Call], str | None]:
         stmt = stmt.where(Call.township_code == args["township"])
     if args.get("department_id"):
         dep = args["department_id"]
-        stmt = stmt.where((Call.primary_department_id == dep) | Call.cooperating_ids.any(dep))
+        stmt = stmt.where((Call.primary_department_id == dep) | (any_(Call.cooperating_ids) == dep))
     if args.get("incident_id"):
         stmt = stmt.where(Call.incident_id == args["incident_id"])
     return newest_first(stmt, Call.id, args.get("cursor"), args.get("limit"))
