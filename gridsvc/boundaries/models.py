@@ -85,6 +85,21 @@ class Area(db.Model):
         ),
         Index("ix_areas_draft", "generation_id"),
         Index("ix_areas_parent", "parent_code", "level"),
+        # The hot map reads (a township's or a village's grids, an area's children) ask for the
+        # current generation: partial indexes over its rows alone, in the order pages are read.
+        *(
+            Index(
+                f"ix_areas_current_{name}",
+                *columns,
+                "code",
+                postgresql_where=text("gen_from IS NOT NULL AND gen_to IS NULL"),
+            )
+            for name, columns in (
+                ("township", ("layer", "level", "township_code")),
+                ("village", ("layer", "level", "village_code")),
+                ("parent", ("layer", "parent_code")),
+            )
+        ),
         Index("ix_areas_code", "code", "gen_from"),
     )
 
