@@ -70,6 +70,9 @@ class Config:
     # JSON bodies: a MultiPolygon inside a body is 6 levels deep; deeper than this is refused (400)
     # before any consumer recurses into it (gridsvc/jsonio.py).
     JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 32)
+    # The language of problem titles, details and validation findings when a request's
+    # Accept-Language names neither zh nor en (gridsvc/i18n): "en" or "zh".
+    DEFAULT_LANGUAGE = _env("DEFAULT_LANGUAGE", "en")
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     # Per account, whatever the address (gridsvc/accounts/throttle.py): after this many failures
     # in a row each further one blocks the username for a delay that doubles, up to the cap.
