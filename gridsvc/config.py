@@ -194,6 +194,8 @@ class TestConfig(Config):
     # Rate-limit counters in memory, so one run's state never leaks into the next through Redis.
     REDIS_URL = _env("TEST_REDIS_URL")
     LOGIN_RATE_LIMIT = "1000 per minute"
+    # The suite reads English unless a test asks otherwise, whatever the shell exports.
+    DEFAULT_LANGUAGE = "en"
     # Every cache stays on, checking the database's versions on every read: the whole suite runs
     # the cached paths, and a write inside a test is seen at once.
     CACHE_CHECK_SECONDS = 0.0

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context
+from flask import Flask, Response, has_request_context, request
 
 from gridsvc.i18n.catalogue import translate_detail, zh_title
 from gridsvc.i18n.fields import translate_field_message
-from gridsvc.i18n.negotiation import SUPPORTED, request_language
+from gridsvc.i18n.negotiation import ANSWERED_KEY, SUPPORTED, request_language
 
 
 def _answered_in() -> str:
     """The request's language, noted so that the answer carries Content-Language and Vary."""
     language = request_language()
     if has_request_context():
-        g._content_language = language
+        request.environ[ANSWERED_KEY] = language
     return language
 
 
@@ -73,7 +73,7 @@ def install_language_headers(app: Flask) -> None:
 
     @app.after_request
     def _language_headers(response: Response) -> Response:
-        language = g.get("_content_language")
+        language = request.environ.get(ANSWERED_KEY)
         if language:
             response.headers["Content-Language"] = "zh-CN" if language == "zh" else language
             response.vary.add("Accept-Language")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 
 #: The languages the catalogue holds; English is the source text itself.
 SUPPORTED = ("en", "zh")
+LANGUAGE_KEY = "gridsvc.language"
+#: Set when an answer's texts were chosen by language (problems, reports): it then says so.
+ANSWERED_KEY = "gridsvc.content_language"
 
 
 def request_language() -> str:
@@ -19,7 +22,8 @@ def request_language() -> str:
     """
     if not has_request_context():
         return "en"
-    cached = g.get("_language")
+    # Kept on the request, not on g: an app context (and so g) can outlive one request.
+    cached = request.environ.get(LANGUAGE_KEY)
     if cached:
         return cached
     default = current_app.config.get("DEFAULT_LANGUAGE", "en")
@@ -34,5 +38,5 @@ def request_language() -> str:
         if primary in SUPPORTED:
             chosen = primary
             break
-    g._language = chosen
+    request.environ[LANGUAGE_KEY] = chosen
     return chosen
