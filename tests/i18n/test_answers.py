@@ -13,6 +13,7 @@ from shapely.geometry import box
 
 from gridsvc import create_app
 from gridsvc.config import TestConfig
+from gridsvc.jobs import init_celery
 from tests.boundaries.conftest import TOWNSHIPS, feature, geojson_bytes, upload_request
 from tests.conftest import bearer
 from tests.factories import PASSWORD
@@ -179,9 +180,16 @@ def _run(command: list[str], env: dict) -> str:
     return done.stdout.strip()
 
 
-def test_default_language_setting_makes_chinese_the_default(make_user):
-    app = create_app({**_test_settings(), "DEFAULT_LANGUAGE": "zh"})
-    client = app.test_client()
+@pytest.fixture
+def second_app(app):
+    """Builds another app; the session app is handed back to Celery afterwards (create_app
+    hands itself over, and tasks outside a request would otherwise run in the other one)."""
+    yield lambda **settings: create_app({**_test_settings(), **settings})
+    init_celery(app)
+
+
+def test_default_language_setting_makes_chinese_the_default(make_user, second_app):
+    client = second_app(DEFAULT_LANGUAGE="zh").test_client()
     user = make_user()
     bad = {"username": user.username, "password": "wrong-password"}
     chinese = client.post("/api/v1/auth/login", json=bad)
@@ -194,9 +202,9 @@ def test_default_language_setting_makes_chinese_the_default(make_user):
     )
 
 
-def test_an_unknown_default_language_is_refused_at_start():
+def test_an_unknown_default_language_is_refused_at_start(second_app):
     with pytest.raises(ValueError, match="DEFAULT_LANGUAGE"):
-        create_app({**_test_settings(), "DEFAULT_LANGUAGE": "fr"})
+        second_app(DEFAULT_LANGUAGE="fr")
 
 
 def _test_settings() -> dict:
