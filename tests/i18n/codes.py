@@ -207,3 +207,60 @@ def every_code() -> set[str]:
         | literal_codes(trees)
         | parametric_codes(trees)
     )
+
+
+@dataclass(frozen=True)
+class RaiseSite:
+    """Where a code is raised with a detail written in the source (a literal or an f-string)."""
+
+    where: str
+    code: str
+    sample: str  # the detail with every interpolated value replaced by "7"
+    has_values: bool
+
+
+def _sample(node: ast.expr) -> tuple[str, bool] | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, False
+    if isinstance(node, ast.JoinedStr):
+        parts = [v.value if isinstance(v, ast.Constant) else "7" for v in node.values]
+        return "".join(parts), any(isinstance(v, ast.FormattedValue) for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _sample(node.left), _sample(node.right)
+        if left and right:
+            return left[0] + right[0], left[1] or right[1]
+    if isinstance(node, ast.IfExp):
+        return _sample(node.body)
+    return None
+
+
+def raise_sites() -> list[RaiseSite]:
+    """``Error(detail, code="…")``, ``fail("code", detail)``, ``Finding("code", severity, feature,
+    detail)``, ``problem(status, "code", detail)``, ``forbidden(detail, "code")``."""
+    sites = []
+    for path, tree in _sources():
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            name, args = _callee(call), call.args
+            code_kw = next((k.value for k in call.keywords if k.arg == "code"), None)
+            code = detail = None
+            if isinstance(code_kw, ast.Constant) and args:
+                code, detail = code_kw.value, args[0]
+            elif name == "problem" and len(args) > 2 and isinstance(args[1], ast.Constant):
+                code, detail = args[1].value, args[2]
+            elif name == "forbidden" and args:
+                second = args[1] if len(args) > 1 else None
+                code = second.value if isinstance(second, ast.Constant) else "auth.role_forbidden"
+                detail = args[0]
+            elif (
+                name in CODE_TAKERS
+                and args
+                and _strings(args[0]) == [getattr(args[0], "value", None)]
+            ):
+                code = args[0].value
+                position = 3 if name == "Finding" else 1
+                detail = args[position] if len(args) > position else None
+            sample = _sample(detail) if code and detail is not None else None
+            if sample:
+                where = f"{path.relative_to(ROOT)}:{call.lineno}"
+                sites.append(RaiseSite(where, code, *sample))
+    return sites
