@@ -170,6 +170,6 @@ def test_details_with_values_have_a_pattern_that_carries_them():
     assert not general, general
 
 
-def CATALOGUE_OR_FAMILY(code: str) -> str:
+def general_detail(code: str) -> str:
     """The general detail of ``code``: what a sentence no pattern matches is answered with."""
     return translate_detail(code, None)
