@@ -30,6 +30,12 @@ from gridsvc.i18n.zh_rooms import MESSAGES as _ROOMS
 from gridsvc.i18n.zh_routing import MESSAGES as _ROUTING
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: Placeholders that hold one of our words (a status, an action, a role …), named in Chinese
+#: too; every other value (ids, codes, names, numbers) is carried as it is.
+WORD_PLACEHOLDERS = frozenset(
+    {"status", "action", "role", "roles", "level", "level2", "parent_level", "kind", "who"}
+    | {"obj_type", "awareness"}  # marshmallow's
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,11 @@ def chinese_value(text: str) -> str:
     return VALUES.get(text) or VALUES.get(text.lower(), text)
 
 
+def carried(values: dict[str, str]) -> dict[str, str]:
+    """The values a matched English sentence held, ready for its Chinese."""
+    return {k: chinese_value(v) if k in WORD_PLACEHOLDERS else v for k, v in values.items()}
+
+
 def fill(template: str, values: dict[str, str]) -> str:
     """``template`` with its ``{name}`` placeholders replaced (other braces left alone)."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
@@ -148,5 +159,5 @@ def translate_detail(code: str, detail: str | None, status: int = 400) -> str:
         for english, chinese in most_specific_first(entry.details.items()):
             match = english_pattern(english).fullmatch(detail)
             if match:
-                return fill(chinese, {k: chinese_value(v) for k, v in match.groupdict().items()})
+                return fill(chinese, carried(match.groupdict()))
     return entry.detail

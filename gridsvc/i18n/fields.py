@@ -8,7 +8,7 @@ their default messages has no Chinese here.
 
 from __future__ import annotations
 
-from gridsvc.i18n.catalogue import chinese_value, english_pattern, fill, most_specific_first
+from gridsvc.i18n.catalogue import carried, english_pattern, fill, most_specific_first
 from gridsvc.i18n.zh_kernel import VALUES
 
 #: English template (marshmallow's own wording, its placeholders kept) -> Chinese.
@@ -178,7 +178,7 @@ def translate_field_message(message: str) -> str:
     for english, chinese in _ORDERED:
         match = english_pattern(english).fullmatch(message)
         if match:
-            values = {k: _FRAGMENTS.get(v, chinese_value(v)) for k, v in match.groupdict().items()}
+            values = {k: _FRAGMENTS.get(v, v) for k, v in carried(match.groupdict()).items()}
             return fill(chinese, values)
     return message
 
