@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from gridsvc import errors, inputs, jobs, logs
 from gridsvc.config import Config, check_production_secrets
 from gridsvc.extensions import api, db, jwt, limiter, migrate
+from gridsvc.i18n import install_language_headers
 from gridsvc.jsonio import OrjsonProvider
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -41,6 +42,7 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     _wire_handoffs(app)
     _register_blueprints(app)
     errors.register_error_handlers(app)
+    install_language_headers(app)
     logs.install_request_logging(app)
     inputs.install_input_checks(app)
     _register_cli(app)

@@ -70,6 +70,9 @@ class Config:
     # JSON bodies: a MultiPolygon inside a body is 6 levels deep; deeper than this is refused (400)
     # before any consumer recurses into it (gridsvc/jsonio.py).
     JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 32)
+    # The language of problem titles, details and validation findings when a request's
+    # Accept-Language names neither zh nor en (gridsvc/i18n): "en" or "zh".
+    DEFAULT_LANGUAGE = _env("DEFAULT_LANGUAGE", "en")
     LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     # Per account, whatever the address (gridsvc/accounts/throttle.py): after this many failures
     # in a row each further one blocks the username for a delay that doubles, up to the cap.
@@ -191,6 +194,8 @@ class TestConfig(Config):
     # Rate-limit counters in memory, so one run's state never leaks into the next through Redis.
     REDIS_URL = _env("TEST_REDIS_URL")
     LOGIN_RATE_LIMIT = "1000 per minute"
+    # The suite reads English unless a test asks otherwise, whatever the shell exports.
+    DEFAULT_LANGUAGE = "en"
     # Every cache stays on, checking the database's versions on every read: the whole suite runs
     # the cached paths, and a write inside a test is seen at once.
     CACHE_CHECK_SECONDS = 0.0

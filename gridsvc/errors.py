@@ -16,6 +16,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from gridsvc.geo.errors import GeoInputError
+from gridsvc.i18n import localize_problem
 
 log = logging.getLogger("gridsvc.errors")
 
@@ -262,7 +263,10 @@ def problem_body(
     errors: dict | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The RFC 9457 members of a problem, as a dict: a response's body or one batch item's."""
+    """The RFC 9457 members of a problem, as a dict: a response's body or one batch item's.
+
+    Inside a request the texts people read follow the request's language (gridsvc.i18n).
+    """
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": title or TITLES.get(status, "Error"),
@@ -273,7 +277,8 @@ def problem_body(
     if errors:
         body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})
-    return body
+    # title, detail and errors in the caller's language (Accept-Language); the code never changes.
+    return localize_problem(body)
 
 
 def as_problem(exc: Exception) -> dict[str, Any]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from gridsvc.boundaries.fields import LAYER_NAME, BBox
 from gridsvc.boundaries.models import LEVELS, UPLOAD_STATUSES
+from gridsvc.i18n import localize_report
 
 CRS_HELP = "EPSG:4326 (default), EPSG:4490 (CGCS2000), any EPSG code, GCJ02 or BD09"
 
@@ -48,6 +49,11 @@ class UploadOut(Schema):
     generation_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
+
+    @post_dump
+    def _in_the_readers_language(self, data: dict, **_kwargs) -> dict:
+        """Finding and error details are stored in English; each reader gets theirs."""
+        return localize_report(data)
 
 
 class UploadListArgs(Schema):
@@ -199,3 +205,7 @@ class MergeOut(Schema):
     report = fields.Dict()
     generation_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+
+    @post_dump
+    def _in_the_readers_language(self, data: dict, **_kwargs) -> dict:
+        return localize_report(data)
