@@ -12,6 +12,7 @@ from marshmallow import Schema
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
+from gridsvc import openapi
 from gridsvc.errors import PreconditionFailed, PreconditionRequired, TooLarge
 from gridsvc.inputs import check_fields
 
@@ -37,9 +38,32 @@ class Parser(FlaskParser):
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with :class:`Parser`: every room builds its endpoints on this."""
+    """flask-smorest's Blueprint with :class:`Parser`: every room builds its endpoints on this.
+
+    Its operations are documented completely by :mod:`gridsvc.openapi` (problem+json errors,
+    conditional and idempotency headers, operation ids, the room as tag), read from the views.
+    """
 
     ARGUMENTS_PARSER = Parser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_contract_doc)
+
+    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
+        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
+        for method, doc in self._docs[endpoint].items():
+            if method == "parameters":
+                continue
+            doc["view"] = getattr(obj, method) if isinstance(obj, type) else obj
+            doc["operationId"] = openapi.operation_id(self.name, endpoint, method)
+            if doc["tags"] is None:
+                doc["tags"] = [openapi.room_of(self.import_name)]
+
+    @staticmethod
+    def _prepare_contract_doc(doc, doc_info, *, spec, method, **kwargs):
+        doc["operationId"] = doc_info["operationId"]
+        return openapi.complete_operation(doc, doc_info["view"], method, spec)
 
 
 def etag(kind: str, ident: object, version: int) -> str:
