@@ -14,7 +14,7 @@ from webargs.flaskparser import FlaskParser
 
 from gridsvc import openapi
 from gridsvc.errors import PreconditionFailed, PreconditionRequired, TooLarge
-from gridsvc.inputs import check_fields
+from gridsvc.inputs import check_fields, check_times
 
 
 class Parser(FlaskParser):
@@ -31,6 +31,11 @@ class Parser(FlaskParser):
         if not req.is_json or not req.get_data(cache=True):
             return core.missing
         return req.get_json(silent=True)
+
+    def parse(self, *args, **kwargs) -> Any:
+        data = super().parse(*args, **kwargs)
+        check_times(data)
+        return data
 
     def load_form(self, req: Request, schema: Schema) -> Any:
         check_fields(req.form.items(multi=True), "form")

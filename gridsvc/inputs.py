@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, request
 
-from gridsvc.errors import DomainError
+from gridsvc.errors import DomainError, Invalid
 
 # I-JSON (RFC 7493 §2.2): integers outside ±(2**53 - 1) cannot be exchanged exactly.
 MAX_SAFE_NUMBER = 2**53 - 1
@@ -143,6 +144,26 @@ def check_fields(pairs: Iterable[tuple[str, str]], location: str) -> None:
                     errors={label: [f"The {subject} {why}."]},
                     location=location,
                 )
+
+
+# PostgreSQL keeps UTC offsets up to 15:59; Python parses up to 23:59 ("…T02:02:50-21:10").
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+
+
+def check_times(data: Any, path: tuple = ()) -> None:
+    """Refuse parsed date-times whose UTC offset the database cannot store (a 422, not a 500)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            check_times(value, (*path, key))
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            check_times(value, (*path, index))
+    elif isinstance(data, datetime) and abs(data.utcoffset() or timedelta()) > MAX_UTC_OFFSET:
+        name = ".".join(str(p) for p in path) or "_schema"
+        raise Invalid(
+            f"The time in {name} has a UTC offset beyond ±15:59.",
+            errors={name: ["The UTC offset must be within ±15:59."]},
+        )
 
 
 def too_deep(max_depth: int) -> TooDeep:

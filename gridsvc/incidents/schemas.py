@@ -178,6 +178,12 @@ class SyncIn(Schema):
         metadata={"description": "crs of the track points (default EPSG:4326)"},
     )
 
+    @validates_schema(pass_original=True)
+    def _not_empty(self, _data: dict, original: object, **_kwargs) -> None:
+        # A missing or empty body is a client's bug (it lost its queue), not an empty success.
+        if not isinstance(original, dict) or not original.keys() & {"incidents", "track_points"}:
+            raise ValidationError("Send incidents, track_points or both.", "_schema")
+
     @validates_schema
     def _sizes(self, data: dict, **_kwargs) -> None:
         limits = (
