@@ -117,3 +117,13 @@ def body_limit(config_key: str, *, extra: int = 0):
         return wrapper
 
     return decorator
+
+
+def documents(status: int, schema: Any, *, content_type: str = "application/json"):
+    """Document the body a view builds itself (a GeoJSON page, PostGIS text), without dumping it.
+
+    ``@blp.response(status)`` without a schema leaves the answer untyped in the spec, so
+    generated clients could not parse it; this adds the schema to the documentation only.
+    """
+    content = {content_type: {"schema": schema}}
+    return Blueprint.doc(responses={str(status): {"content": content}})

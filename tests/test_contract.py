@@ -114,3 +114,36 @@ def test_every_answer_conforms_to_the_spec(app, callers, report):  # noqa: F811
     distinct = sorted(set(failures))
     print(f"schemathesis: {operations} operations, {len(distinct)} distinct failures")
     assert not distinct, "\n".join(distinct)
+
+
+def test_the_map_answers_match_their_documented_geojson(app, client, people, report):  # noqa: F811
+    """Random ids rarely reach a 200, so the GeoJSON answers are also read as their users do."""
+    incident = report()
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    worker, dispatcher = bearer(people["worker"]), bearer(people["dispatcher"])
+    lead = bearer(people["lead"])
+    team = people["teams"]["t1"]
+    reads = [
+        ("/areas", "/api/v1/areas?level=township", worker),
+        ("/areas/{code}", "/api/v1/areas/430302001", worker),
+        ("/grids", "/api/v1/grids?township=430302001&limit=2", worker),
+        ("/grids/{code}", "/api/v1/grids/430302001001001", worker),
+        ("/grids/{code}/history", "/api/v1/grids/430302001001001/history", worker),
+        ("/locate", "/api/v1/locate?lon=112.81&lat=27.87", worker),
+        ("/teams/{team_id}/queue", f"/api/v1/teams/{team}/queue", lead),
+        ("/triage", "/api/v1/triage", dispatcher),
+        ("/me/tasks", "/api/v1/me/tasks", worker),
+        ("/incidents/{incident_id}", f"/api/v1/incidents/{incident['id']}", worker),
+    ]
+    for template, url, headers in reads:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.get_json())
+        schema[f"/api/v1{template}"]["GET"].validate_response(response)
+    features = client.get(f"/api/v1/teams/{team}/queue", headers=lead).get_json()["features"]
+    assert features, "the routed report is in its team's queue"
+    located = client.post(
+        "/api/v1/locate",
+        json={"points": [{"lon": 112.81, "lat": 27.87, "id": "a"}]},
+        headers=worker,
+    )
+    schema["/api/v1/locate"]["POST"].validate_response(located)
