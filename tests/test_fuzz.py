@@ -237,7 +237,7 @@ def world(client, people, report, admin_headers):  # noqa: F811  (imported fixtu
         "incident_id": incident["id"],
         "team_id": people["teams"]["t1"],
         "user_id": people["worker"].id,
-        "entry_id": entries["items"][0]["id"] if "items" in entries else entries[0]["id"],
+        "entry_id": entries["items"][0]["id"],
         "code": GRID,
     }
 

@@ -15,6 +15,8 @@ from gridsvc.routing.directory.schemas import (
     EntryIn,
     EntryListArgs,
     EntryOut,
+    EntryPage,
+    EntryPageArgs,
     EntryUpdate,
     ImportForm,
     MemberIn,
@@ -120,11 +122,12 @@ def _entry_response(entry, status: int = 200):
 @blp.route("/responsibility-list")
 class Entries(MethodView):
     @roles_required()
-    @blp.arguments(EntryListArgs, location="query")
-    @blp.response(200, EntryOut(many=True))
+    @blp.arguments(EntryPageArgs, location="query")
+    @blp.response(200, EntryPage)
     def get(self, args):
-        """The list in force (one entry per category) on a day, or every version."""
-        return responsibility.entries_out(responsibility.list_entries(current_scope(), args))
+        """The list in force (one entry per category) on a day, or every version; cursor pages."""
+        entries, next_cursor = responsibility.page_entries(current_scope(), args)
+        return {"items": responsibility.entries_out(entries), "next_cursor": next_cursor}
 
     @roles_required("admin")
     @atomic

@@ -101,6 +101,10 @@ class EntryListArgs(Schema):
     )
 
 
+class EntryPageArgs(EntryListArgs, PageArgs):
+    pass
+
+
 class EntryIn(Schema):
     county_code = fields.String(validate=COUNTY, metadata={"description": "global admins only"})
     category_code = fields.String(required=True, validate=CATEGORY)
@@ -149,6 +153,11 @@ class EntryOut(Schema):
     effective_from = fields.Date()
     in_force = fields.Boolean()
     created_at = fields.DateTime()
+
+
+class EntryPage(Schema):
+    items = fields.List(fields.Nested(EntryOut))
+    next_cursor = fields.String(allow_none=True)
 
 
 class ImportForm(Schema):
