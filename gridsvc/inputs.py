@@ -172,8 +172,34 @@ def too_deep(max_depth: int) -> TooDeep:
     )
 
 
+def check_head_sizes(config: Any) -> None:
+    """414 / 431 as problem+json, below the server's own limits (gunicorn.conf.py, nginx), which
+    would answer in HTML: the app's limits are the smaller, so clients meet these first."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(target) > config["MAX_URL_BYTES"]:
+        raise DomainError(
+            f"The URL is longer than {config['MAX_URL_BYTES']} bytes; send filters in a body.",
+            status=414,
+            code="request.uri_too_long",
+            limit_bytes=config["MAX_URL_BYTES"],
+        )
+    headers = request.headers
+    longest = max((len(k) + len(v) + 2 for k, v in headers.items()), default=0)
+    if len(headers) > config["MAX_HEADER_COUNT"] or longest > config["MAX_HEADER_BYTES"]:
+        raise DomainError(
+            f"Send at most {config['MAX_HEADER_COUNT']} header fields of at most "
+            f"{config['MAX_HEADER_BYTES']} bytes each.",
+            status=431,
+            code="request.headers_too_large",
+        )
+
+
 def install_input_checks(app: Flask) -> None:
     """Query strings and path values of every request, before any view or schema reads them."""
+
+    @app.before_request
+    def _refuse_oversized_heads() -> None:
+        check_head_sizes(app.config)
 
     @app.before_request
     def _refuse_unstorable_text() -> None:

@@ -57,9 +57,9 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 
-# The answers any operation may give: malformed input, authentication, role, scope, validation,
-# rate limits and a database that does not answer.
-COMMON_ERRORS = (400, 401, 403, 404, 422, 429, 503)
+# The answers any operation may give: malformed input, authentication, role, scope, a request
+# head too large, validation, rate limits and a database that does not answer.
+COMMON_ERRORS = (400, 401, 403, 404, 414, 422, 429, 431, 503)
 WRITE_ERRORS = (409, 413)
 UPLOAD_ERRORS = (415,)
 IF_MATCH_ERRORS = (412, 428)
