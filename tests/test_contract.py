@@ -134,6 +134,11 @@ def test_the_map_answers_match_their_documented_geojson(app, client, people, rep
         ("/triage", "/api/v1/triage", dispatcher),
         ("/me/tasks", "/api/v1/me/tasks", worker),
         ("/incidents/{incident_id}", f"/api/v1/incidents/{incident['id']}", worker),
+        ("/incidents", "/api/v1/incidents?format=geojson", worker),
+        ("/me/grids", "/api/v1/me/grids", worker),
+        ("/workers/{user_id}/tracks", f"/api/v1/workers/{people['worker'].id}/tracks", worker),
+        ("/zones", "/api/v1/zones", worker),
+        ("/responsibility-list", "/api/v1/responsibility-list?limit=2", worker),
     ]
     for template, url, headers in reads:
         response = client.get(url, headers=headers)

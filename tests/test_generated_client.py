@@ -69,12 +69,12 @@ def test_generated_client_logs_in_reports_reads_back_and_gets_a_typed_problem(
     assert api is not None
     base_url = f"http://127.0.0.1:{served}"
 
-    anonymous = gridsvc_client.Client(base_url=base_url, timeout=30.0)
+    anonymous = gridsvc_client.Client(base_url=base_url, timeout=60.0)
     username = committed["worker"].username
     tokens = login.sync(client=anonymous, body=models.LoginIn(username=username, password=PASSWORD))
     assert isinstance(tokens, models.TokensOut), tokens
     caller = gridsvc_client.AuthenticatedClient(
-        base_url=base_url, token=tokens.access_token, timeout=30.0
+        base_url=base_url, token=tokens.access_token, timeout=60.0
     )
 
     body = models.IncidentIn.from_dict(payload(*POINT))

@@ -60,6 +60,21 @@ def test_uploads_are_one_multipart_body_with_their_form_fields(spec):
     assert "413" in photo["responses"]
 
 
+def test_every_success_has_a_schema_for_each_media_type(spec):
+    untyped = []
+    for path, method, op in operations(spec):
+        for status, response in op["responses"].items():
+            if status.startswith("2") and status != "204":
+                content = resolve(spec, response).get("content", {})
+                if not content or any("schema" not in media for media in content.values()):
+                    untyped.append(f"{method.upper()} {path} {status}")
+    assert untyped == []
+    geojson = spec["paths"]["/api/v1/teams/{team_id}/queue"]["get"]["responses"]["200"]["content"]
+    assert geojson["application/geo+json"]["schema"] == {
+        "$ref": "#/components/schemas/QueueCollection"
+    }
+
+
 def test_every_error_is_a_problem_as_problem_json(spec):
     for path, method, op in operations(spec):
         errors = {s: resolve(spec, r) for s, r in op["responses"].items() if s[0] in "45"}

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from gridsvc.boundaries import BBox
 from gridsvc.geo.convert import point_from_geojson
 from gridsvc.geo.errors import GeoInputError
+from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.incidents import categories
 from gridsvc.incidents.models import ADDRESS_MAX, DESCRIPTION_MAX, STATUSES
 
@@ -331,3 +332,19 @@ class PhotoOut(Schema):
 
     def _thumbnail_url(self, photo) -> str:
         return f"/api/v1/incidents/{photo.incident_id}/photos/{photo.id}/thumbnail"
+
+
+class IncidentProperties(IncidentOut):
+    """An incident as a GeoJSON Feature's properties: its location is the geometry."""
+
+    class Meta:
+        exclude = ("location",)
+
+
+class IncidentFeature(Feature):
+    id = fields.Integer()
+    properties = fields.Nested(IncidentProperties, required=True)
+
+
+class IncidentCollection(FeatureCollection):
+    features = fields.List(fields.Nested(IncidentFeature), required=True)
