@@ -38,3 +38,10 @@ keepalive = int(_env("GUNICORN_KEEPALIVE", "5"))
 # the same for X-Forwarded-For).
 forwarded_allow_ips = _env("FORWARDED_ALLOW_IPS", "127.0.0.1")
 loglevel = _env("LOG_LEVEL", "info").lower()
+# Request heads: gunicorn refuses what exceeds these in HTML, so they sit above the app's own
+# limits (MAX_URL_BYTES 4096, MAX_HEADER_BYTES 8000, MAX_HEADER_COUNT 100), which answer 414 /
+# 431 as problem+json; 8190 is the longest request line gunicorn allows. Behind nginx
+# (deploy/nginx.conf) its 8k header buffers refuse first, in problem+json too.
+limit_request_line = 8190
+limit_request_field_size = 16380
+limit_request_fields = 200

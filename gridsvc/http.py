@@ -12,8 +12,9 @@ from marshmallow import Schema
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
+from gridsvc import openapi
 from gridsvc.errors import PreconditionFailed, PreconditionRequired, TooLarge
-from gridsvc.inputs import check_fields
+from gridsvc.inputs import check_fields, check_times
 
 
 class Parser(FlaskParser):
@@ -31,15 +32,43 @@ class Parser(FlaskParser):
             return core.missing
         return req.get_json(silent=True)
 
+    def parse(self, *args, **kwargs) -> Any:
+        data = super().parse(*args, **kwargs)
+        check_times(data)
+        return data
+
     def load_form(self, req: Request, schema: Schema) -> Any:
         check_fields(req.form.items(multi=True), "form")
         return super().load_form(req, schema)
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint with :class:`Parser`: every room builds its endpoints on this."""
+    """flask-smorest's Blueprint with :class:`Parser`: every room builds its endpoints on this.
+
+    Its operations are documented completely by :mod:`gridsvc.openapi` (problem+json errors,
+    conditional and idempotency headers, operation ids, the room as tag), read from the views.
+    """
 
     ARGUMENTS_PARSER = Parser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_contract_doc)
+
+    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
+        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
+        for method, doc in self._docs[endpoint].items():
+            if method == "parameters":
+                continue
+            doc["view"] = getattr(obj, method) if isinstance(obj, type) else obj
+            doc["operationId"] = openapi.operation_id(self.name, endpoint, method)
+            if doc["tags"] is None:
+                doc["tags"] = [openapi.room_of(self.import_name)]
+
+    @staticmethod
+    def _prepare_contract_doc(doc, doc_info, *, spec, method, **kwargs):
+        doc["operationId"] = doc_info["operationId"]
+        return openapi.complete_operation(doc, doc_info["view"], method, spec)
 
 
 def etag(kind: str, ident: object, version: int) -> str:
@@ -88,3 +117,13 @@ def body_limit(config_key: str, *, extra: int = 0):
         return wrapper
 
     return decorator
+
+
+def documents(status: int, schema: Any, *, content_type: str = "application/json"):
+    """Document the body a view builds itself (a GeoJSON page, PostGIS text), without dumping it.
+
+    ``@blp.response(status)`` without a schema leaves the answer untyped in the spec, so
+    generated clients could not parse it; this adds the schema to the documentation only.
+    """
+    content = {content_type: {"schema": schema}}
+    return Blueprint.doc(responses={str(status): {"content": content}})

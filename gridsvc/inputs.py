@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, request
 
-from gridsvc.errors import DomainError
+from gridsvc.errors import DomainError, Invalid
 
 # I-JSON (RFC 7493 §2.2): integers outside ±(2**53 - 1) cannot be exchanged exactly.
 MAX_SAFE_NUMBER = 2**53 - 1
@@ -145,14 +146,60 @@ def check_fields(pairs: Iterable[tuple[str, str]], location: str) -> None:
                 )
 
 
+# PostgreSQL keeps UTC offsets up to 15:59; Python parses up to 23:59 ("…T02:02:50-21:10").
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+
+
+def check_times(data: Any, path: tuple = ()) -> None:
+    """Refuse parsed date-times whose UTC offset the database cannot store (a 422, not a 500)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            check_times(value, (*path, key))
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            check_times(value, (*path, index))
+    elif isinstance(data, datetime) and abs(data.utcoffset() or timedelta()) > MAX_UTC_OFFSET:
+        name = ".".join(str(p) for p in path) or "_schema"
+        raise Invalid(
+            f"The time in {name} has a UTC offset beyond ±15:59.",
+            errors={name: ["The UTC offset must be within ±15:59."]},
+        )
+
+
 def too_deep(max_depth: int) -> TooDeep:
     return TooDeep(
         f"The JSON body is nested more than {max_depth} levels deep.", max_depth=max_depth
     )
 
 
+def check_head_sizes(config: Any) -> None:
+    """414 / 431 as problem+json, below the server's own limits (gunicorn.conf.py, nginx), which
+    would answer in HTML: the app's limits are the smaller, so clients meet these first."""
+    target = request.environ.get("RAW_URI") or request.full_path
+    if len(target) > config["MAX_URL_BYTES"]:
+        raise DomainError(
+            f"The URL is longer than {config['MAX_URL_BYTES']} bytes; send filters in a body.",
+            status=414,
+            code="request.uri_too_long",
+            limit_bytes=config["MAX_URL_BYTES"],
+        )
+    headers = request.headers
+    longest = max((len(k) + len(v) + 2 for k, v in headers.items()), default=0)
+    if len(headers) > config["MAX_HEADER_COUNT"] or longest > config["MAX_HEADER_BYTES"]:
+        raise DomainError(
+            f"Send at most {config['MAX_HEADER_COUNT']} header fields of at most "
+            f"{config['MAX_HEADER_BYTES']} bytes each.",
+            status=431,
+            code="request.headers_too_large",
+        )
+
+
 def install_input_checks(app: Flask) -> None:
     """Query strings and path values of every request, before any view or schema reads them."""
+
+    @app.before_request
+    def _refuse_oversized_heads() -> None:
+        check_head_sizes(app.config)
 
     @app.before_request
     def _refuse_unstorable_text() -> None:

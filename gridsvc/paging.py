@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -61,6 +61,8 @@ def _as(kind: type, value: Any) -> Any:
             return parsed
         if kind is uuid.UUID:
             return uuid.UUID(value)
+        if kind is date:
+            return date.fromisoformat(value)
     except ValueError as exc:
         raise _invalid() from exc
     raise TypeError(f"a cursor cannot hold a {kind.__name__}")

@@ -145,6 +145,16 @@ def test_nul_in_a_query_filter_is_422_naming_it(client, make_user):
     assert body["location"] == "query"
 
 
+def test_a_time_offset_the_database_cannot_store_is_422_naming_it(client, make_user):
+    # Python reads offsets up to ±23:59, PostgreSQL up to ±15:59: schemathesis found the 500.
+    admin = make_user(role="admin", county_code="430302", township_code=None)
+    url = "/api/v1/grids/430302001001001/assignments?at=0033-07-20T02:02:50-21:10"
+    body = assert_problem(client.get(url, headers=bearer(admin)), 422, "request.validation_failed")
+    assert body["errors"] == {"at": ["The UTC offset must be within ±15:59."]}
+    fine = "/api/v1/grids/430302001001001/assignments?at=2026-07-20T02:02:50-15:59"
+    assert client.get(fine, headers=bearer(admin)).status_code != 422
+
+
 def test_nul_in_a_path_value_is_422(client, as_worker):
     body = assert_problem(
         client.get("/api/v1/areas/4303%0002", headers=as_worker), 422, "request.invalid_text"

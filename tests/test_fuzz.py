@@ -220,8 +220,12 @@ def query_cases(params: dict) -> list[dict]:
     return cases
 
 
-def form_fields(params: dict) -> dict:
-    return {name: NUL for name, p in params.items() if p["in"] == "formData"}
+def form_fields(op: dict) -> dict:
+    """The text fields of a multipart body (its files are sent as the file below)."""
+    content = op.get("requestBody", {}).get("content", {})
+    schema = content.get("multipart/form-data", {}).get("schema", {})
+    fields = schema.get("properties", {})
+    return {name: NUL for name, field in fields.items() if field.get("format") != "binary"}
 
 
 @pytest.fixture
@@ -233,7 +237,7 @@ def world(client, people, report, admin_headers):  # noqa: F811  (imported fixtu
         "incident_id": incident["id"],
         "team_id": people["teams"]["t1"],
         "user_id": people["worker"].id,
-        "entry_id": entries["items"][0]["id"] if "items" in entries else entries[0]["id"],
+        "entry_id": entries["items"][0]["id"],
         "code": GRID,
     }
 
@@ -262,7 +266,7 @@ def cases(spec: dict, world: dict, method: str, path: str, op: dict, params: dic
         yield "path NUL", bad, (422, "request.invalid_text"), {}
     if "integer" in kinds:
         yield "path 10**30", fill(path, path_values(params, world, integer=10**30)), None, {}
-    if form := form_fields(params):
+    if form := form_fields(op):
         data = {**form, "file": (io.BytesIO(b"{}"), "x.geojson")}
         yield "form NUL", url, (422, "request.invalid_text"), {"data": data}
 

@@ -168,3 +168,49 @@ def test_behind_one_proxy_each_client_has_its_own_limit(app):
     # ... and the first cannot escape its own by prepending an address: nginx appends the real
     # one, and only the last hop is believed.
     assert_problem(login(client, "192.0.2.50, 203.0.113.7"), 429, "request.rate_limited")
+
+
+# --- request heads too large: problem+json from the app, below gunicorn's HTML limits ---------
+
+
+def raw_request(port: int, head: bytes) -> tuple[int, dict, bytes]:
+    """Send a request head as bytes (urllib would refuse some of them); status, headers, body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(head + b"\r\n\r\n")
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head_part, _, body = data.partition(b"\r\n\r\n")
+    lines = head_part.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def test_oversized_heads_are_problem_json_from_the_served_app(served):
+    close = b"Host: x\r\nConnection: close"
+    long_url = b"/api/v1/areas?q=" + b"a" * 6000
+    status, headers, body = raw_request(served, b"GET " + long_url + b" HTTP/1.1\r\n" + close)
+    assert (status, headers["content-type"]) == (414, "application/problem+json")
+    assert b'"code":"request.uri_too_long"' in body
+
+    big = b"X-Big: " + b"b" * 10_000
+    status, headers, body = raw_request(
+        served, b"GET /healthz HTTP/1.1\r\n" + close + b"\r\n" + big
+    )
+    assert (status, headers["content-type"]) == (431, "application/problem+json")
+    assert b'"code":"request.headers_too_large"' in body
+
+    many = b"\r\n".join(b"X-N%d: 1" % n for n in range(150))
+    status, headers, body = raw_request(
+        served, b"GET /healthz HTTP/1.1\r\n" + close + b"\r\n" + many
+    )
+    assert (status, headers["content-type"]) == (431, "application/problem+json")
+
+
+def test_head_limits_sit_below_gunicorn_s(app):
+    import runpy
+
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert app.config["MAX_URL_BYTES"] < conf["limit_request_line"]
+    assert app.config["MAX_HEADER_BYTES"] < conf["limit_request_field_size"]
+    assert app.config["MAX_HEADER_COUNT"] < conf["limit_request_fields"]

@@ -7,6 +7,8 @@ from flask.views import MethodView
 from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.boundaries import merges, queries, uploads
 from gridsvc.boundaries.schemas import (
+    AreaFeature,
+    AreaFeatureCollection,
     AreaListArgs,
     GenerationArgs,
     GenerationOut,
@@ -14,6 +16,8 @@ from gridsvc.boundaries.schemas import (
     ItemArgs,
     LocateArgs,
     LocateManyIn,
+    LocateManyOut,
+    LocationOut,
     MergeIn,
     MergeOut,
     PublishIn,
@@ -26,7 +30,7 @@ from gridsvc.boundaries.schemas import (
 from gridsvc.boundaries.tasks import process_upload
 from gridsvc.extensions import db
 from gridsvc.geo.crs import point_to_wgs84
-from gridsvc.http import Blueprint
+from gridsvc.http import Blueprint, documents
 from gridsvc.transactions import atomic
 
 blp = Blueprint("boundaries", __name__, description="Boundaries, generations, 多网合一 and locate")
@@ -98,6 +102,7 @@ class Areas(MethodView):
     @roles_required()
     @blp.arguments(AreaListArgs, location="query")
     @blp.response(200)
+    @documents(200, AreaFeatureCollection)
     def get(self, args):
         """Counties, townships and villages as a GeoJSON FeatureCollection (filter by level, parent)."""
         return queries.list_areas(current_scope(), args, grids=False)
@@ -108,6 +113,7 @@ class AreaItem(MethodView):
     @roles_required()
     @blp.arguments(ItemArgs, location="query")
     @blp.response(200)
+    @documents(200, AreaFeature)
     def get(self, args, code):
         """One admin area as a GeoJSON Feature."""
         return queries.get_area(current_scope(), code, grid=False, layer=None, args=args)
@@ -118,6 +124,7 @@ class Grids(MethodView):
     @roles_required()
     @blp.arguments(GridListArgs, location="query")
     @blp.response(200)
+    @documents(200, AreaFeatureCollection)
     def get(self, args):
         """Grid cells as a GeoJSON FeatureCollection (filter by village, township, bbox, layer)."""
         return queries.list_areas(current_scope(), args, grids=True)
@@ -128,6 +135,7 @@ class GridItem(MethodView):
     @roles_required()
     @blp.arguments(ItemArgs, location="query")
     @blp.response(200)
+    @documents(200, AreaFeature)
     def get(self, args, code):
         """One grid cell as a GeoJSON Feature."""
         return queries.get_area(
@@ -140,6 +148,7 @@ class GridHistory(MethodView):
     @roles_required()
     @blp.arguments(ItemArgs, location="query")
     @blp.response(200)
+    @documents(200, AreaFeatureCollection)
     def get(self, args, code):
         """Every version of a grid across generations."""
         return queries.grid_history(current_scope(), code, args.get("layer"))
@@ -150,6 +159,7 @@ class Locate(MethodView):
     @roles_required()
     @blp.arguments(LocateArgs, location="query")
     @blp.response(200)
+    @documents(200, LocationOut)
     def get(self, args):
         """County / township / village / grid of a point (404 locate.outside_coverage outside)."""
         lon, lat = point_to_wgs84(args["lon"], args["lat"], args.get("crs"))
@@ -159,6 +169,7 @@ class Locate(MethodView):
     @roles_required()
     @blp.arguments(LocateManyIn)
     @blp.response(200)
+    @documents(200, LocateManyOut)
     def post(self, data):
         """Locate many points at once (up to 10,000); results in request order."""
         points = [point_to_wgs84(p["lon"], p["lat"], data.get("crs")) for p in data["points"]]

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate, va
 
 from gridsvc.boundaries.fields import LAYER_NAME, BBox
 from gridsvc.boundaries.models import LEVELS, UPLOAD_STATUSES
+from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.i18n import localize_report
 
 CRS_HELP = "EPSG:4326 (default), EPSG:4490 (CGCS2000), any EPSG code, GCJ02 or BD09"
@@ -97,9 +98,15 @@ class GenerationArgs(Schema):
     status = fields.String(validate=validate.OneOf(("draft", "published", "retired")))
 
 
+AT_DOC = "read the boundaries in force at this time; not together with generation (422)"
+GENERATION_DOC = "read this generation's boundaries; not together with at (422)"
+
+
 class _AtArgs(Schema):
-    at = fields.AwareDateTime(metadata={"description": "read the boundaries in force at this time"})
-    generation = fields.Integer(validate=validate.Range(min=1))
+    at = fields.AwareDateTime(metadata={"description": AT_DOC})
+    generation = fields.Integer(
+        validate=validate.Range(min=1), metadata={"description": GENERATION_DOC}
+    )
 
     @validates_schema
     def _one_of(self, data, **_kwargs):
@@ -171,15 +178,13 @@ class PointList(fields.Field):
         return points
 
 
-class LocateManyIn(Schema):
+class LocateManyIn(_AtArgs):
     points = PointList(
         required=True,
         metadata={"description": "[{lon, lat, id?}] — up to 10,000 points"},
     )
     crs = fields.String(load_default=None, validate=validate.Length(max=32))
     layer = fields.String(validate=LAYER_NAME)
-    at = fields.AwareDateTime()
-    generation = fields.Integer(validate=validate.Range(min=1))
 
 
 class MergeIn(Schema):
@@ -209,3 +214,50 @@ class MergeOut(Schema):
     @post_dump
     def _in_the_readers_language(self, data: dict, **_kwargs) -> dict:
         return localize_report(data)
+
+
+# --- documented answers the views build themselves (gridsvc.http.documents) ------------------
+
+
+class AreaProperties(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    layer = fields.String()
+    parent_code = fields.String(allow_none=True)
+    county_code = fields.String(allow_none=True)
+    township_code = fields.String(allow_none=True)
+    village_code = fields.String(allow_none=True)
+    households = fields.Integer(allow_none=True)
+    population = fields.Integer(allow_none=True)
+    area_m2 = fields.Float(allow_none=True)
+    generation_from = fields.Integer(allow_none=True)
+    generation_to = fields.Integer(allow_none=True)
+
+
+class AreaFeature(Feature):
+    id = fields.String(metadata={"description": "the area's or grid's code"})
+    properties = fields.Nested(AreaProperties, required=True)
+
+
+class AreaFeatureCollection(FeatureCollection):
+    features = fields.List(fields.Nested(AreaFeature), required=True)
+    generation = fields.Integer(allow_none=True)
+
+
+class PlaceOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class LocationOut(Schema):
+    county = fields.Nested(PlaceOut, allow_none=True)
+    township = fields.Nested(PlaceOut, allow_none=True)
+    village = fields.Nested(PlaceOut, allow_none=True)
+    grid = fields.Nested(PlaceOut, allow_none=True)
+    generation = fields.Integer(allow_none=True)
+    id = fields.Raw(metadata={"description": "the point's id, when it had one (POST)"})
+
+
+class LocateManyOut(Schema):
+    results = fields.List(fields.Nested(LocationOut))

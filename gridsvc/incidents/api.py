@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from gridsvc.accounts import current_scope, policy, roles_required
-from gridsvc.http import Blueprint, body_limit, require_if_match
+from gridsvc.http import Blueprint, body_limit, documents, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting, sync
 from gridsvc.incidents.queries import incident_etag
@@ -16,6 +16,7 @@ from gridsvc.incidents.schemas import (
     EventPage,
     FeedArgs,
     FeedOut,
+    IncidentCollection,
     IncidentIn,
     IncidentListArgs,
     IncidentOut,
@@ -61,7 +62,7 @@ class Incidents(MethodView):
     @roles_required(*READERS)
     @blp.arguments(IncidentListArgs, location="query")
     @blp.response(200, IncidentPage)
-    @blp.alt_response(200, description="GeoJSON FeatureCollection", content_type=GEOJSON)
+    @documents(200, IncidentCollection, content_type=GEOJSON)
     def get(self, args):
         """Incidents in the caller's scope, newest first; GeoJSON with format=geojson or Accept."""
         items, next_cursor = queries.list_incidents(current_scope(), args)

@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.http import Blueprint, body_limit
+from gridsvc.http import Blueprint, body_limit, documents
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import photos, queries
 from gridsvc.incidents.api import READERS
@@ -48,6 +48,9 @@ class Photos(MethodView):
         return photos.list_photos(incident)
 
 
+BINARY = {"type": "string", "format": "binary"}
+
+
 def _image(incident_id: int, photo_id: int, variant: str) -> Response:
     incident = queries.get_incident(current_scope(), incident_id)
     photo = photos.get_photo(incident, photo_id)
@@ -64,6 +67,9 @@ def _image(incident_id: int, photo_id: int, variant: str) -> Response:
 class PhotoItem(MethodView):
     @roles_required(*READERS)
     @blp.response(200, description="The photo, re-encoded without EXIF/GPS")
+    @documents(200, BINARY, content_type="image/jpeg")
+    @documents(200, BINARY, content_type="image/png")
+    @documents(200, BINARY, content_type="image/webp")
     def get(self, incident_id, photo_id):
         """The served copy: orientation applied, no metadata, at most PHOTO_SERVED_MAX_PX."""
         return _image(incident_id, photo_id, "served")
@@ -73,6 +79,7 @@ class PhotoItem(MethodView):
 class PhotoThumbnail(MethodView):
     @roles_required(*READERS)
     @blp.response(200, description="A JPEG thumbnail, about 320 px")
+    @documents(200, BINARY, content_type="image/jpeg")
     def get(self, incident_id, photo_id):
         """A small JPEG for lists and maps."""
         return _image(incident_id, photo_id, "thumbnail")

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from gridsvc.boundaries import BBox
 from gridsvc.geo.convert import point_from_geojson
 from gridsvc.geo.errors import GeoInputError
+from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.incidents import categories
 from gridsvc.incidents.models import ADDRESS_MAX, DESCRIPTION_MAX, STATUSES
 
@@ -178,6 +179,12 @@ class SyncIn(Schema):
         metadata={"description": "crs of the track points (default EPSG:4326)"},
     )
 
+    @validates_schema(pass_original=True)
+    def _not_empty(self, _data: dict, original: object, **_kwargs) -> None:
+        # A missing or empty body is a client's bug (it lost its queue), not an empty success.
+        if not isinstance(original, dict) or not original.keys() & {"incidents", "track_points"}:
+            raise ValidationError("Send incidents, track_points or both.", "_schema")
+
     @validates_schema
     def _sizes(self, data: dict, **_kwargs) -> None:
         limits = (
@@ -325,3 +332,19 @@ class PhotoOut(Schema):
 
     def _thumbnail_url(self, photo) -> str:
         return f"/api/v1/incidents/{photo.incident_id}/photos/{photo.id}/thumbnail"
+
+
+class IncidentProperties(IncidentOut):
+    """An incident as a GeoJSON Feature's properties: its location is the geometry."""
+
+    class Meta:
+        exclude = ("location",)
+
+
+class IncidentFeature(Feature):
+    id = fields.Integer()
+    properties = fields.Nested(IncidentProperties, required=True)
+
+
+class IncidentCollection(FeatureCollection):
+    features = fields.List(fields.Nested(IncidentFeature), required=True)

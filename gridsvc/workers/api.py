@@ -8,7 +8,7 @@ from flask_jwt_extended import current_user
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.boundaries import UNIFIED_LAYER
-from gridsvc.http import Blueprint, etag, require_if_match
+from gridsvc.http import Blueprint, documents, etag, require_if_match
 from gridsvc.transactions import atomic
 from gridsvc.workers import assignments, mine, profiles, proposals, vacancies
 from gridsvc.workers.access import MANAGERS, READERS, READERS_AND_SELF
@@ -19,6 +19,7 @@ from gridsvc.workers.schemas import (
     AssignmentOut,
     AssignmentPage,
     GridLayerArgs,
+    MyGridCollection,
     ProposalAccept,
     ProposalIn,
     ProposalOut,
@@ -184,6 +185,7 @@ class MyGrids(MethodView):
     @roles_required("grid_worker")
     @blp.arguments(GridLayerArgs, location="query")
     @blp.response(200)
+    @documents(200, MyGridCollection)
     def get(self, args):
         """The grids I hold now (GeoJSON FeatureCollection with role, since, last patrolled)."""
         return mine.my_grids(current_user.id, args.get("layer") or UNIFIED_LAYER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from gridsvc.boundaries import LAYER_NAME
+from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.workers.models import ASSIGNMENT_ROLES, EMPLOYMENT_TYPES, PROPOSAL_STATUSES
 
 TOWNSHIP = validate.Regexp(r"^\d{9}$", error="a 9-digit township code")
@@ -353,3 +354,38 @@ class PatrolSummary(Schema):
     grids = fields.List(fields.Nested(SummaryGrid))
     not_patrolled = fields.List(fields.String())
     settings = fields.Dict()
+
+
+# --- documented GeoJSON answers (gridsvc.http.documents) --------------------------------------
+
+
+class MyGridProperties(Schema):
+    code = fields.String()
+    name = fields.String(allow_none=True)
+    role = fields.String(validate=validate.OneOf(ASSIGNMENT_ROLES))
+    since = fields.DateTime()
+    assignment_id = fields.Integer()
+    village_code = fields.String(allow_none=True)
+    township_code = fields.String(allow_none=True)
+    households = fields.Integer(allow_none=True)
+    population = fields.Integer(allow_none=True)
+    area_m2 = fields.Float(allow_none=True)
+    last_patrolled_at = fields.DateTime(allow_none=True)
+
+
+class MyGridFeature(Feature):
+    id = fields.String(metadata={"description": "the grid's code"})
+    properties = fields.Nested(MyGridProperties, required=True)
+
+
+class MyGridCollection(FeatureCollection):
+    features = fields.List(fields.Nested(MyGridFeature), required=True)
+    layer = fields.String()
+
+
+class TrackDay(FeatureCollection):
+    """Walked lines (properties kind=track, points) and flagged points (kind=flagged, t,
+    implausible_speed, poor_accuracy, grid_code)."""
+
+    user_id = fields.Integer()
+    date = fields.Date()

@@ -9,7 +9,7 @@ from flask_jwt_extended import current_user
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.geo.crs import normalize_crs
-from gridsvc.http import Blueprint
+from gridsvc.http import Blueprint, documents
 from gridsvc.localtime import SHANGHAI
 from gridsvc.transactions import atomic
 from gridsvc.workers import patrols
@@ -21,6 +21,7 @@ from gridsvc.workers.schemas import (
     SummaryArgs,
     TrackBatchIn,
     TrackBatchOut,
+    TrackDay,
 )
 from gridsvc.workers.tracks import ingest_track_points
 
@@ -79,6 +80,7 @@ class WorkerTrack(MethodView):
     @roles_required(*READERS_AND_SELF)
     @blp.arguments(DayArgs, location="query")
     @blp.response(200)
+    @documents(200, TrackDay)
     def get(self, args, user_id):
         """A worker's track of one day as GeoJSON (walked lines; flagged points separately)."""
         return patrols.worker_track(current_scope(), user_id, _day(args))

@@ -160,6 +160,16 @@ def test_bulk_locate_keeps_order_and_ids(client, hierarchy, reader):
     assert results[2]["grid"]["code"] == "430302002002002"
 
 
+def test_at_and_generation_together_are_422_in_query_and_body(client, hierarchy, reader):
+    both = "at=2026-01-01T00:00:00%2B08:00&generation=1"
+    for url in (f"/api/v1/locate?lon=112.81&lat=27.86&{both}", f"/api/v1/grids?{both}"):
+        body = assert_problem(client.get(url, headers=reader), 422, "request.validation_failed")
+        assert "at" in body["errors"]
+    sent = {"points": [{"lon": 112.81, "lat": 27.86}], "at": "2026-01-01T00:00:00+08:00"}
+    response = client.post("/api/v1/locate", json={**sent, "generation": 1}, headers=reader)
+    assert "at" in assert_problem(response, 422, "request.validation_failed")["errors"]
+
+
 def test_bulk_locate_caps_points(client, hierarchy, reader):
     points = [{"lon": 112.81, "lat": 27.86}] * 10_001
     response = client.post("/api/v1/locate", json={"points": points}, headers=reader)

@@ -181,3 +181,12 @@ def test_a_non_worker_s_track_points_are_refused_as_403_problems(client, hierarc
     answer = client.post("/api/v1/sync", json=body, headers=bearer(lead)).get_json()
     problem = answer["track_points"][0]["problem"]
     assert (problem["status"], problem["code"]) == (403, "track.role_forbidden")
+
+
+def test_an_empty_body_is_422_not_an_empty_success(client, hierarchy, as_worker):
+    for sent in ({}, {"data": b"", "content_type": "application/json"}, {"json": {}}):
+        response = client.post("/api/v1/sync", headers=as_worker, **sent)
+        body = assert_problem(response, 422, "request.validation_failed")
+        assert "_schema" in body["errors"]
+    # An explicitly empty list is still a (trivial) batch.
+    assert client.post("/api/v1/sync", json={"incidents": []}, headers=as_worker).status_code == 200

@@ -36,14 +36,21 @@ def test_versions_by_effective_date(client, admin_headers, directory):
         headers=admin_headers,
     )
     assert new.status_code == 201
-    in_force = client.get(URL, headers=admin_headers).json
+    in_force = client.get(URL, headers=admin_headers).json["items"]
     assert [(e["id"], e["in_force"], e["category_name"]) for e in in_force] == [
         (old.json["id"], True, "占道经营")
     ]
-    later = client.get(f"{URL}?at={future}", headers=admin_headers).json
+    later = client.get(f"{URL}?at={future}", headers=admin_headers).json["items"]
     assert [e["id"] for e in later] == [new.json["id"]]
-    everything = client.get(f"{URL}?versions=all", headers=admin_headers).json
+    everything = client.get(f"{URL}?versions=all", headers=admin_headers).json["items"]
     assert [e["id"] for e in everything] == [old.json["id"], new.json["id"]]
+    # Pages like every other list: the cursor continues in the same order.
+    first = client.get(f"{URL}?versions=all&limit=1", headers=admin_headers).json
+    assert [e["id"] for e in first["items"]] == [old.json["id"]]
+    rest = client.get(
+        f"{URL}?versions=all&limit=1&cursor={first['next_cursor']}", headers=admin_headers
+    ).json
+    assert ([e["id"] for e in rest["items"]], rest["next_cursor"]) == ([new.json["id"]], None)
 
     # History is never edited; the future version may be.
     history = client.patch(
@@ -114,13 +121,13 @@ def test_csv_import_is_all_or_nothing_and_round_trips(client, admin_headers, dir
     dry = _import(client, admin_headers, CSV.encode("gb18030"), dry_run=True)
     assert dry.status_code == 200, dry.json
     assert (dry.json["created"], dry.json["dry_run"]) == (3, True)
-    assert client.get(URL, headers=admin_headers).json == []
+    assert client.get(URL, headers=admin_headers).json == {"items": [], "next_cursor": None}
 
     done = _import(client, admin_headers, CSV.encode("utf-8-sig"))
     assert (done.json["created"], done.json["unchanged"]) == (3, 0)
     again = _import(client, admin_headers, CSV.encode())
     assert (again.json["created"], again.json["unchanged"]) == (0, 3)
-    listed = {e["category_code"]: e for e in client.get(URL, headers=admin_headers).json}
+    listed = {e["category_code"]: e for e in client.get(URL, headers=admin_headers).json["items"]}
     assert listed["0601"]["deadline_basis"] == "working"
     assert listed["0601"]["cooperating_ids"] == [directory["zrzy"]["id"], directory["scjg"]["id"]]
     assert listed["0102"]["primary_kind"] == "township"

@@ -9,7 +9,8 @@ from flask_jwt_extended import current_user
 from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.errors import Invalid, NotFound
 from gridsvc.extensions import db
-from gridsvc.http import Blueprint, body_limit, etag, require_if_match
+from gridsvc.geojson import GEOJSON
+from gridsvc.http import Blueprint, body_limit, documents, etag, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import get_incident, incident_etag
 from gridsvc.routing.cases import call_actions, calls, field_tasks, queue, workflow
@@ -27,6 +28,8 @@ from gridsvc.routing.cases.schemas import (
     NoticeOut,
     NoticePage,
     QueueArgs,
+    QueueCollection,
+    TaskCollection,
 )
 from gridsvc.routing.deadlines import supervision
 from gridsvc.transactions import atomic
@@ -153,6 +156,7 @@ class TeamQueue(MethodView):
     @roles_required()
     @blp.arguments(QueueArgs, location="query")
     @blp.response(200)
+    @documents(200, QueueCollection, content_type=GEOJSON)
     def get(self, args, team_id):
         """The team's open cases as GeoJSON, soonest deadline first, with counts by status."""
         return _geojson(queue.team_queue(current_user, team_id, args))
@@ -162,6 +166,7 @@ class TeamQueue(MethodView):
 class MyTasks(MethodView):
     @roles_required("grid_worker")
     @blp.response(200)
+    @documents(200, TaskCollection, content_type=GEOJSON)
     def get(self):
         """The grid worker's to-do list as GeoJSON: fixes to verify, closed reports to evaluate."""
         page = queue.QueuePage(field_tasks.my_tasks(current_user.id), {})
@@ -173,6 +178,7 @@ class TriageQueue(MethodView):
     @roles_required(*COUNTY_DESK)
     @blp.arguments(QueueArgs, location="query")
     @blp.response(200)
+    @documents(200, QueueCollection, content_type=GEOJSON)
     def get(self, args):
         """Cases no team holds yet (triage, calls not yet dispatched), as GeoJSON."""
         scope = current_scope()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.incidents import STATUSES as INCIDENT_STATUSES
 from gridsvc.routing.cases.models import CALL_STATUSES as CALL_STATUSES_CHOICES
 from gridsvc.routing.cases.rules import allowed_call_actions
@@ -195,3 +196,73 @@ class NoticeOut(Schema):
 class NoticePage(Schema):
     items = fields.List(fields.Nested(NoticeOut))
     next_cursor = fields.String(allow_none=True)
+
+
+# --- the map queues (GeoJSON built in PostGIS; documented through gridsvc.http.documents) ----
+
+
+class QueueProperties(Schema):
+    incident_id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(INCIDENT_STATUSES))
+    category = fields.String()
+    address = fields.String(allow_none=True)
+    description = fields.String(allow_none=True, metadata={"description": "the first 140 chars"})
+    reported_at = fields.String(metadata={"description": "RFC 3339"})
+    township = fields.String(allow_none=True)
+    grid = fields.String(allow_none=True)
+    due_at = fields.String(allow_none=True, metadata={"description": "RFC 3339"})
+    overdue = fields.Boolean(allow_none=True)
+    overdue_since = fields.String(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    route = fields.String(allow_none=True)
+    call_id = fields.Integer(allow_none=True)
+    extension_pending = fields.Boolean()
+    returns = fields.Integer()
+    reopens = fields.Integer()
+    probable_duplicate_of = fields.Integer(allow_none=True)
+    etag = fields.String(metadata={"description": "send as If-Match to act on the case"})
+
+
+class QueueFeature(Feature):
+    id = fields.Integer(metadata={"description": "the incident's id"})
+    properties = fields.Nested(QueueProperties, required=True)
+
+
+class QueueCounts(Schema):
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    total = fields.Integer()
+    overdue = fields.Integer()
+
+
+class QueueTeam(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+
+
+class QueueCollection(FeatureCollection):
+    features = fields.List(fields.Nested(QueueFeature), required=True)
+    counts = fields.Nested(QueueCounts)
+    team = fields.Nested(QueueTeam)
+
+
+class TaskProperties(Schema):
+    incident_id = fields.Integer()
+    task = fields.String(validate=validate.OneOf(("verify", "evaluate")))
+    status = fields.String(validate=validate.OneOf(INCIDENT_STATUSES))
+    category = fields.String()
+    address = fields.String(allow_none=True)
+    grid = fields.String(allow_none=True)
+    resolved_at = fields.String(allow_none=True, metadata={"description": "RFC 3339"})
+    closed_at = fields.String(allow_none=True, metadata={"description": "RFC 3339"})
+    etag = fields.String()
+
+
+class TaskFeature(Feature):
+    id = fields.Integer(metadata={"description": "the incident's id"})
+    properties = fields.Nested(TaskProperties, required=True)
+
+
+class TaskCollection(FeatureCollection):
+    features = fields.List(fields.Nested(TaskFeature), required=True)

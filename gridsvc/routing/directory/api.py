@@ -9,14 +9,17 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from gridsvc.accounts import current_scope, policy, roles_required
-from gridsvc.http import Blueprint, etag, require_if_match
+from gridsvc.http import Blueprint, documents, etag, require_if_match
 from gridsvc.routing.directory import responsibility, responsibility_csv, teams, zones
 from gridsvc.routing.directory.schemas import (
     EntryIn,
     EntryListArgs,
     EntryOut,
+    EntryPage,
+    EntryPageArgs,
     EntryUpdate,
     ImportForm,
+    ImportOut,
     MemberIn,
     MemberOut,
     TeamIn,
@@ -24,6 +27,8 @@ from gridsvc.routing.directory.schemas import (
     TeamOut,
     TeamPage,
     TeamUpdate,
+    ZoneCollection,
+    ZoneFeature,
     ZoneIn,
     ZoneListArgs,
     ZoneUpdate,
@@ -120,11 +125,12 @@ def _entry_response(entry, status: int = 200):
 @blp.route("/responsibility-list")
 class Entries(MethodView):
     @roles_required()
-    @blp.arguments(EntryListArgs, location="query")
-    @blp.response(200, EntryOut(many=True))
+    @blp.arguments(EntryPageArgs, location="query")
+    @blp.response(200, EntryPage)
     def get(self, args):
-        """The list in force (one entry per category) on a day, or every version."""
-        return responsibility.entries_out(responsibility.list_entries(current_scope(), args))
+        """The list in force (one entry per category) on a day, or every version; cursor pages."""
+        entries, next_cursor = responsibility.page_entries(current_scope(), args)
+        return {"items": responsibility.entries_out(entries), "next_cursor": next_cursor}
 
     @roles_required("admin")
     @atomic
@@ -169,6 +175,7 @@ class EntriesExport(MethodView):
     @roles_required()
     @blp.arguments(EntryListArgs, location="query")
     @blp.response(200, content_type="text/csv")
+    @documents(200, {"type": "string"}, content_type="text/csv")
     def get(self, args):
         """The list as CSV (UTF-8 with BOM, opens in Excel)."""
         body = responsibility_csv.export_csv(responsibility.list_entries(current_scope(), args))
@@ -185,7 +192,7 @@ class EntriesImport(MethodView):
     @atomic
     @blp.arguments(ImportForm, location="form")
     @blp.arguments(CsvFile, location="files")
-    @blp.response(200)
+    @blp.response(200, ImportOut)
     def post(self, form, files):
         """Import a CSV: every row checked first, all written or none (dry_run to preview)."""
         raw = files["file"].stream.read(responsibility_csv.MAX_BYTES + 1)
@@ -207,6 +214,7 @@ class Zones(MethodView):
     @roles_required()
     @blp.arguments(ZoneListArgs, location="query")
     @blp.response(200)
+    @documents(200, ZoneCollection)
     def get(self, args):
         """Routing zones as a GeoJSON FeatureCollection, in priority order."""
         features = [zones.zone_feature(z) for z in zones.list_zones(current_scope(), args)]
@@ -216,6 +224,7 @@ class Zones(MethodView):
     @atomic
     @blp.arguments(ZoneIn)
     @blp.response(201)
+    @documents(201, ZoneFeature)
     def post(self, data):
         """Create a zone from a polygon, or from a road line buffered by buffer_m (路长制)."""
         return _zone_response(zones.create_zone(current_scope(), data, current_user.id), 201)
@@ -225,6 +234,7 @@ class Zones(MethodView):
 class ZoneItem(MethodView):
     @roles_required()
     @blp.response(200)
+    @documents(200, ZoneFeature)
     def get(self, zone_id):
         """One zone as a GeoJSON Feature."""
         return _zone_response(zones.get_zone(current_scope(), zone_id))
@@ -233,6 +243,7 @@ class ZoneItem(MethodView):
     @atomic
     @blp.arguments(ZoneUpdate)
     @blp.response(200)
+    @documents(200, ZoneFeature)
     def patch(self, data, zone_id):
         """Change team, categories, priority or deactivate; needs If-Match."""
         scope = current_scope()

@@ -17,6 +17,7 @@ from gridsvc.accounts import Scope, policy
 from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI
+from gridsvc.paging import keyset_page, split_page
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team
 
 IN_FORCE_SQL = """
@@ -58,6 +59,25 @@ def entry_in_force(
 
 
 def list_entries(scope: Scope, args: dict) -> list[ResponsibilityEntry]:
+    """Every entry the filters select (the CSV export), by category and effective day."""
+    stmt = _entries(scope, args)
+    stmt = stmt.order_by(ResponsibilityEntry.category_code, ResponsibilityEntry.effective_from)
+    return list(db.session.scalars(stmt))
+
+
+def page_entries(scope: Scope, args: dict) -> tuple[list[ResponsibilityEntry], str | None]:
+    """One cursor page of :func:`list_entries`, in the same order (id breaks ties)."""
+    keys = [
+        ResponsibilityEntry.category_code,
+        ResponsibilityEntry.effective_from,
+        ResponsibilityEntry.id,
+    ]
+    stmt, size = keyset_page(_entries(scope, args), keys, args.get("cursor"), args.get("limit"))
+    rows = list(db.session.scalars(stmt))
+    return split_page(rows, size, lambda e: [e.category_code, e.effective_from, e.id])
+
+
+def _entries(scope: Scope, args: dict):
     county = scope.county_code or args.get("county")
     if not county:
         raise Invalid(
@@ -71,8 +91,7 @@ def list_entries(scope: Scope, args: dict) -> list[ResponsibilityEntry]:
         stmt = stmt.where(ResponsibilityEntry.id.in_(ids))
     elif args.get("category"):
         stmt = stmt.where(ResponsibilityEntry.category_code == args["category"])
-    stmt = stmt.order_by(ResponsibilityEntry.category_code, ResponsibilityEntry.effective_from)
-    return list(db.session.scalars(stmt))
+    return stmt
 
 
 def get_entry(scope: Scope, entry_id: int) -> ResponsibilityEntry:

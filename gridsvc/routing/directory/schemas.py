@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from gridsvc.routing.directory.models import DEADLINE_BASES, PRIMARY_KINDS, TEAM_KINDS
+from gridsvc.geojson import Feature, FeatureCollection, Geometry
+from gridsvc.routing.directory.models import DEADLINE_BASES, PRIMARY_KINDS, TEAM_KINDS, ZONE_KINDS
 
 COUNTY = validate.Regexp(r"^\d{6}$", error="a 6-digit county code")
 TOWNSHIP = validate.Regexp(r"^\d{9}$", error="a 9-digit township code")
@@ -101,6 +102,10 @@ class EntryListArgs(Schema):
     )
 
 
+class EntryPageArgs(EntryListArgs, PageArgs):
+    pass
+
+
 class EntryIn(Schema):
     county_code = fields.String(validate=COUNTY, metadata={"description": "global admins only"})
     category_code = fields.String(required=True, validate=CATEGORY)
@@ -151,6 +156,11 @@ class EntryOut(Schema):
     created_at = fields.DateTime()
 
 
+class EntryPage(Schema):
+    items = fields.List(fields.Nested(EntryOut))
+    next_cursor = fields.String(allow_none=True)
+
+
 class ImportForm(Schema):
     county_code = fields.String(validate=COUNTY, metadata={"description": "global admins only"})
     dry_run = fields.Boolean(load_default=False)
@@ -198,3 +208,36 @@ class PreviewArgs(Schema):
     lon = fields.Float(required=True)
     lat = fields.Float(required=True)
     crs = fields.String(validate=validate.Length(max=64))
+
+
+# --- documented answers the views build themselves (gridsvc.http.documents) ------------------
+
+
+class ZoneProperties(Schema):
+    id = fields.Integer()
+    county_code = fields.String()
+    name = fields.String()
+    kind = fields.String(validate=validate.OneOf(ZONE_KINDS))
+    buffer_m = fields.Float(allow_none=True)
+    line = fields.Nested(Geometry, allow_none=True, metadata={"description": "a road's line"})
+    category_codes = fields.List(fields.String(), allow_none=True)
+    team_id = fields.Integer(allow_none=True)
+    priority = fields.Integer()
+    active = fields.Boolean()
+
+
+class ZoneFeature(Feature):
+    id = fields.Integer()
+    properties = fields.Nested(ZoneProperties, required=True)
+
+
+class ZoneCollection(FeatureCollection):
+    features = fields.List(fields.Nested(ZoneFeature), required=True)
+
+
+class ImportOut(Schema):
+    dry_run = fields.Boolean()
+    rows = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()

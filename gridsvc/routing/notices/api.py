@@ -14,6 +14,7 @@ from gridsvc.routing.notices.schemas import (
     InboxArgs,
     InboxOut,
     MarkReadIn,
+    MarkReadOut,
     WebhookCreated,
     WebhookIn,
     WebhookOut,
@@ -43,7 +44,7 @@ class InboxRead(MethodView):
     @roles_required()
     @atomic
     @blp.arguments(MarkReadIn)
-    @blp.response(200)
+    @blp.response(200, MarkReadOut)
     def post(self, data):
         """Mark notices read (by ids, or all)."""
         return {"updated": notifications.mark_read(current_user.id, data.get("ids"), data["all"])}

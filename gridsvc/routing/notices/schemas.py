@@ -76,3 +76,7 @@ class DeliveryOut(Schema):
     created_at = fields.DateTime()
     delivered_at = fields.DateTime(allow_none=True)
     next_attempt_at = fields.DateTime()
+
+
+class MarkReadOut(Schema):
+    updated = fields.Integer(metadata={"description": "how many notices were marked read"})
