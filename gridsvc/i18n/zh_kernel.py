@@ -173,6 +173,20 @@ MESSAGES = {
             "The JSON body is nested more than {depth} levels deep.": "JSON 请求体嵌套超过 {depth} 层。"
         },
     ),
+    "request.uri_too_long": (
+        "网址过长",
+        "请求的网址过长。",
+        {
+            "The URL is longer than {limit} bytes; send filters in a body.": "网址长度超过 {limit} 字节，请把筛选条件放在请求体中发送。"
+        },
+    ),
+    "request.headers_too_large": (
+        "请求头过大",
+        "请求头的字段过多或过长。",
+        {
+            "Send at most {count} header fields of at most {size} bytes each.": "请求头最多 {count} 个字段，每个字段不超过 {size} 字节。"
+        },
+    ),
     "request.invalid_text": (
         "文本中含有无法保存的字符",
         "提交的文本中含有无法保存的字符。",
