@@ -138,8 +138,14 @@ def crosswalk(
     return rows
 
 
-def _overlay(specialist: Mapping[str, np.ndarray], villages: np.ndarray):
+def _overlay(
+    specialist: Mapping[str, np.ndarray],
+    villages: np.ndarray,
+    extra_lines: np.ndarray | None = None,
+):
     """Faces of all specialist and village boundaries, keeping those inside a village.
+
+    ``extra_lines`` (streets) are noded in too, so faces are cut along them as well.
 
     Returns (faces, village index per face, how many specialist cells cover each face).
     Noding all lines together (``union_all``) before ``polygonize`` is what makes neighbouring
@@ -147,6 +153,8 @@ def _overlay(specialist: Mapping[str, np.ndarray], villages: np.ndarray):
     """
     layers = [g[~shapely.is_missing(g)] for g in specialist.values()]
     lines = shapely.boundary(np.concatenate([villages, *layers]))
+    if extra_lines is not None and len(extra_lines):
+        lines = np.concatenate([lines, extra_lines])
     try:
         noded = shapely.union_all(lines)
     except GEOSException:  # overlay robustness failure: snap-round on a ~1 cm grid
