@@ -1,8 +1,11 @@
 """多网合一: merge departments' specialist grid layers into one unified grid.
 
 With a proposed unified layer the merge only reports how every specialist cell maps onto it (the
-crosswalk); without one it derives a unified layer (overlay, slivers dissolved, clipped to villages),
-validates it and stages it as a draft generation ready to publish.
+crosswalk); without one it derives a unified layer, validates it and stages it as a draft
+generation ready to publish. The default derivation (``method: aggregate``,
+:mod:`gridsvc.boundaries.derivation`) groups the overlay pieces into grids of a households target
+inside each village, along streets when a street layer is given; ``method: overlay`` keeps every
+piece of the overlay (slivers dissolved), as the first merge did.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import shapely
 from sqlalchemy import text
 
 from gridsvc.accounts import Scope, policy
-from gridsvc.boundaries import access, store
+from gridsvc.boundaries import access, derivation, store
 from gridsvc.boundaries.features import validate_features
 from gridsvc.boundaries.models import UNIFIED_LAYER, Generation, GridMerge
 from gridsvc.errors import Conflict, Invalid, NotFound
@@ -104,6 +107,10 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
             },
             "findings": [],
         }
+    elif data.get("method", "aggregate") == "aggregate":
+        merge.report, merge.crosswalk, merge.generation_id = derivation.derive(
+            scope, data, merge.county_code, townships, villages, specialist
+        )
     else:
         result = derive_unified(specialist, villages, sliver_max_m2=data["sliver_max_m2"])
         report, features = validate_features(

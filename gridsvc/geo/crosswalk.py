@@ -92,7 +92,9 @@ def piece_crosswalk(
                     "name": cell.name,
                     "area_m2": round(total, 1),
                     "households": round(float(houses.sum()), 1),
-                    "outside_share": round(max(0.0, 1 - mapped / total), _DIGITS) if total else 1.0,
+                    "outside_share": round(max(0.0, 1 - float(mapped) / total), _DIGITS)
+                    if total
+                    else 1.0,
                     "straddles": len(parts) > 1,
                     "grids": parts,
                 }

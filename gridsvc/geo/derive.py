@@ -233,8 +233,7 @@ def derive_grids(
         renumber[g] = len(cells)
         mine = label == g
         sources = sorted(set(source[mine].tolist()))
-        h = float(g_h[g])
-        flag = _flag(h, g_area[g] / 1e6, v_rule[v], int(g_pieces[g]), float(v_h[v]))
+        flag = _flag(float(g_whole[g]), g_area[g] / 1e6, v_rule[v], int(g_pieces[g]), float(v_h[v]))
         cells.append(
             Cell(
                 index=len(cells),

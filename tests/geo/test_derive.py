@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import orjson
 import pytest
 import shapely
 
@@ -145,6 +146,8 @@ def test_crosswalk_shares_sum_to_one_and_straddlers_are_flagged():
         assert sum(p["household_share"] for p in row["grids"]) == pytest.approx(1.0, abs=1e-6)
         assert row["straddles"] == (len(row["grids"]) > 1)
     assert any(r["straddles"] for r in rows)
+    # Plain JSON (no numpy scalars): the report and crosswalk are stored and served as they are.
+    orjson.dumps([out.summary, out.grids, out.crosswalk])
     codes = {c.code for c in out.cells}
     back = out.crosswalk["unified"]
     assert {r["code"] for r in back} == codes
