@@ -228,6 +228,10 @@ class MergeIn(Schema):
     )
 
 
+class CrosswalkArgs(Schema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
 class MergeOut(Schema):
     id = fields.UUID()
     county_code = fields.String(allow_none=True)

@@ -56,9 +56,14 @@ def _households(
     villages: Sequence[Cell],
     specialist: Mapping[str, Sequence[Cell]],
     cell_of: Mapping[str, np.ndarray],
+    cell_area: Mapping[str, np.ndarray],
     points: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Households per piece (float) and the name of the source used for each piece."""
+    """Households per piece (float) and the name of the source used for each piece.
+
+    A cell's households are spread over the cell's whole area, not over the pieces at hand, so
+    deriving one township gives its pieces the same counts as deriving the whole county.
+    """
     n = len(faces)
     source = np.full(n, "none", dtype=object)
     count = np.zeros(n)
@@ -74,10 +79,12 @@ def _households(
             continue
         idx = cell_of[layer]
         has = (idx >= 0) & (h[np.maximum(idx, 0)] >= 0)
-        covered = np.bincount(idx[has], weights=face_area[has], minlength=len(cells))
+        covered = cell_area[layer]
         use = has & (source == "none")
         k = idx[use]
-        count[use] = h[k] * face_area[use] / np.where(covered[k] > 0, covered[k], 1.0)
+        count[use] = h[k] * np.minimum(
+            face_area[use] / np.where(covered[k] > 0, covered[k], 1.0), 1
+        )
         source[use] = f"specialist:{layer}"
     rest = source == "none"
     vh = np.array([v.households if v.households is not None else -1 for v in villages], float)
@@ -177,7 +184,10 @@ def derive_grids(
     points = None
     if household_points is not None:
         points = np.asarray(shapely.get_parts(np.asarray(household_points, dtype=object)))
-    households, source = _households(faces, owner, face_area, villages, specialist, cell_of, points)
+    s_area = _specialist_area(s_geoms)
+    households, source = _households(
+        faces, owner, face_area, villages, specialist, cell_of, s_area, points
+    )
 
     # How many grids each village should get, and each piece's size in target units.
     v_h = np.bincount(owner, weights=households, minlength=len(villages))
@@ -268,9 +278,7 @@ def derive_grids(
             "outside_villages_m2": round(_outside(s_geoms, v_geoms), 1),
         }
     )
-    crosswalk = piece_crosswalk(
-        specialist, cell_of, cells, label, face_area, households, _specialist_area(s_geoms)
-    )
+    crosswalk = piece_crosswalk(specialist, cell_of, cells, label, face_area, households, s_area)
     return Derived(cells, grids, crosswalk, summary, label)
 
 

@@ -157,3 +157,64 @@ def test_demo_county_derives_an_adoptable_grid(client, demo, editor):
     share = street_share(streets)
     assert share >= 0.8, share
     assert summary["internal_edge_on_streets_share"] == pytest.approx(share, abs=0.02)
+
+    # 动态调整: re-deriving one township with nothing changed changes nothing; after its
+    # households change, the new draft's diff lists that township's changed grids, and
+    # publishing it leaves every other township's grids as they were.
+    town = "430302001"
+
+    def rerun() -> dict:
+        again = client.post(
+            "/api/v1/grid-merges",
+            json={"layers": ["zongzhi", "chengguan"], "townships": [town], "streets": streets},
+            headers=editor,
+        )
+        assert again.status_code == 201, again.get_json()
+        return again.get_json()
+
+    same = rerun()["report"]["diff"]
+    assert (same["changed"], same["added"], same["removed"]) == ([], [], [])
+    assert same["unchanged"] == sum(g["code"].startswith(town) for g in grids)
+    # The 综治 office recounts the households of the cells in the township's first community
+    # (as a new upload of its layer would; the figure is edited in place to keep the test short).
+    db.session.execute(
+        text(
+            """
+            UPDATE areas c SET households = c.households * 2
+            FROM areas v
+            WHERE c.layer = 'zongzhi' AND c.gen_to IS NULL AND c.gen_from IS NOT NULL
+              AND v.level = 'village' AND v.layer = 'admin' AND v.gen_to IS NULL
+              AND v.gen_from IS NOT NULL AND v.code = :village
+              AND ST_Within(ST_PointOnSurface(c.geom), v.geom)
+            """
+        ),
+        {"village": f"{town}001"},
+    )
+    before = dict(
+        db.session.execute(
+            text(
+                "SELECT code, gen_from FROM areas WHERE gen_to IS NULL AND gen_from IS NOT NULL"
+                " AND level = 'grid' AND layer = 'unified' AND county_code = '430302'"
+            )
+        ).all()
+    )
+    adjusted = rerun()
+    diff = adjusted["report"]["diff"]
+    assert diff["changed"] or diff["added"] or diff["removed"]
+    touched = [c["code"] for c in diff["changed"]] + diff["added"] + diff["removed"]
+    assert all(code.startswith(town) for code in touched)
+    assert diff["unchanged"] + len(diff["changed"]) + len(diff["added"]) == len(
+        adjusted["report"]["grids"]
+    )
+    done = client.post(f"/api/v1/grid-merges/{adjusted['id']}/publish", json={}, headers=editor)
+    assert done.status_code == 200, done.get_json()
+    after = dict(
+        db.session.execute(
+            text(
+                "SELECT code, gen_from FROM areas WHERE gen_to IS NULL AND gen_from IS NOT NULL"
+                " AND level = 'grid' AND layer = 'unified' AND county_code = '430302'"
+            )
+        ).all()
+    )
+    others = {c: g for c, g in before.items() if not c.startswith(town)}
+    assert {c: after.get(c) for c in others} == others
