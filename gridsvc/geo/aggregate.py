@@ -239,12 +239,12 @@ def refine(
             bare = sum(
                 e[1] * (int(label[r] == src) - int(label[r] == dst)) for r, e in nbrs[p].items()
             )
-            options.append((round(after - before, 6), bare, p, src, dst))
+            options.append((bare > 1.0, round(after - before, 6), bare, p, src, dst))
         options.sort()
-        chosen = next((o for o in options if _connected(members[o[3]] - {o[2]}, nbrs)), None)
+        chosen = next((o for o in options if _connected(members[o[4]] - {o[3]}, nbrs)), None)
         if chosen is None:
             continue
-        _, _, p, src, dst = chosen
+        *_, p, src, dst = chosen
         members[src].discard(p)
         members[dst].add(p)
         label[p] = dst
