@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from shapely.geometry import box
 
+from gridsvc.boundaries import derivation
 from tests.boundaries.conftest import feature
 from tests.conftest import bearer
 from tests.test_app import assert_problem
@@ -57,6 +58,12 @@ def test_crosswalk_onto_the_proposed_unified_layer(client, specialist_layers, ed
     total = sum(part["share_of_specialist"] for part in row["unified"])
     assert total == pytest.approx(1.0, abs=1e-3)
     assert merge["generation_id"] is None
+    # The download works for this mode too (area shares only).
+    download = client.get(f"/api/v1/grid-merges/{merge['id']}/crosswalk", headers=editor)
+    lines = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    zz1 = [line for line in lines[1:] if line[:2] == ["zongzhi", "ZZ-001"]]
+    assert sum(float(line[5]) for line in zz1) == pytest.approx(1.0, abs=1e-3)
+    assert {line[7] for line in zz1} == {"True" if len(zz1) > 1 else "False"}
     publish = client.post(f"/api/v1/grid-merges/{merge['id']}/publish", json={}, headers=editor)
     assert_problem(publish, 409, "merge.nothing_to_publish")
 
@@ -146,7 +153,7 @@ def test_crosswalk_downloads_as_csv_and_xlsx(client, specialist_layers, editor):
     assert_problem(bad, 422, "request.validation_failed")
 
 
-def test_derivation_input_errors(client, specialist_layers, editor):
+def test_derivation_input_errors(client, specialist_layers, editor, monkeypatch):
     polygon = {
         "type": "Polygon",
         "coordinates": [[[112.8, 27.85], [112.85, 27.85], [112.8, 27.9], [112.8, 27.85]]],
@@ -163,6 +170,13 @@ def test_derivation_input_errors(client, specialist_layers, editor):
     unknown = {"suburban": {"min_households": 100}}
     assert_problem(derive(client, editor, size_rules=unknown), 422, "request.validation_failed")
     assert_problem(derive(client, editor, method="magic"), 422, "request.validation_failed")
+    # The vertex limit (2,000,000 in production) lowered so a small request meets it.
+    monkeypatch.setattr(derivation, "MAX_STREET_VERTICES", 3)
+    long_street = {
+        "type": "LineString",
+        "coordinates": [[112.8 + i / 1000, 27.86] for i in range(4)],
+    }
+    assert_problem(derive(client, editor, streets=long_street), 413, "merge.geometry_too_large")
 
 
 def test_household_points_and_size_rules_reach_the_derivation(client, specialist_layers, editor):
