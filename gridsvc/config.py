@@ -6,6 +6,7 @@ Every setting has a development default so that ``make run`` works out of the bo
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from datetime import timedelta
@@ -112,6 +113,9 @@ class Config:
     # one spot (RECURRING_RADIUS_M) reported on RECURRING_MIN_DAYS different days in
     # RECURRING_WINDOW_DAYS (the street market back after every clearance).
     HOTSPOT_WINDOW_DAYS = _int("HOTSPOT_WINDOW_DAYS", 7)
+    # 多网合一 grid sizes per county: {"430302": {"urban": {"min_households": 300, …},
+    # "town:rural": {"max_area_km2": 5}}} (gridsvc/geo/sizing.py); a request may override them.
+    MERGE_SIZE_RULES = json.loads(_env("MERGE_SIZE_RULES", "{}"))
     # Assessment: a day's cases are read, and then stored for good, this many days after the day
     # ends (long enough for a week's deadline, an extension and a rework).
     ASSESSMENT_SETTLE_DAYS = _int("ASSESSMENT_SETTLE_DAYS", 30)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
-from gridsvc.boundaries import merges, queries, uploads
+from gridsvc.boundaries import crosswalk_export, merges, queries, uploads
 from gridsvc.boundaries.schemas import (
     AreaFeature,
     AreaFeatureCollection,
     AreaListArgs,
+    CrosswalkArgs,
     GenerationArgs,
     GenerationOut,
     GridListArgs,
@@ -199,6 +200,21 @@ class MergeItem(MethodView):
     def get(self, merge_id):
         """A merge with its crosswalk and report."""
         return merges.get_merge(current_scope(), merge_id)
+
+
+@blp.route("/grid-merges/<uuid:merge_id>/crosswalk")
+class MergeCrosswalk(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(CrosswalkArgs, location="query")
+    @blp.response(200, content_type="text/csv")
+    @blp.alt_response(200, content_type=crosswalk_export.XLSX_TYPE, success=True)
+    def get(self, args, merge_id):
+        """The crosswalk as a download (``format=csv|xlsx``): a line per (specialist cell, unified
+        grid) with the area and household shares; the XLSX adds the unified grids' side."""
+        merge = merges.get_merge(current_scope(), merge_id)
+        if args["format"] == "csv":
+            return crosswalk_export.as_csv(merge)
+        return crosswalk_export.as_xlsx(merge)
 
 
 @blp.route("/grid-merges/<uuid:merge_id>/publish")

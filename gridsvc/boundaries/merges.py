@@ -1,8 +1,11 @@
 """多网合一: merge departments' specialist grid layers into one unified grid.
 
 With a proposed unified layer the merge only reports how every specialist cell maps onto it (the
-crosswalk); without one it derives a unified layer (overlay, slivers dissolved, clipped to villages),
-validates it and stages it as a draft generation ready to publish.
+crosswalk); without one it derives a unified layer, validates it and stages it as a draft
+generation ready to publish. The default derivation (``method: aggregate``,
+:mod:`gridsvc.boundaries.derivation`) groups the overlay pieces into grids of a households target
+inside each village, along streets when a street layer is given; ``method: overlay`` keeps every
+piece of the overlay (slivers dissolved), as the first merge did.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import shapely
 from sqlalchemy import text
 
 from gridsvc.accounts import Scope, policy
-from gridsvc.boundaries import access, store
+from gridsvc.boundaries import access, derivation, store
 from gridsvc.boundaries.features import validate_features
-from gridsvc.boundaries.models import UNIFIED_LAYER, Generation, GridMerge
+from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER, Generation, GridMerge
 from gridsvc.errors import Conflict, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.geo.merge import crosswalk, derive_unified
@@ -29,11 +32,28 @@ WHERE gen_from IS NOT NULL AND gen_to IS NULL AND level = :level AND layer = :la
   AND township_code = ANY(:townships)
 ORDER BY code
 """
+# Specialist cells are placed in a township by a point on their surface; a cell that reaches into
+# a township from its neighbour still shapes that township's grids, so they are found by area.
+SPECIALIST_SQL = """
+WITH towns AS (
+  SELECT geom FROM areas
+  WHERE gen_from IS NOT NULL AND gen_to IS NULL AND level = 'township' AND layer = 'admin'
+    AND code = ANY(:townships)
+)
+SELECT a.code, a.name, a.parent_code, a.households, a.population, ST_AsBinary(a.geom) AS wkb
+FROM areas a
+WHERE a.gen_from IS NOT NULL AND a.gen_to IS NULL AND a.level = :level AND a.layer = :layer
+  AND (a.township_code = ANY(:townships) OR EXISTS (
+        SELECT 1 FROM towns t WHERE ST_Intersects(a.geom, t.geom)
+          AND ST_Area(ST_Intersection(a.geom, t.geom)) > 1e-9))
+ORDER BY a.code
+"""
 
 
 def _cells(level: str, layer: str, townships: list[str]) -> list[Cell]:
+    sql = CELLS_SQL if layer in (ADMIN_LAYER, UNIFIED_LAYER) else SPECIALIST_SQL
     rows = db.session.execute(
-        text(CELLS_SQL), {"level": level, "layer": layer, "townships": townships}
+        text(sql), {"level": level, "layer": layer, "townships": townships}
     ).all()
     return [
         Cell(
@@ -104,6 +124,10 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
             },
             "findings": [],
         }
+    elif data.get("method", "aggregate") == "aggregate":
+        merge.report, merge.crosswalk, merge.generation_id = derivation.derive(
+            scope, data, merge.county_code, townships, villages, specialist
+        )
     else:
         result = derive_unified(specialist, villages, sliver_max_m2=data["sliver_max_m2"])
         report, features = validate_features(

@@ -197,7 +197,50 @@ class MergeIn(Schema):
         validate=validate.Length(1, 100),
     )
     proposed_layer = fields.String(validate=LAYER_NAME)
+    method = fields.String(
+        load_default="aggregate",
+        validate=validate.OneOf(["aggregate", "overlay"]),
+        metadata={
+            "description": "aggregate: overlay pieces grouped into grids of a households target "
+            "inside each village (the default); overlay: every overlay piece is a grid"
+        },
+    )
     sliver_max_m2 = fields.Float(load_default=200.0, validate=validate.Range(0, 100_000))
+    streets = fields.Dict(
+        metadata={
+            "description": "GeoJSON (Multi)LineString or GeometryCollection of road / street "
+            "lines: cuts prefer them (街巷定界); up to 2,000,000 vertices"
+        }
+    )
+    household_points = fields.Dict(
+        metadata={
+            "description": "GeoJSON MultiPoint of households or buildings: counted per grid "
+            "instead of the layers' totals; up to 500,000 points"
+        }
+    )
+    crs = fields.String(
+        load_default=None,
+        validate=validate.Length(max=32),
+        metadata={"description": "CRS of streets and household_points (default EPSG:4326)"},
+    )
+    size_rules = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^((street|town|township):)?(urban|rural)$")),
+        values=fields.Dict(
+            keys=fields.String(
+                validate=validate.OneOf(["min_households", "max_households", "max_area_km2"])
+            ),
+            values=fields.Float(validate=validate.Range(0, 1_000_000)),
+        ),
+        metadata={
+            "description": "households range per grid (and area cap) by village kind, "
+            'optionally per township type, e.g. {"urban": {"min_households": 300, '
+            '"max_households": 500}, "town:rural": {"max_area_km2": 5}}'
+        },
+    )
+
+
+class CrosswalkArgs(Schema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
 
 
 class MergeOut(Schema):

@@ -7,12 +7,15 @@ leaves the parts before it in place and a second ``load`` carries on from there.
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from gridsvc.demo.boundaries import load_demo_boundaries
 from gridsvc.demo.routing import load_demo_routing
+from gridsvc.demo.streets import demo_street_network
 from gridsvc.demo.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
 from gridsvc.demo.workers import load_demo_workers
 from gridsvc.extensions import db
@@ -38,6 +41,16 @@ def load(force: bool) -> None:
 
     load_demo_workers(echo=click.echo)
     db.session.commit()
+
+
+@demo_cli.command("streets")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def streets(path: str) -> None:
+    """Write the demo county's synthetic street network (GeoJSON) for 多网合一 along streets."""
+    network = demo_street_network()
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(network, fh)
+    click.echo(f"demo: {len(network['coordinates'])} street lines written to {path}")
 
 
 @demo_cli.command("logins")

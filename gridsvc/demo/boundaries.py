@@ -70,7 +70,14 @@ def load_demo_boundaries(echo=print) -> None:
         if row["streetCode"].startswith(COUNTY):
             villages.setdefault(row["streetCode"], []).append((row["code"], row["name"]))
     hierarchy = demo_hierarchy(outline, townships, villages, grids_total=473, seed=int(COUNTY))
-    specialist = demo_specialist_layers([t.polygon for t in hierarchy.townships], seed=int(COUNTY))
+    # Departments draw their grids where people live: cells per township follow households (so
+    # the city's streets get small cells), and the 综治 cells record their households.
+    specialist = demo_specialist_layers(
+        [t.polygon for t in hierarchy.townships],
+        seed=int(COUNTY),
+        area_weights=[t.households for t in hierarchy.townships],
+        households_from=hierarchy.grids,
+    )
     with tempfile.TemporaryDirectory(dir=current_app.config["UPLOAD_DIR"]) as tmp:
         folder = Path(tmp)
         for level, items in (
@@ -92,7 +99,12 @@ def load_demo_boundaries(echo=print) -> None:
             _import(_write(folder / f"{level}.geojson", features), level=level)
             echo(f"demo: {len(features)} {level} polygons published")
         for layer, cells in specialist.items():
-            features = [_feature(c.polygon, code=c.code, name=c.name) for c in cells]
+            features = [
+                _feature(c.polygon, code=c.code, name=c.name)
+                if c.households is None
+                else _feature(c.polygon, code=c.code, name=c.name, households=c.households)
+                for c in cells
+            ]
             _import(_write(folder / f"{layer}.geojson", features), level="grid", layer=layer)
             echo(
                 f"demo: specialist layer {layer} ({SPECIALIST_LAYERS[layer]}) with {len(features)} cells"

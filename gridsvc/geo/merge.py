@@ -138,8 +138,14 @@ def crosswalk(
     return rows
 
 
-def _overlay(specialist: Mapping[str, np.ndarray], villages: np.ndarray):
+def _overlay(
+    specialist: Mapping[str, np.ndarray],
+    villages: np.ndarray,
+    extra_lines: np.ndarray | None = None,
+):
     """Faces of all specialist and village boundaries, keeping those inside a village.
+
+    ``extra_lines`` (streets) are noded in too, so faces are cut along them as well.
 
     Returns (faces, village index per face, how many specialist cells cover each face).
     Noding all lines together (``union_all``) before ``polygonize`` is what makes neighbouring
@@ -147,6 +153,8 @@ def _overlay(specialist: Mapping[str, np.ndarray], villages: np.ndarray):
     """
     layers = [g[~shapely.is_missing(g)] for g in specialist.values()]
     lines = shapely.boundary(np.concatenate([villages, *layers]))
+    if extra_lines is not None and len(extra_lines):
+        lines = np.concatenate([lines, extra_lines])
     try:
         noded = shapely.union_all(lines)
     except GEOSException:  # overlay robustness failure: snap-round on a ~1 cm grid
@@ -158,7 +166,9 @@ def _overlay(specialist: Mapping[str, np.ndarray], villages: np.ndarray):
     for f, v in zip(face_i[::-1], village_i[::-1], strict=True):  # lowest village index wins
         owner[f] = v
     keep = owner >= 0
-    faces, owner, inside = faces[keep], owner[keep], inside[keep]
+    faces, owner = faces[keep], owner[keep]
+    faces, owner = _fill_missing(faces, owner, villages)
+    inside = shapely.point_on_surface(faces)
     covered = np.zeros(len(faces), dtype=int)
     for geoms in layers:
         if len(geoms):
@@ -169,6 +179,41 @@ def _overlay(specialist: Mapping[str, np.ndarray], villages: np.ndarray):
     xy = shapely.get_coordinates(shapely.centroid(faces))
     order = np.lexsort((np.round(xy[:, 0], 9), -np.round(xy[:, 1], 9), owner))
     return faces[order], owner[order], covered[order]
+
+
+#: Remainders below this (in square degrees, ~1 cm²) are floating-point residue, not faces.
+_RESIDUE_DEG2 = 1e-14
+
+
+def _fill_missing(faces: np.ndarray, owner: np.ndarray, villages: np.ndarray):
+    """Add the parts of each village that ``polygonize`` left without a face.
+
+    Noding thousands of nearly coincident lines can leave a ring polygonize classifies as a cut
+    edge (seen on a village exclave: a ~1 km² hole in the result). What is left of a village once
+    its faces are taken away becomes faces of its own, so the pieces always tile the villages.
+    """
+    extra, extra_owner = [], []
+    order = np.argsort(owner, kind="stable")
+    bounds = np.searchsorted(owner[order], np.arange(len(villages) + 1))
+    for v, village in enumerate(villages):
+        if village is None or village.is_empty:
+            continue
+        mine = faces[order[bounds[v] : bounds[v + 1]]]
+        try:
+            covered = shapely.coverage_union_all(mine) if len(mine) else None
+        except GEOSException:
+            covered = shapely.union_all(mine)
+        rest = village if covered is None else shapely.difference(village, covered)
+        for part in shapely.get_parts(polygonal_parts(rest) or shapely.Polygon()):
+            if part.area > _RESIDUE_DEG2:
+                extra.append(part)
+                extra_owner.append(v)
+    if not extra:
+        return faces, owner
+    return (
+        np.concatenate([faces, np.array(extra, dtype=object)]),
+        np.concatenate([owner, np.array(extra_owner, dtype=owner.dtype)]),
+    )
 
 
 def _dissolve_slivers(

@@ -26,6 +26,7 @@ from gridsvc.synthetic.layers import (
 )
 from gridsvc.synthetic.meshing import GRID_SIZE, partition_polygon
 from gridsvc.synthetic.perturbing import perturb_boundaries
+from gridsvc.synthetic.streets import Street, demo_streets
 
 __all__ = [
     "GRID_SIZE",
@@ -35,8 +36,10 @@ __all__ = [
     "DemoHierarchy",
     "PartitionError",
     "SpecialistCell",
+    "Street",
     "demo_hierarchy",
     "demo_specialist_layers",
+    "demo_streets",
     "partition_polygon",
     "perturb_boundaries",
     "polygonal",

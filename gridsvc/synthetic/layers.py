@@ -64,6 +64,17 @@ class SpecialistCell:
     code: str
     name: str
     polygon: Area
+    households: int | None = None
+
+
+def _households_by_area(cells: Sequence[Area], sources: Sequence[DemoArea]) -> np.ndarray:
+    """Households of each cell: every source area's households spread over it by area."""
+    geoms = np.asarray(cells, dtype=object)
+    src = np.asarray([s.polygon for s in sources], dtype=object)
+    i, j = shapely.STRtree(src).query(geoms, predicate="intersects")
+    share = shapely.area(shapely.intersection(geoms[i], src[j])) / shapely.area(src[j])
+    counts = np.asarray([s.households for s in sources], dtype=float)
+    return np.rint(np.bincount(i, weights=counts[j] * share, minlength=len(geoms))).astype(int)
 
 
 def _allocate(weights: Sequence[float] | np.ndarray, total: int) -> np.ndarray:
@@ -248,6 +259,7 @@ def demo_specialist_layers(
     area_names: Sequence[str] | None = None,
     area_weights: Sequence[float] | None = None,
     unified_count: int = 473,
+    households_from: Sequence[DemoArea] | None = None,
 ) -> dict[str, list[SpecialistCell]]:
     """Two department layers, 综治 ("zongzhi", ~0.85x) and 城管 ("chengguan", ~0.55x the grids).
 
@@ -255,7 +267,9 @@ def demo_specialist_layers(
     ``area_weights``, default area), then bent with :func:`perturb_boundaries` by 10-60 m, so the
     layers cover the same outline but their edges match neither each other nor the areas: the
     input the 多网合一 merge has to reconcile. Pass the village polygons (and households as
-    weights) to get department cells that roughly follow village lines.
+    weights) to get department cells that roughly follow village lines. With
+    ``households_from`` (the demo's grids) the 综治 cells carry households, as 综治 grids record
+    them, spread from those areas by area.
 
     Raises:
         ValueError: ``areas`` is not a valid coverage, or names/weights have the wrong length.
@@ -292,13 +306,19 @@ def demo_specialist_layers(
         cells = perturb_boundaries(
             dissolve(mesh.faces, labels, len(owner)), seed=int(rng.integers(2**31))
         )
+        counts = (
+            _households_by_area(cells, households_from)
+            if households_from is not None and li == 0
+            else [None] * len(cells)
+        )
         out[key] = [
             SpecialistCell(
                 f"{prefix}-{i + 1:04d}",
                 f"{area_names[a]}{label}{j}号网格" if area_names else f"{label}网格{i + 1:04d}",
                 poly,
+                None if h is None else int(h),
             )
-            for i, ((a, j), poly) in enumerate(zip(owner, cells, strict=True))
+            for i, ((a, j), poly, h) in enumerate(zip(owner, cells, counts, strict=True))
         ]
     return out
 

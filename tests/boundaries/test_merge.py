@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from itertools import pairwise
 
+import numpy as np
+import openpyxl
 import pytest
 from shapely.geometry import box
 
+from gridsvc.boundaries import derivation
 from tests.boundaries.conftest import feature
 from tests.conftest import bearer
 from tests.test_app import assert_problem
@@ -53,6 +58,12 @@ def test_crosswalk_onto_the_proposed_unified_layer(client, specialist_layers, ed
     total = sum(part["share_of_specialist"] for part in row["unified"])
     assert total == pytest.approx(1.0, abs=1e-3)
     assert merge["generation_id"] is None
+    # The download works for this mode too (area shares only).
+    download = client.get(f"/api/v1/grid-merges/{merge['id']}/crosswalk", headers=editor)
+    lines = list(csv.reader(io.StringIO(download.get_data(as_text=True).lstrip("\ufeff"))))
+    zz1 = [line for line in lines[1:] if line[:2] == ["zongzhi", "ZZ-001"]]
+    assert sum(float(line[5]) for line in zz1) == pytest.approx(1.0, abs=1e-3)
+    assert {line[7] for line in zz1} == {"True" if len(zz1) > 1 else "False"}
     publish = client.post(f"/api/v1/grid-merges/{merge['id']}/publish", json={}, headers=editor)
     assert_problem(publish, 409, "merge.nothing_to_publish")
 
@@ -102,3 +113,85 @@ def test_merge_input_errors(client, specialist_layers, editor, make_user):
         headers=other,
     )
     assert_problem(outside, 404, "area.not_found")
+
+
+def derive(client, editor, **body):
+    return client.post(
+        "/api/v1/grid-merges",
+        json={"layers": ["zongzhi", "chengguan"], "townships": ["430302001"], **body},
+        headers=editor,
+    )
+
+
+def test_crosswalk_downloads_as_csv_and_xlsx(client, specialist_layers, editor):
+    # A street along x = 112.8249 (where 综治 cuts): the derivation is told where streets run.
+    streets = {"type": "LineString", "coordinates": [[112.8249, 27.85], [112.8249, 27.95]]}
+    merge = derive(client, editor, streets=streets).get_json()
+    assert merge["report"]["merge"]["streets_given"] is True
+    csv_resp = client.get(f"/api/v1/grid-merges/{merge['id']}/crosswalk", headers=editor)
+    assert csv_resp.status_code == 200
+    assert csv_resp.mimetype == "text/csv"
+    lines = list(csv.reader(io.StringIO(csv_resp.get_data(as_text=True).lstrip("\ufeff"))))
+    assert lines[0][:4] == ["layer", "specialist_code", "specialist_name", "unified_code"]
+    shares: dict[tuple[str, str], float] = {}
+    for line in lines[1:]:
+        key = (line[0], line[1])
+        shares[key] = shares.get(key, 0.0) + float(line[5])
+    assert set(shares) == {("zongzhi", "ZZ-001"), ("zongzhi", "ZZ-002")} | {
+        ("chengguan", "CG-001"),
+        ("chengguan", "CG-002"),
+    }
+    assert all(s == pytest.approx(1.0, abs=1e-6) for s in shares.values())
+    xlsx = client.get(f"/api/v1/grid-merges/{merge['id']}/crosswalk?format=xlsx", headers=editor)
+    assert xlsx.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    assert book.sheetnames == ["specialist_to_unified", "unified_to_specialist"]
+    assert book["specialist_to_unified"].max_row == len(lines)
+    grid_rows = list(book["unified_to_specialist"].iter_rows(min_row=2, values_only=True))
+    assert {r[0] for r in grid_rows} == {g["code"] for g in merge["report"]["grids"]}
+    bad = client.get(f"/api/v1/grid-merges/{merge['id']}/crosswalk?format=pdf", headers=editor)
+    assert_problem(bad, 422, "request.validation_failed")
+
+
+def test_derivation_input_errors(client, specialist_layers, editor, monkeypatch):
+    polygon = {
+        "type": "Polygon",
+        "coordinates": [[[112.8, 27.85], [112.85, 27.85], [112.8, 27.9], [112.8, 27.85]]],
+    }
+    assert_problem(derive(client, editor, streets=polygon), 422, "merge.geometry_invalid")
+    broken = {"type": "LineString", "coordinates": [[112.8]]}
+    assert_problem(derive(client, editor, streets=broken), 422, "merge.geometry_invalid")
+    lines = {"type": "MultiPoint", "coordinates": [[112.81, 27.86]]}
+    assert_problem(derive(client, editor, streets=lines), 422, "merge.geometry_invalid")
+    far = {"type": "MultiPoint", "coordinates": [[2.35, 48.85]]}
+    assert_problem(derive(client, editor, household_points=far), 422, "extent.outside_china")
+    rules = {"urban": {"min_households": 600, "max_households": 500}}
+    assert_problem(derive(client, editor, size_rules=rules), 422, "merge.rules_invalid")
+    unknown = {"suburban": {"min_households": 100}}
+    assert_problem(derive(client, editor, size_rules=unknown), 422, "request.validation_failed")
+    assert_problem(derive(client, editor, method="magic"), 422, "request.validation_failed")
+    # The vertex limit (2,000,000 in production) lowered so a small request meets it.
+    monkeypatch.setattr(derivation, "MAX_STREET_VERTICES", 3)
+    long_street = {
+        "type": "LineString",
+        "coordinates": [[112.8 + i / 1000, 27.86] for i in range(4)],
+    }
+    assert_problem(derive(client, editor, streets=long_street), 413, "merge.geometry_too_large")
+
+
+def test_household_points_and_size_rules_reach_the_derivation(client, specialist_layers, editor):
+    # 600 households in the west township's first village (x 112.80–112.85, y 27.85–27.90).
+    xs = np.linspace(112.801, 112.849, 30)
+    ys = np.linspace(27.851, 27.899, 20)
+    points = {"type": "MultiPoint", "coordinates": [[float(x), float(y)] for x in xs for y in ys]}
+    merge = derive(
+        client,
+        editor,
+        household_points=points,
+        size_rules={"rural": {"min_households": 100, "max_households": 700, "max_area_km2": 100}},
+    ).get_json()
+    grids = merge["report"]["grids"]
+    assert {g["households_source"] for g in grids} == {"points"}
+    assert sum(g["households"] for g in grids) == 600
+    assert merge["report"]["merge"]["rules"]["rural"]["max_households"] == 700
+    assert merge["generation_id"] is not None

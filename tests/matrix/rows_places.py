@@ -32,6 +32,11 @@ def _(w, t, x=None):
     return Req("GET", f"/grid-merges/{w.id('merge', t)}")
 
 
+@row("GET /grid-merges/{merge_id}/crosswalk", **MERGES)
+def _(w, t, x=None):
+    return Req("GET", f"/grid-merges/{w.id('merge', t)}/crosswalk?format=xlsx")
+
+
 @row("POST /grid-merges/{merge_id}/publish", ok=(409,), **MERGES)
 def _(w, t, x=None):
     return Req("POST", f"/grid-merges/{w.id('merge', t)}/publish", {})
