@@ -253,6 +253,32 @@ MESSAGES = {
             "The proposed layer has no published cells there.": "拟定图层在此范围内没有已发布的网格。",
         },
     ),
+    "merge.geometry_invalid": (
+        "几何数据无效",
+        "随合并请求提交的道路或住户点几何数据无效。",
+        {
+            "{field} must hold only {kinds} geometries.": "{field} 只能包含 {kinds} 类型的几何。",
+        },
+    ),
+    "merge.geometry_too_large": (
+        "几何数据过大",
+        "随合并请求提交的道路或住户点数据过大。",
+        {
+            "{field} has {count} vertices; at most {limit} are accepted.": "{field} 有 {count} 个节点，最多接受 {limit} 个。",
+        },
+    ),
+    "merge.rules_invalid": (
+        "网格规模规则有误",
+        "网格规模规则有误，请检查户数范围和面积上限。",
+        {
+            "unknown size rule {key}": "未知的规模规则 {key}",
+            "size rule {key}: min_households must be in 1..max_households": "规模规则 {key}：最少户数须在 1 到最多户数之间",
+            "size rule {key}: max_area_km2 must be positive": "规模规则 {key}：面积上限须大于 0",
+            "every village needs a code to number its grids": "每个村（社区）都须有编码，才能给网格编号",
+            "no village has a usable geometry": "没有可用边界的村（社区）",
+            "village {code} would get more than 999 grids": "村（社区）{code} 的网格将超过 999 个",
+        },
+    ),
     "merge.has_errors": ("合并结果有错误", "该合并没有生成可发布的综合网格图层（校验有错误）。"),
     "merge.nothing_to_publish": ("没有可发布的图层", "该合并没有生成可发布的综合网格图层。"),
 }

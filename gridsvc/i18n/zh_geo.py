@@ -217,4 +217,16 @@ MESSAGES = {
             "{label} covers {area} km², more than the {limit} km² guideline.": "{label} 面积 {area} 平方公里，超过 {limit} 平方公里的指导标准。",
         },
     ),
+    # 多网合一 derivation: a grid the grouping could not bring into its size range, and why
+    # (the reasons of gridsvc/geo/derive.py FLAG_REASONS, each written out).
+    "grid.size_outside_target": (
+        "网格规模超出目标范围",
+        "该网格的户数或面积不在目标范围内。",
+        {
+            "{code} has {households} households ({kind}): sparse village: the grid keeps under the area cap with fewer households.": "{code} 有 {households} 户（{kind}）：村庄稀疏，为不超过面积上限，网格户数偏少。",
+            "{code} has {households} households ({kind}): the whole village has fewer households than a grid's minimum.": "{code} 有 {households} 户（{kind}）：整个村（社区）的户数不足一个网格的下限。",
+            "{code} has {households} households ({kind}): a single overlay piece exceeds the maximum households or area; no layer's boundary or street cuts it.": "{code} 有 {households} 户（{kind}）：单个叠加图斑已超过户数或面积上限，且没有任何图层边界或道路可将其分开。",
+            "{code} has {households} households ({kind}): the pieces of the village could not be grouped closer to the range.": "{code} 有 {households} 户（{kind}）：该村（社区）的图斑无法组合得更接近目标范围。",
+        },
+    ),
 }

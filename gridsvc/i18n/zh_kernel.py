@@ -26,6 +26,9 @@ STATUS_TITLES = {
 
 #: Words that details carry as values (``{status}``, ``{role}``, ``{action}``), in Chinese.
 VALUES = {
+    # village kinds of the 多网合一 size rules
+    "urban": "城镇",
+    "rural": "农村",
     # incident and case statuses (DESIGN §4)
     "reported": "已上报",
     "accepted": "已立案",
