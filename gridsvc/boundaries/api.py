@@ -207,7 +207,8 @@ class MergeCrosswalk(MethodView):
     @roles_required(*EDITORS)
     @blp.arguments(CrosswalkArgs, location="query")
     @blp.response(200, content_type="text/csv")
-    @blp.alt_response(200, content_type=crosswalk_export.XLSX_TYPE, success=True)
+    @documents(200, {"type": "string"}, content_type="text/csv")
+    @documents(200, {"type": "string", "format": "binary"}, content_type=crosswalk_export.XLSX_TYPE)
     def get(self, args, merge_id):
         """The crosswalk as a download (``format=csv|xlsx``): a line per (specialist cell, unified
         grid) with the area and household shares; the XLSX adds the unified grids' side."""
