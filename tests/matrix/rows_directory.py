@@ -190,6 +190,48 @@ def _(w, t, x=None):
     return _new_entry(w, cooperating_ids=[_department(w, t, x)])
 
 
+# --- the catalogue of powers and duties (权责事项) and its delegations ---------------------------
+
+
+@row("GET /power-items/{item_id}", **COUNTY_RECORD_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/power-items/{w.id('item', t)}")
+
+
+@row("PATCH /power-items/{item_id}", **COUNTY_RECORD_ADMINS)
+def _(w, t, x=None):
+    return Req("PATCH", f"/power-items/{w.id('item', t)}", {"domain": "市容环卫"}, if_match=True)
+
+
+@row("GET /power-items/{item_id}/delegations", **COUNTY_RECORD_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/power-items/{w.id('item', t)}/delegations")
+
+
+@row("POST /power-items/{item_id}/delegations", **COUNTY_RECORD_ADMINS)
+def _(w, t, x=None):
+    body = {"form": "entrusted", "effective_from": "2026-01-01"}
+    return Req("POST", f"/power-items/{w.id('item', t)}/delegations", body)
+
+
+@row("PATCH /power-items/{item_id}", "department_id", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    body = {"department_id": _department(w, t, x)}
+    return Req("PATCH", f"/power-items/{w.id('item', 'A')}", body, if_match=True)
+
+
+@row("POST /power-items", "department_id", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    body = {
+        "county_code": "430302",
+        "code": "MATRIX-1",
+        "name": "matrix item",
+        "kind": "inspection",
+        "department_id": _department(w, t, x),
+    }
+    return Req("POST", "/power-items", body)
+
+
 @row("GET /zones/{zone_id}", **COUNTY_RECORD_READ)
 def _(w, t, x=None):
     return Req("GET", f"/zones/{w.id('zone', t)}")

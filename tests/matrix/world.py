@@ -30,7 +30,7 @@ from gridsvc.boundaries import import_local_file, uploads
 from gridsvc.boundaries.models import GridMerge
 from gridsvc.extensions import db
 from gridsvc.routing.deadlines.models import SupervisionNotice
-from gridsvc.routing.directory import responsibility, teams, zones
+from gridsvc.routing.directory import catalogue, responsibility, teams, zones
 from gridsvc.routing.notices.models import Notification, WebhookSubscription
 from gridsvc.workers import assignments, profiles, proposals
 from tests.boundaries.conftest import (
@@ -195,6 +195,19 @@ def _directory(w: World) -> None:
             user_id=None,
         )
         w.put("entry", target, entry.id)
+        item = catalogue.create_item(
+            SHELL_SCOPE,
+            {
+                "county_code": county,
+                "code": f"ITEM-{target}",
+                "name": "对占道经营的处罚",
+                "kind": "penalty",
+                "department_id": dept.id,
+                "category_codes": ["0103"],
+            },
+            user_id=None,
+        )
+        w.put("item", target, item.id)
     for target, county, x, team_target in (("A", A, 112.81, "A1"), ("B", B, 112.92, "B")):
         polygon = box(x, 27.86, x + 0.01, 27.87)
         zone = zones.create_zone(

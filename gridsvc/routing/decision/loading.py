@@ -15,13 +15,20 @@ from sqlalchemy import select, text
 
 from gridsvc.extensions import db
 from gridsvc.incidents import Category
+from gridsvc.routing.decision.catalogue import DelegationInfo, ItemInfo
 from gridsvc.routing.decision.engine import (
     CategoryInfo,
     EntryInfo,
     TeamInfo,
     ZoneInfo,
 )
-from gridsvc.routing.directory.models import ResponsibilityEntry, Team, TeamTownship
+from gridsvc.routing.directory.models import (
+    ItemDelegation,
+    PowerItem,
+    ResponsibilityEntry,
+    Team,
+    TeamTownship,
+)
 from gridsvc.routing.directory.responsibility import in_force_ids
 
 ZONES_UNDER_POINTS_SQL = """
@@ -77,6 +84,38 @@ def entries_in_force(county: str, day: date) -> dict[str, EntryInfo]:
         )
         for e in rows
     }
+
+
+DELEGATIONS_IN_FORCE_SQL = """
+SELECT DISTINCT ON (d.item_id, d.township_code) d.id
+FROM item_delegations d
+WHERE d.county_code = :county AND d.effective_from <= :day
+ORDER BY d.item_id, d.township_code, d.effective_from DESC
+"""
+
+
+def items_in_force(county: str, day: date) -> dict[str, tuple[ItemInfo, ...]]:
+    """Category code -> the county's catalogue items covering it, each with the delegation rows in
+    force on the day (one per township named, one for all townships)."""
+    ids = list(db.session.scalars(text(DELEGATIONS_IN_FORCE_SQL), {"county": county, "day": day}))
+    rows: dict[int, list[DelegationInfo]] = {}
+    for d in db.session.scalars(select(ItemDelegation).where(ItemDelegation.id.in_(ids))):
+        rows.setdefault(d.item_id, []).append(
+            DelegationInfo(d.id, d.township_code, d.form, d.effective_from, d.batch)
+        )
+    by_category: dict[str, list[ItemInfo]] = {}
+    for item in db.session.scalars(select(PowerItem).where(PowerItem.county_code == county)):
+        info = ItemInfo(
+            item.id,
+            item.code,
+            item.name,
+            item.kind,
+            item.department_id,
+            tuple(rows.get(item.id, ())),
+        )
+        for code in item.category_codes or ():
+            by_category.setdefault(code, []).append(info)
+    return {code: tuple(items) for code, items in by_category.items()}
 
 
 def zones_under_points(county: str, points: Sequence[tuple[float, float]]) -> list[list[ZoneInfo]]:
