@@ -295,13 +295,29 @@ def place(
 # --- cases ---------------------------------------------------------------------------------------
 
 
-def team_queue(scope: Scope, *, team_id: int, county: str) -> None:
+def team_queue(
+    scope: Scope,
+    *,
+    team_id: int,
+    county: str,
+    parent_department_id: int | None = None,
+    seat_township: str | None = None,
+) -> None:
     """A team's work list: its members, and the county's desks (never a township's other staff,
-    who would read another township's cases through a shared or neighbouring team)."""
+    who would read another township's cases through a shared or neighbouring team).
+
+    A stationed agency (派驻机构, a team with a parent department) answers to two masters: its
+    department's handlers and the administrators of the township it sits in read its queue too.
+    """
     if scope.team_id == team_id:
         return
     if county_desk(scope, county) or supervises(scope, county):
         return
+    if parent_department_id is not None:
+        if scope.team_id == parent_department_id and scope.role == "department_handler":
+            return
+        if scope.role == "admin" and seat_township and scope.township_code == seat_township:
+            return
     hidden("team")
 
 

@@ -116,9 +116,30 @@ def _(w, t, x=None):
     A2="ok: G CA sup disp | 404: *",
     A="ok: G CA sup disp dept | 404: *",
     B="ok: G | 404: *",
+    # A stationed agency in A1 under department A: both masters read its queue.
+    S="ok: G CA sup disp dept TA | 404: *",
 )
 def _(w, t, x=None):
     return Req("GET", f"/teams/{w.id('team', t)}/queue")
+
+
+@row(
+    "POST /teams",
+    "parent_department_id",
+    A="ok: G CA | 403: *",
+    B="422=team.unknown_department: G | missing: CA | 403: *",
+)
+def _(w, t, x=None):
+    body = {
+        "county_code": "430302",
+        "kind": "township_team",
+        "code": "MATRIX-S",
+        "name": "matrix stationed agency",
+        "township_code": "430302001",
+        "category_codes": ["0105"],
+        "parent_department_id": pick(x, w.id("team", "A" if t == "A" else "B_dept")),
+    }
+    return Req("POST", "/teams", body)
 
 
 # --- the responsibility list, zones, webhooks ------------------------------------------------

@@ -9,6 +9,7 @@ calls targets:
 - ``A``: county-wide in A (a department, a zone, a list entry, a webhook, county staff's upload);
 - ``B``: in county B (another county);
 - ``X``: deployment-wide (the shared category catalogue);
+- ``S``: a stationed agency (派驻机构) seated in A1 whose parent is A's department;
 - ``self``: the calling grid worker's own records.
 
 Built once per module through the services and the API, then every request runs in a savepoint
@@ -155,6 +156,19 @@ def _directory(w: World) -> None:
         "B": team(B, "township_team", "TB", B1),
         "B_dept": team(B, "county_department", "DB"),
     }
+    # A stationed agency (派驻机构) in A1 answering to department A.
+    made["S"] = teams.create_team(
+        SHELL_SCOPE,
+        {
+            "county_code": A,
+            "kind": "township_team",
+            "code": "SA1",
+            "name": "SA1",
+            "township_code": A1,
+            "category_codes": ["0199"],
+            "parent_department_id": made["A"].id,
+        },
+    )
     for target, t in made.items():
         w.put("team", target, t.id)
     for name, target in (

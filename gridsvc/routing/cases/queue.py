@@ -64,12 +64,18 @@ GROUP BY c.status ORDER BY c.status
 
 
 def readable_team(actor, team_id: int) -> Team:
-    """Members read their own team's queue; the county's desks and supervisors any (the policy's
-    ``team_queue``)."""
+    """Members read their own team's queue; the county's desks and supervisors any; a stationed
+    agency's department and township administrators its own (the policy's ``team_queue``)."""
     team = db.session.get(Team, team_id)
     if team is None:
         policy.hidden("team")
-    policy.team_queue(Scope.of(actor), team_id=team.id, county=team.county_code)
+    policy.team_queue(
+        Scope.of(actor),
+        team_id=team.id,
+        county=team.county_code,
+        parent_department_id=team.parent_department_id,
+        seat_township=team.township_code,
+    )
     return team
 
 

@@ -16,19 +16,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from gridsvc.routing.decision.catalogue import ItemInfo, explain, holding_department
+from gridsvc.routing.decision.offices import TeamInfo, ranked, township_team_ids
 
 TOWNSHIP_TEAM = "township_team"
 COUNTY_CALL = "county_call"
 TRIAGE = "triage"
-
-
-@dataclass(frozen=True)
-class TeamInfo:
-    id: int
-    kind: str  # township_team | county_department
-    code: str
-    name: str
-    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,8 @@ class RoutingInput:
     entry: EntryInfo | None
     zones: tuple[ZoneInfo, ...]
     teams: Mapping[int, TeamInfo]
-    township_teams: Mapping[str, int]  # township code -> id of the team serving it
+    # township code -> ids of the teams serving it (or the one id)
+    township_teams: Mapping[str, tuple[int, ...] | int]
     excluded_team_ids: frozenset[int] = frozenset()
     township_name: str | None = None  # for the trace; the code when unknown
     # Catalogue items (权责事项) covering the category, with their delegations in force on the day.
@@ -167,7 +160,8 @@ def decide(given: RoutingInput) -> Decision:
         township_holds = entry.primary_kind == "township" or entry.delegated
         department_id = entry.department_id
     if township_holds:
-        team_id = _township_team(given, trace)
+        item_code = next((i.code for i in given.items if i.id == item_id), None)
+        team_id = _township_team(given, trace, item_code)
         if team_id is not None:
             return Decision(
                 TOWNSHIP_TEAM,
@@ -321,22 +315,37 @@ def _township_labels(given: RoutingInput) -> tuple[str, str]:
     return f"township {given.township_code}", f"乡镇（街道）{given.township_code}"
 
 
-def _township_team(given: RoutingInput, trace: list[Step]) -> int | None:
+def _township_team(given: RoutingInput, trace: list[Step], item_code: str | None) -> int | None:
     township, township_zh = _township_labels(given)
-    code = given.township_code
-    team_id = given.township_teams.get(code) if code else None
-    team = given.teams.get(team_id) if team_id is not None else None
-    if _usable(team, given.excluded_team_ids):
+    teams = [
+        given.teams[i]
+        for i in township_team_ids(given.township_teams, given.township_code)
+        if i in given.teams
+    ]
+    handling = ranked(teams, given.category.code, item_code)
+    for team, why in handling:
+        if not _usable(team, given.excluded_team_ids):
+            continue
+        how, how_zh = {
+            "item": (f" for catalogue item {item_code}", f"（承接事项{item_code}）"),
+            "category": (f" for {given.category.name}", f"（负责“{given.category.name}”）"),
+            "general": ("", ""),
+        }[why]
+        parent = given.teams.get(team.parent_department_id) if team.parent_department_id else None
+        stationed = f", stationed there by {parent.name}" if parent else ""
+        stationed_zh = f"（{parent.name}派驻）" if parent else ""
         trace.append(
             Step(
                 "township_team",
                 "matched",
-                f"{township[0].upper()}{township[1:]} holds the power and {team.name} serves it.",
-                f"{township_zh}有权处置，由{team.name}承办。",
+                f"{township[0].upper()}{township[1:]} holds the power and {team.name} serves it"
+                f"{how}{stationed}.",
+                f"{township_zh}有权处置，由{team.name}{stationed_zh}{how_zh}承办。",
             )
         )
         return team.id
-    trace.append(_unusable_step("township_team", team, team_id, given))
+    first = handling[0][0] if handling else None
+    trace.append(_unusable_step("township_team", first, first.id if first else None, given))
     return None
 
 

@@ -16,12 +16,8 @@ from sqlalchemy import select, text
 from gridsvc.extensions import db
 from gridsvc.incidents import Category
 from gridsvc.routing.decision.catalogue import DelegationInfo, ItemInfo
-from gridsvc.routing.decision.engine import (
-    CategoryInfo,
-    EntryInfo,
-    TeamInfo,
-    ZoneInfo,
-)
+from gridsvc.routing.decision.engine import CategoryInfo, EntryInfo, ZoneInfo
+from gridsvc.routing.decision.offices import TeamInfo
 from gridsvc.routing.directory.models import (
     ItemDelegation,
     PowerItem,
@@ -45,14 +41,27 @@ class Directory:
     def __init__(self, county: str):
         rows = db.session.scalars(select(Team).where(Team.county_code == county)).all()
         self.county = county
-        self.teams = {t.id: TeamInfo(t.id, t.kind, t.code, t.name, t.active) for t in rows}
-        self.township_teams = dict(
-            db.session.execute(
-                select(TeamTownship.township_code, TeamTownship.team_id).where(
-                    TeamTownship.county_code == county
-                )
-            ).all()
-        )
+        self.teams = {
+            t.id: TeamInfo(
+                t.id,
+                t.kind,
+                t.code,
+                t.name,
+                t.active,
+                tuple(t.category_codes) if t.category_codes is not None else None,
+                tuple(t.item_codes) if t.item_codes is not None else None,
+                t.parent_department_id,
+            )
+            for t in rows
+        }
+        served: dict[str, list[int]] = {}
+        for township, team_id in db.session.execute(
+            select(TeamTownship.township_code, TeamTownship.team_id)
+            .where(TeamTownship.county_code == county)
+            .order_by(TeamTownship.team_id)
+        ):
+            served.setdefault(township, []).append(team_id)
+        self.township_teams = {code: tuple(ids) for code, ids in served.items()}
 
 
 def category_infos(codes: Iterable[str] | None) -> dict[str, CategoryInfo]:

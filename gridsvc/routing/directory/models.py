@@ -59,6 +59,13 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(String(128))
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # "5+4+X": a township may have several teams. One with neither list is the township's general
+    # team (综合行政执法队); others handle only these categories or catalogue items (事项编码).
+    category_codes: Mapped[list[str] | None] = mapped_column(ARRAY(String(4)))
+    item_codes: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)))
+    # A stationed agency (派驻机构: 市场监管所 …) answers to this county department as well as to
+    # the township: the department's handlers see its queue too.
+    parent_department_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -67,16 +74,21 @@ class Team(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def general(self) -> bool:
+        return self.category_codes is None and self.item_codes is None
+
 
 class TeamTownship(db.Model):
-    """A township a township team serves; each township has at most one enforcement team."""
+    """A township a township team serves. A township may have several teams (a general one and
+    others for some categories or items); one team may serve several townships (a shared 中队)."""
 
     __tablename__ = "team_townships"
 
     team_id: Mapped[int] = mapped_column(
         ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
     )
-    township_code: Mapped[str] = mapped_column(String(9), primary_key=True, unique=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True, index=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
 
 

@@ -45,6 +45,23 @@ class TeamIn(Schema):
         metadata={"description": "townships a township team serves (default: its seat)"},
     )
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    category_codes = fields.List(
+        fields.String(validate=CATEGORY),
+        allow_none=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "only these categories (null: the township's general team)"},
+    )
+    item_codes = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        allow_none=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "only these catalogue items (事项编码)"},
+    )
+    parent_department_id = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "a stationed agency's county department (派驻机构)"},
+    )
 
 
 class TeamUpdate(Schema):
@@ -52,6 +69,14 @@ class TeamUpdate(Schema):
     townships = fields.List(fields.String(validate=TOWNSHIP), validate=validate.Length(1, 50))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     active = fields.Boolean()
+    category_codes = fields.List(
+        fields.String(validate=CATEGORY), allow_none=True, validate=validate.Length(1, 100)
+    )
+    item_codes = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        allow_none=True,
+        validate=validate.Length(1, 500),
+    )
 
 
 class TeamOut(Schema):
@@ -64,6 +89,9 @@ class TeamOut(Schema):
     townships = fields.List(fields.String())
     phone = fields.String(allow_none=True)
     active = fields.Boolean()
+    category_codes = fields.List(fields.String(), allow_none=True)
+    item_codes = fields.List(fields.String(), allow_none=True)
+    parent_department_id = fields.Integer(allow_none=True)
     member_count = fields.Integer()
     created_at = fields.DateTime()
 
