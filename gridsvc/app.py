@@ -143,7 +143,11 @@ def _register_blueprints(app: Flask) -> None:
                 f"database not ready: {type(exc).__name__}",
                 headers={"Retry-After": str(app.config["DATABASE_RETRY_AFTER"])},
             )
-        return jsonify(status="ready", postgis=postgis)
+        from gridsvc.routing import calendar_coverage, today
+
+        # A missing office calendar is a warning, not unreadiness: natural-hour cases still work.
+        details = {"calendar": calendar_coverage(today())}
+        return jsonify(status="ready", postgis=postgis, details=details)
 
     @app.get("/api/v1/docs-assets/<path:filename>")
     def docs_assets(filename: str):
