@@ -65,6 +65,13 @@ class Case(db.Model):
             postgresql_where=text("closed_at IS NULL AND team_id IS NULL"),
         ),
         Index("ix_cases_due", "due_at", postgresql_where=text("closed_at IS NULL")),
+        # 协办: a cooperating team's queue finds its joint cases through this.
+        Index(
+            "ix_cases_cooperating",
+            "cooperating_ids",
+            postgresql_using="gin",
+            postgresql_where=text("closed_at IS NULL"),
+        ),
     )
 
     incident_id: Mapped[int] = mapped_column(
@@ -79,6 +86,11 @@ class Case(db.Model):
     # the county dispatcher triages.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     cooperating_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), server_default=text("'{}'::integer[]")
+    )
+    # 协办 parties (of cooperating_ids) that have recorded their part (action ``assist``): the
+    # lead cannot close before every cooperating party is here, unless the county overrides.
+    assisted_ids: Mapped[list[int]] = mapped_column(
         ARRAY(Integer), server_default=text("'{}'::integer[]")
     )
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

@@ -24,6 +24,7 @@ ACTIONS = (
     "verify",
     "fail_verification",
     "close",
+    "assist",
     "evaluate",
     "return",
     "request_extension",
@@ -72,6 +73,12 @@ class ActionIn(Schema):
     )
     department_id = fields.Integer(
         validate=validate.Range(min=1), metadata={"description": "call_county"}
+    )
+    override = fields.Boolean(
+        metadata={
+            "description": "close: the county closes a joint case before every cooperating "
+            "party recorded its part (reason in note)"
+        }
     )
 
 

@@ -35,6 +35,12 @@ def parties(actor, incident: Incident, case: Case) -> set[str]:
     scope = Scope.of(actor)
     if actor.role in PARTY_ROLES["handler"] and actor.team_id and actor.team_id == case.team_id:
         found.add("handler")
+    if (
+        actor.role in PARTY_ROLES["handler"]
+        and actor.team_id
+        and actor.team_id in (case.cooperating_ids or [])
+    ):
+        found.add("cooperator")
     # The policy's county desk and supervisors: county-level only, so a township admin is neither.
     if policy.county_desk(scope, incident.county_code):
         found.add("county")
@@ -320,7 +326,39 @@ def _fail_verification(scope, actor, incident, case, data, now):
 
 
 def _close(scope, actor, incident, case, data, now):
-    return None
+    """The lead closes once every 协办 party has answered; the county may override, with a reason."""
+    pending = sorted(set(case.cooperating_ids or []) - set(case.assisted_ids or []))
+    if not pending:
+        return None
+    if not data.get("override"):
+        raise Conflict(
+            "Cooperating parties have not recorded their part (assist) yet.",
+            code="workflow.assist_pending",
+            pending_team_ids=pending,
+        )
+    if "county" not in parties(actor, incident, case):
+        raise Forbidden(
+            "Only the county's dispatcher closes a joint case before the cooperating parties "
+            "answered.",
+            code="workflow.override_forbidden",
+        )
+    if not (data.get("note") or "").strip():
+        raise Invalid(
+            "Overriding needs a reason (note).",
+            code="workflow.note_required",
+            errors={"note": ["required to close before the cooperating parties answered"]},
+        )
+    return {"override": True, "pending_team_ids": pending}
+
+
+def _assist(scope, actor, incident, case, data, now):
+    photos = _photos(incident, data.get("photo_ids"), "evidence")
+    if actor.team_id not in (case.assisted_ids or []):
+        case.assisted_ids = [*(case.assisted_ids or []), actor.team_id]
+    out = {"team_id": actor.team_id}
+    if photos:
+        out["evidence"] = {"photo_ids": photos}
+    return out
 
 
 def _evaluate(scope, actor, incident, case, data, now):
@@ -351,6 +389,7 @@ _EFFECTS = {
     "verify": _verify,
     "fail_verification": _fail_verification,
     "close": _close,
+    "assist": _assist,
     "evaluate": _evaluate,
     "return": _return,
     "request_extension": extension_requests.request,

@@ -84,24 +84,25 @@ def get_entry(scope: Scope, entry_id: int) -> ResponsibilityEntry:
 
 
 def _check_parties(scope: Scope, county: str, data: dict) -> None:
-    """Departments named must be county departments of the entry's county, which the caller sees
-    (one it does not see answers like one that does not exist)."""
+    """The department named must be a county department of the entry's county; cooperating
+    parties any team of it (township teams cooperate too), which the caller sees (one it does not
+    see answers like one that does not exist)."""
     wanted = {i for i in [data.get("department_id"), *data.get("cooperating_ids", [])] if i}
     if not wanted:
         return
     found = {
         t.id: t
         for t in db.session.scalars(select(Team).where(Team.id.in_(wanted)))
-        if t.county_code == county
-        and t.kind == "county_department"
-        and policy.sees_county(scope, t.county_code)
+        if t.county_code == county and policy.sees_county(scope, t.county_code)
     }
     errors = {}
-    if data.get("department_id") and data["department_id"] not in found:
+    department = found.get(data.get("department_id"))
+    if data.get("department_id") and (department is None or department.kind != "county_department"):
         errors["department_id"] = ["not a county department of this county"]
+    # 协办 parties may be township teams too (a township cooperating with a department).
     bad = [i for i in data.get("cooperating_ids", []) if i not in found]
     if bad:
-        errors["cooperating_ids"] = [f"not a county department of this county: {bad}"]
+        errors["cooperating_ids"] = [f"not a team of this county: {bad}"]
     if data.get("department_id") in data.get("cooperating_ids", []):
         errors["cooperating_ids"] = ["the responsible department cannot also cooperate"]
     if errors:
