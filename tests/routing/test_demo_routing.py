@@ -79,6 +79,11 @@ def test_demo_routing(app, client):
     assert building["reason"][1]["outcome"] == "not_delegated"
     # 雨湖路街道's other teams: the refuse office, and the stationed 市场监管所 for hawkers.
     assert report("0103", "430302001")["team"]["code"] == "YHL-HW"
+    fixable = client.get(
+        "/api/v1/responsibility-list?county=430302&category=0104",
+        headers=bearer(find_by_username("admin")),
+    )
+    assert [e["fixable_on_site"] for e in fixable.json] == [True]
     hawkers = report("0504", "430302001")
     assert hawkers["team"]["code"] == "YHL-SJS"
     assert "派驻" in hawkers["reason"][-1]["message_zh"]

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -93,6 +94,9 @@ class Case(db.Model):
     assisted_ids: Mapped[list[int]] = mapped_column(
         ARRAY(Integer), server_default=text("'{}'::integer[]")
     )
+    # 自处置: fixed on the spot by the grid worker; sampled ones wait for the team lead's close.
+    on_site: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    on_site_sampled: Mapped[bool] = mapped_column(Boolean, server_default="false")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     call_id: Mapped[int | None] = mapped_column(BigInteger)
     # Teams that returned the case (退回): routing never sends it back to them.

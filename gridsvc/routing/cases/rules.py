@@ -66,6 +66,9 @@ RULES: dict[str, Rule] = {
         Rule("verify", ("resolved",), "verified", ("field",)),
         Rule("fail_verification", ("resolved",), "reopened", ("field",), needs_note=True),
         Rule("close", ("verified",), "closed", ("handler", "county"), lead_only=True),
+        # 自处置: the field worker fixed it on the spot (before and after photos); closed, or
+        # for a sampled one, left verified for the team lead to confirm with ``close``.
+        Rule("fix_on_site", ("reported",), None, ("field",)),
         # 协办: a cooperating party records its part (note, photos); the status stays.
         Rule(
             "assist",

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from gridsvc.accounts import Scope, User, policy
 from gridsvc.errors import Conflict, Forbidden, Invalid
 from gridsvc.extensions import db
-from gridsvc.incidents import Incident, IncidentPhoto, duplicates, record_event
-from gridsvc.routing.cases import extension_requests
+from gridsvc.incidents import Incident, duplicates, record_event
+from gridsvc.routing.cases import evidence, extension_requests
 from gridsvc.routing.cases.call_actions import complete_with_incident
+from gridsvc.routing.cases.evidence import photos_of
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.cases.rerouting import return_case
 from gridsvc.routing.cases.rules import LEADS, PARTY_ROLES, RULES, Rule, actions_from
@@ -235,28 +236,8 @@ def _start(scope, actor, incident, case, data, now):
         case.assignee_id = actor.id
 
 
-def _photos(incident: Incident, ids: list[int] | None, kind: str) -> list[int]:
-    if not ids:
-        return []
-    found = db.session.scalars(
-        select(IncidentPhoto.id).where(
-            IncidentPhoto.incident_id == incident.id,
-            IncidentPhoto.id.in_(ids),
-            IncidentPhoto.kind == kind,
-        )
-    ).all()
-    missing = sorted(set(ids) - set(found))
-    if missing:
-        raise Invalid(
-            f"Not {kind} photos of this incident: {missing}.",
-            code="workflow.unknown_photo",
-            errors={"photo_ids": [f"not {kind} photos of this incident: {missing}"]},
-        )
-    return sorted(found)
-
-
 def _resolve(scope, actor, incident, case, data, now):
-    photos = _photos(incident, data.get("photo_ids"), "evidence")
+    photos = photos_of(incident, data.get("photo_ids"), "evidence")
     if not photos:
         raise Invalid(
             "Resolving needs evidence: upload a photo (kind=evidence) and name it in photo_ids.",
@@ -298,7 +279,7 @@ def _grid_workers(incident: Incident) -> list[int]:
 
 
 def _verify(scope, actor, incident, case, data, now):
-    photos = _photos(incident, data.get("photo_ids"), "verification")
+    photos = photos_of(incident, data.get("photo_ids"), "verification")
     return {"evidence": {"photo_ids": photos}} if photos else None
 
 
@@ -351,16 +332,6 @@ def _close(scope, actor, incident, case, data, now):
     return {"override": True, "pending_team_ids": pending}
 
 
-def _assist(scope, actor, incident, case, data, now):
-    photos = _photos(incident, data.get("photo_ids"), "evidence")
-    if actor.team_id not in (case.assisted_ids or []):
-        case.assisted_ids = [*(case.assisted_ids or []), actor.team_id]
-    out = {"team_id": actor.team_id}
-    if photos:
-        out["evidence"] = {"photo_ids": photos}
-    return out
-
-
 def _evaluate(scope, actor, incident, case, data, now):
     rating = data.get("satisfaction")
     if not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -389,7 +360,8 @@ _EFFECTS = {
     "verify": _verify,
     "fail_verification": _fail_verification,
     "close": _close,
-    "assist": _assist,
+    "assist": evidence.assist,
+    "fix_on_site": evidence.fix_on_site,
     "evaluate": _evaluate,
     "return": _return,
     "request_extension": extension_requests.request,

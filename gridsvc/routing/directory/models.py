@@ -126,6 +126,8 @@ class ResponsibilityEntry(db.Model):
     resolution_hours: Mapped[float | None] = mapped_column(Float)
     deadline_basis: Mapped[str] = mapped_column(String(16), server_default="natural")
     legal_basis: Mapped[str | None] = mapped_column(Text)
+    # 即知即改: a grid worker may clear it on the spot and report it fixed (自处置).
+    fixable_on_site: Mapped[bool] = mapped_column(Boolean, server_default="false")
     effective_from: Mapped[date] = mapped_column(Date)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -211,6 +211,7 @@ def entries_out(entries: list[ResponsibilityEntry]) -> list[dict]:
             "resolution_hours": e.resolution_hours,
             "deadline_basis": e.deadline_basis,
             "legal_basis": e.legal_basis,
+            "fixable_on_site": e.fixable_on_site,
             "effective_from": e.effective_from,
             "in_force": e.id in in_force,
             "created_at": e.created_at,

@@ -5,7 +5,7 @@ The code formats and ``PageArgs`` here are shared by the other routing sub-packa
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from gridsvc.routing.directory.models import DEADLINE_BASES, PRIMARY_KINDS, TEAM_KINDS
 
@@ -142,6 +142,10 @@ class EntryIn(Schema):
     resolution_hours = fields.Float(allow_none=True, validate=HOURS)
     deadline_basis = fields.String(validate=validate.OneOf(DEADLINE_BASES))
     legal_basis = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    fixable_on_site = fields.Boolean(
+        load_default=False,
+        metadata={"description": "即知即改: grid workers may fix it on the spot"},
+    )
     effective_from = fields.Date(required=True)
 
     @validates_schema
@@ -158,6 +162,7 @@ class EntryUpdate(EntryIn):
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.required = False
+        field_obj.load_default = missing  # an edit leaves out what it does not change
 
 
 class EntryOut(Schema):
@@ -174,6 +179,7 @@ class EntryOut(Schema):
     resolution_hours = fields.Float(allow_none=True)
     deadline_basis = fields.String()
     legal_basis = fields.String(allow_none=True)
+    fixable_on_site = fields.Boolean()
     effective_from = fields.Date()
     in_force = fields.Boolean()
     created_at = fields.DateTime()
