@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.routing.cases.api import blp as cases_blp
     from gridsvc.routing.directory.api import blp as directory_blp
     from gridsvc.routing.directory.catalogue_api import blp as catalogue_blp
+    from gridsvc.routing.directory.proposal_api import blp as proposals_blp
     from gridsvc.routing.notices.api import blp as notices_blp
     from gridsvc.workers.api import blp as workers_blp
     from gridsvc.workers.tracks_api import blp as patrols_blp
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(photos_blp, url_prefix="/api/v1")
     api.register_blueprint(directory_blp, url_prefix="/api/v1")
     api.register_blueprint(catalogue_blp, url_prefix="/api/v1")
+    api.register_blueprint(proposals_blp, url_prefix="/api/v1")
     api.register_blueprint(notices_blp, url_prefix="/api/v1")
     api.register_blueprint(cases_blp, url_prefix="/api/v1")
     api.register_blueprint(workers_blp, url_prefix="/api/v1")

@@ -204,6 +204,24 @@ def county_for_new(scope: Scope, requested: str | None, *, editors: Iterable[str
     return requested
 
 
+def list_proposal(scope: Scope, action: str, *, county: str | None, township: str | None) -> None:
+    """Proposals to the responsibility list (建议权): a township's administrators file them
+    (``propose``) and read their own; the county's county-level administrators read all of the
+    county's and ``decide`` them."""
+    require_role(scope, ("admin",))
+    if action == "propose":
+        if county_level(scope):
+            forbidden(
+                "Proposals come from a township's administrators; the county edits its list.",
+                "proposal.township_only",
+            )
+        return
+    if not sees_area(scope, county, township):
+        hidden("proposal")
+    if action == "decide" and not county_level(scope):
+        forbidden("The county decides the proposals to its list.")
+
+
 def webhook(scope: Scope, action: str, *, county: str) -> None:
     """Webhooks send the county's events out: only county-level admins see and manage them
     (every ``action`` alike)."""

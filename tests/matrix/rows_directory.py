@@ -253,6 +253,60 @@ def _(w, t, x=None):
     return Req("POST", "/power-items", body)
 
 
+# --- proposals to the list (建议权): a township files, the county decides -----------------------
+
+PROPOSAL_READERS = {
+    "A1": "ok: G CA TA | 403: *",
+    "A2": "ok: G CA | 404: TA | 403: *",
+    "B": "ok: G | 404: CA TA | 403: *",
+}
+PROPOSAL_DECIDERS = {
+    "A1": "ok: G CA | 403: *",
+    "A2": "ok: G CA | 404: TA | 403: *",
+    "B": "ok: G | 404: CA TA | 403: *",
+}
+
+
+@row("GET /list-proposals/{proposal_id}", **PROPOSAL_READERS)
+def _(w, t, x=None):
+    return Req("GET", f"/list-proposals/{w.id('list_proposal', t)}")
+
+
+@row("POST /list-proposals/{proposal_id}/accept", **PROPOSAL_DECIDERS)
+def _(w, t, x=None):
+    return Req("POST", f"/list-proposals/{w.id('list_proposal', t)}/accept", {})
+
+
+@row("POST /list-proposals/{proposal_id}/reject", **PROPOSAL_DECIDERS)
+def _(w, t, x=None):
+    return Req("POST", f"/list-proposals/{w.id('list_proposal', t)}/reject", {"reason": "no"})
+
+
+PROPOSED_DEPARTMENT = {"A": "ok: TA | 403: *", "B": "missing: TA | 403: *"}
+
+
+def _proposal_body(w, **ids) -> dict:
+    return {
+        "category_code": "0601",
+        "primary_kind": "department",
+        "department_id": w.id("team", "A"),
+        "effective_from": (date.today() + timedelta(days=500)).isoformat(),
+        "reason": "matrix",
+        **ids,
+    }
+
+
+@row("POST /list-proposals", "department_id", **PROPOSED_DEPARTMENT)
+def _(w, t, x=None):
+    return Req("POST", "/list-proposals", _proposal_body(w, department_id=_department(w, t, x)))
+
+
+@row("POST /list-proposals", "cooperating_ids", **PROPOSED_DEPARTMENT)
+def _(w, t, x=None):
+    body = _proposal_body(w, cooperating_ids=[_department(w, t, x)])
+    return Req("POST", "/list-proposals", body)
+
+
 @row("GET /zones/{zone_id}", **COUNTY_RECORD_READ)
 def _(w, t, x=None):
     return Req("GET", f"/zones/{w.id('zone', t)}")

@@ -32,6 +32,7 @@ from gridsvc.boundaries.models import GridMerge
 from gridsvc.extensions import db
 from gridsvc.routing.deadlines.models import SupervisionNotice
 from gridsvc.routing.directory import catalogue, responsibility, teams, zones
+from gridsvc.routing.directory import proposals as list_proposals
 from gridsvc.routing.notices.models import Notification, WebhookSubscription
 from gridsvc.workers import assignments, profiles, proposals
 from tests.boundaries.conftest import (
@@ -222,6 +223,21 @@ def _directory(w: World) -> None:
             user_id=None,
         )
         w.put("item", target, item.id)
+    # Proposals to the list (建议权), one from each township.
+    for target, county, township in (("A1", A, A1), ("A2", A, A2), ("B", B, B1)):
+        proposal = list_proposals.propose(
+            Scope(None, "admin", county, township),
+            {
+                "category_code": "0104",
+                "primary_kind": "township",
+                "response_hours": 2,
+                "resolution_hours": 24,
+                "effective_from": date.today() + timedelta(days=300),
+                "reason": "matrix",
+            },
+            user_id=None,
+        )
+        w.put("list_proposal", target, proposal.id)
     for target, county, x, team_target in (("A", A, 112.81, "A1"), ("B", B, 112.92, "B")):
         polygon = box(x, 27.86, x + 0.01, 27.87)
         zone = zones.create_zone(

@@ -83,7 +83,7 @@ def get_entry(scope: Scope, entry_id: int) -> ResponsibilityEntry:
     return entry
 
 
-def _check_parties(scope: Scope, county: str, data: dict) -> None:
+def check_parties(scope: Scope, county: str, data: dict) -> None:
     """The department named must be a county department of the entry's county; cooperating
     parties any team of it (township teams cooperate too), which the caller sees (one it does not
     see answers like one that does not exist)."""
@@ -113,7 +113,7 @@ def _check_parties(scope: Scope, county: str, data: dict) -> None:
         )
 
 
-def _check_category(code: str) -> None:
+def check_category(code: str) -> None:
     if code not in category_names([code]):
         raise Invalid(
             f"Unknown category {code}.",
@@ -124,8 +124,8 @@ def _check_category(code: str) -> None:
 
 def create_entry(scope: Scope, data: dict, *, user_id: int | None):
     county = policy.county_for_new(scope, data.pop("county_code", None))
-    _check_category(data["category_code"])
-    _check_parties(scope, county, data)
+    check_category(data["category_code"])
+    check_parties(scope, county, data)
     clash = db.session.scalar(
         select(ResponsibilityEntry.id).where(
             ResponsibilityEntry.county_code == county,
@@ -162,7 +162,7 @@ def update_entry(scope: Scope, entry: ResponsibilityEntry, data: dict) -> Respon
         "department_id": data.get("department_id", entry.department_id),
         "cooperating_ids": data.get("cooperating_ids", entry.cooperating_ids),
     }
-    _check_parties(scope, entry.county_code, merged)
+    check_parties(scope, entry.county_code, merged)
     kind = data.get("primary_kind", entry.primary_kind)
     if kind == "department" and not merged["department_id"]:
         raise Invalid(
