@@ -108,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.incidents.photo_api import blp as photos_blp
     from gridsvc.routing.cases.api import blp as cases_blp
     from gridsvc.routing.directory.api import blp as directory_blp
+    from gridsvc.routing.directory.catalogue_api import blp as catalogue_blp
+    from gridsvc.routing.directory.proposal_api import blp as proposals_blp
     from gridsvc.routing.notices.api import blp as notices_blp
     from gridsvc.workers.api import blp as workers_blp
     from gridsvc.workers.tracks_api import blp as patrols_blp
@@ -119,6 +121,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(incidents_blp, url_prefix="/api/v1")
     api.register_blueprint(photos_blp, url_prefix="/api/v1")
     api.register_blueprint(directory_blp, url_prefix="/api/v1")
+    api.register_blueprint(catalogue_blp, url_prefix="/api/v1")
+    api.register_blueprint(proposals_blp, url_prefix="/api/v1")
     api.register_blueprint(notices_blp, url_prefix="/api/v1")
     api.register_blueprint(cases_blp, url_prefix="/api/v1")
     api.register_blueprint(workers_blp, url_prefix="/api/v1")
@@ -143,7 +147,11 @@ def _register_blueprints(app: Flask) -> None:
                 f"database not ready: {type(exc).__name__}",
                 headers={"Retry-After": str(app.config["DATABASE_RETRY_AFTER"])},
             )
-        return jsonify(status="ready", postgis=postgis)
+        from gridsvc.routing import calendar_coverage, today
+
+        # A missing office calendar is a warning, not unreadiness: natural-hour cases still work.
+        details = {"calendar": calendar_coverage(today())}
+        return jsonify(status="ready", postgis=postgis, details=details)
 
     @app.get("/api/v1/docs-assets/<path:filename>")
     def docs_assets(filename: str):

@@ -48,6 +48,8 @@ SOURCES: dict[str, tuple[str, ...]] = {
         "responsibility_entries",
         "routing_zones",
         "webhook_subscriptions",
+        "power_items",
+        "item_delegations",
     ),
     "generations": ("generations",),
 }

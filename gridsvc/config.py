@@ -107,6 +107,9 @@ class Config:
     WORK_PERIODS = _env("WORK_PERIODS", "08:30-12:00,14:30-17:30")
     CALL_ACCEPT_HOURS = float(_env("CALL_ACCEPT_HOURS", "2"))
     SUPERVISION_ESCALATE_HOURS = float(_env("SUPERVISION_ESCALATE_HOURS", "24"))
+    # On-the-spot fixes (自处置): one in ON_SITE_SAMPLE_EVERY per county waits for the team lead's
+    # confirmation instead of closing at once (1: every one; 0: none).
+    ON_SITE_SAMPLE_EVERY = int(_env("ON_SITE_SAMPLE_EVERY", "10"))
 
     # Early warning (研判预警): a cluster is HOTSPOT_MIN_POINTS reports of one category within
     # HOTSPOT_EPS_M metres of each other over the last HOTSPOT_WINDOW_DAYS; a recurring place is

@@ -39,6 +39,9 @@ setup() {
         log "loading the demo county (flask demo load)"
         flask --app gridsvc demo load
     fi
+    # China's statutory holidays and 调休 workdays for this year and the next (hand edits stay).
+    log "filling the office calendar (flask routing calendar-fill)"
+    flask --app gridsvc routing calendar-fill
     release_setup_lock
 }
 

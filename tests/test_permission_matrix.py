@@ -110,7 +110,7 @@ def test_every_id_taking_operation_has_rows(client):
     for r in ROWS:
         for target, spec_text in r.expect.items():
             parse(spec_text)  # every caller has exactly one expectation
-            assert target in ("A1", "A2", "A", "B", "X", "self"), (r.op, target)
+            assert target in ("A1", "A2", "A", "B", "X", "S", "self"), (r.op, target)
 
 
 # --- running the rows ------------------------------------------------------------------------

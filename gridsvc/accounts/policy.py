@@ -207,6 +207,24 @@ def county_for_new(scope: Scope, requested: str | None, *, editors: Iterable[str
     return requested
 
 
+def list_proposal(scope: Scope, action: str, *, county: str | None, township: str | None) -> None:
+    """Proposals to the responsibility list (建议权): a township's administrators file them
+    (``propose``) and read their own; the county's county-level administrators read all of the
+    county's and ``decide`` them."""
+    require_role(scope, ("admin",))
+    if action == "propose":
+        if county_level(scope):
+            forbidden(
+                "Proposals come from a township's administrators; the county edits its list.",
+                "proposal.township_only",
+            )
+        return
+    if not sees_area(scope, county, township):
+        hidden("proposal")
+    if action == "decide" and not county_level(scope):
+        forbidden("The county decides the proposals to its list.")
+
+
 def webhook(scope: Scope, action: str, *, county: str) -> None:
     """Webhooks send the county's events out: only county-level admins see and manage them
     (every ``action`` alike)."""
@@ -298,13 +316,29 @@ def place(
 # --- cases ---------------------------------------------------------------------------------------
 
 
-def team_queue(scope: Scope, *, team_id: int, county: str) -> None:
+def team_queue(
+    scope: Scope,
+    *,
+    team_id: int,
+    county: str,
+    parent_department_id: int | None = None,
+    seat_township: str | None = None,
+) -> None:
     """A team's work list: its members, and the county's desks (never a township's other staff,
-    who would read another township's cases through a shared or neighbouring team)."""
+    who would read another township's cases through a shared or neighbouring team).
+
+    A stationed agency (派驻机构, a team with a parent department) answers to two masters: its
+    department's handlers and the administrators of the township it sits in read its queue too.
+    """
     if scope.team_id == team_id:
         return
     if county_desk(scope, county) or supervises(scope, county):
         return
+    if parent_department_id is not None:
+        if scope.team_id == parent_department_id and scope.role == "department_handler":
+            return
+        if scope.role == "admin" and seat_township and scope.township_code == seat_township:
+            return
     hidden("team")
 
 

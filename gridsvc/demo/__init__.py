@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from gridsvc.demo.boundaries import load_demo_boundaries
+from gridsvc.demo.catalogue import load_demo_catalogue
 from gridsvc.demo.routing import load_demo_routing
 from gridsvc.demo.streets import demo_street_network
 from gridsvc.demo.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
@@ -37,6 +38,8 @@ def load(force: bool) -> None:
     click.echo(f"demo users: {created} created, {len(DEMO_USERS) - created} already present")
 
     load_demo_routing(echo=click.echo)
+    db.session.commit()
+    load_demo_catalogue(echo=click.echo)
     db.session.commit()
 
     load_demo_workers(echo=click.echo)

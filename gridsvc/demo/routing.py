@@ -83,6 +83,8 @@ LIST = [
     ("0802", "ZJJ", False, [], 0.5, 12, "natural", "《城市道路管理条例》"),
 ]
 LIST_EFFECTIVE = date(2026, 1, 1)
+# 即知即改: small things a grid worker clears on the spot and reports fixed (自处置).
+FIXABLE_ON_SITE = {"0104"}
 MEMBERS = {
     "lead_yuhulu": "YHL",
     "officer_yuhulu": "YHL",
@@ -133,6 +135,7 @@ def load_demo_routing(echo=print) -> None:
                 "resolution_hours": resolution,
                 "deadline_basis": basis,
                 "legal_basis": law,
+                "fixable_on_site": category in FIXABLE_ON_SITE,
                 "effective_from": LIST_EFFECTIVE,
             },
             user_id=None,

@@ -11,7 +11,7 @@ Its parts, lowest first (the order .importlinter checks):
   room's ``Router``.
 
 The face: ``CaseIntake`` and ``DirectoryRoster`` (the ports it implements for incidents and
-accounts) for the app factory, ``route_many`` and ``county_world`` for readers; for assessment
+accounts) and ``calendar_coverage`` (for /readyz) for the app factory, ``route_many`` and ``county_world`` for readers; for assessment
 (the room above), the stored facts it reads (``Case``, ``Call``, ``Team``,
 ``ResponsibilityEntry``), the clock that set the deadlines (``office_calendar``,
 ``hours_between``) and the way to tell people (``Notice``, ``notify_many``, ``recipients``).
@@ -21,8 +21,10 @@ from gridsvc.routing.cases.intake import CaseIntake
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.deadlines.calendar import hours_between
 from gridsvc.routing.deadlines.clock import calendar as office_calendar
+from gridsvc.routing.deadlines.statutory import coverage as calendar_coverage
 from gridsvc.routing.decision import county_world, route_many
 from gridsvc.routing.directory.models import ResponsibilityEntry, Team
+from gridsvc.routing.directory.responsibility import today
 from gridsvc.routing.directory.teams import DirectoryRoster
 from gridsvc.routing.notices import recipients
 from gridsvc.routing.notices.notify import Notice, notify_many
@@ -35,10 +37,12 @@ __all__ = [
     "Notice",
     "ResponsibilityEntry",
     "Team",
+    "calendar_coverage",
     "county_world",
     "hours_between",
     "notify_many",
     "office_calendar",
     "recipients",
     "route_many",
+    "today",
 ]

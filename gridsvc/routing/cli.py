@@ -9,8 +9,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from gridsvc.extensions import db
+from gridsvc.routing.deadlines import statutory
 from gridsvc.routing.deadlines.models import WorkCalendarDay
 from gridsvc.routing.deadlines.sweep import sweep
+from gridsvc.routing.directory.responsibility import today
 from gridsvc.routing.notices.webhooks import deliver_due
 
 routing_cli = AppGroup("routing", help="Deadlines, supervision and notices.")
@@ -42,10 +44,22 @@ def calendar_set(day, kind, note) -> None:
     if kind is None:
         raise click.UsageError("give --holiday or --workday")
     row = db.session.get(WorkCalendarDay, day.date()) or WorkCalendarDay(day=day.date())
-    row.workday, row.note = kind == "workday", note
+    row.workday, row.note, row.source = kind == "workday", note, "manual"
     db.session.add(row)
     db.session.commit()
     click.echo(f"{day.date()} is now a {kind}")
+
+
+@routing_cli.command("calendar-fill")
+@click.option(
+    "--year", "years", type=int, multiple=True, help="Repeatable; default this year and the next."
+)
+def calendar_fill(years) -> None:
+    """China's statutory holidays and 调休 workdays from the holidays package (hand edits stay)."""
+    this_year = today().year
+    counts = statutory.fill(years or (this_year, this_year + 1))
+    db.session.commit()
+    click.echo(counts)
 
 
 @routing_cli.command("calendar-list")
@@ -56,4 +70,5 @@ def calendar_list(year) -> None:
     if year:
         stmt = stmt.where(WorkCalendarDay.day.between(date(year, 1, 1), date(year, 12, 31)))
     for row in db.session.scalars(stmt):
-        click.echo(f"{row.day} {'workday' if row.workday else 'holiday'} {row.note or ''}")
+        kind = "workday" if row.workday else "holiday"
+        click.echo(f"{row.day} {kind} {row.note or ''} ({row.source})")

@@ -1,7 +1,7 @@
 """areas: partial indexes for current-generation reads by township, village and parent
 
 Revision ID: e5a0c2d1f7b3
-Revises: a635e3607168
+Revises: 2efe9883495c
 Create Date: 2026-12-02 15:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "e5a0c2d1f7b3"
-down_revision = "a635e3607168"
+down_revision = "2efe9883495c"
 branch_labels = None
 depends_on = None
 

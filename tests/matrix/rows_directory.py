@@ -116,9 +116,30 @@ def _(w, t, x=None):
     A2="ok: G CA sup disp | 404: *",
     A="ok: G CA sup disp dept | 404: *",
     B="ok: G | 404: *",
+    # A stationed agency in A1 under department A: both masters read its queue.
+    S="ok: G CA sup disp dept TA | 404: *",
 )
 def _(w, t, x=None):
     return Req("GET", f"/teams/{w.id('team', t)}/queue")
+
+
+@row(
+    "POST /teams",
+    "parent_department_id",
+    A="ok: G CA | 403: *",
+    B="422=team.unknown_department: G | missing: CA | 403: *",
+)
+def _(w, t, x=None):
+    body = {
+        "county_code": "430302",
+        "kind": "township_team",
+        "code": "MATRIX-S",
+        "name": "matrix stationed agency",
+        "township_code": "430302001",
+        "category_codes": ["0105"],
+        "parent_department_id": pick(x, w.id("team", "A" if t == "A" else "B_dept")),
+    }
+    return Req("POST", "/teams", body)
 
 
 # --- the responsibility list, zones, webhooks ------------------------------------------------
@@ -188,6 +209,102 @@ def _(w, t, x=None):
 @row("POST /responsibility-list", "cooperating_ids", **DEPARTMENT_OF_A)
 def _(w, t, x=None):
     return _new_entry(w, cooperating_ids=[_department(w, t, x)])
+
+
+# --- the catalogue of powers and duties (权责事项) and its delegations ---------------------------
+
+
+@row("GET /power-items/{item_id}", **COUNTY_RECORD_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/power-items/{w.id('item', t)}")
+
+
+@row("PATCH /power-items/{item_id}", **COUNTY_RECORD_ADMINS)
+def _(w, t, x=None):
+    return Req("PATCH", f"/power-items/{w.id('item', t)}", {"domain": "市容环卫"}, if_match=True)
+
+
+@row("GET /power-items/{item_id}/delegations", **COUNTY_RECORD_READ)
+def _(w, t, x=None):
+    return Req("GET", f"/power-items/{w.id('item', t)}/delegations")
+
+
+@row("POST /power-items/{item_id}/delegations", **COUNTY_RECORD_ADMINS)
+def _(w, t, x=None):
+    body = {"form": "entrusted", "effective_from": "2026-01-01"}
+    return Req("POST", f"/power-items/{w.id('item', t)}/delegations", body)
+
+
+@row("PATCH /power-items/{item_id}", "department_id", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    body = {"department_id": _department(w, t, x)}
+    return Req("PATCH", f"/power-items/{w.id('item', 'A')}", body, if_match=True)
+
+
+@row("POST /power-items", "department_id", **DEPARTMENT_OF_A)
+def _(w, t, x=None):
+    body = {
+        "county_code": "430302",
+        "code": "MATRIX-1",
+        "name": "matrix item",
+        "kind": "inspection",
+        "department_id": _department(w, t, x),
+    }
+    return Req("POST", "/power-items", body)
+
+
+# --- proposals to the list (建议权): a township files, the county decides -----------------------
+
+PROPOSAL_READERS = {
+    "A1": "ok: G CA TA | 403: *",
+    "A2": "ok: G CA | 404: TA | 403: *",
+    "B": "ok: G | 404: CA TA | 403: *",
+}
+PROPOSAL_DECIDERS = {
+    "A1": "ok: G CA | 403: *",
+    "A2": "ok: G CA | 404: TA | 403: *",
+    "B": "ok: G | 404: CA TA | 403: *",
+}
+
+
+@row("GET /list-proposals/{proposal_id}", **PROPOSAL_READERS)
+def _(w, t, x=None):
+    return Req("GET", f"/list-proposals/{w.id('list_proposal', t)}")
+
+
+@row("POST /list-proposals/{proposal_id}/accept", **PROPOSAL_DECIDERS)
+def _(w, t, x=None):
+    return Req("POST", f"/list-proposals/{w.id('list_proposal', t)}/accept", {})
+
+
+@row("POST /list-proposals/{proposal_id}/reject", **PROPOSAL_DECIDERS)
+def _(w, t, x=None):
+    return Req("POST", f"/list-proposals/{w.id('list_proposal', t)}/reject", {"reason": "no"})
+
+
+PROPOSED_DEPARTMENT = {"A": "ok: TA | 403: *", "B": "missing: TA | 403: *"}
+
+
+def _proposal_body(w, **ids) -> dict:
+    return {
+        "category_code": "0601",
+        "primary_kind": "department",
+        "department_id": w.id("team", "A"),
+        "effective_from": (date.today() + timedelta(days=500)).isoformat(),
+        "reason": "matrix",
+        **ids,
+    }
+
+
+@row("POST /list-proposals", "department_id", **PROPOSED_DEPARTMENT)
+def _(w, t, x=None):
+    return Req("POST", "/list-proposals", _proposal_body(w, department_id=_department(w, t, x)))
+
+
+@row("POST /list-proposals", "cooperating_ids", **PROPOSED_DEPARTMENT)
+def _(w, t, x=None):
+    body = _proposal_body(w, cooperating_ids=[_department(w, t, x)])
+    return Req("POST", "/list-proposals", body)
 
 
 @row("GET /zones/{zone_id}", **COUNTY_RECORD_READ)

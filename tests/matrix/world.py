@@ -9,6 +9,7 @@ calls targets:
 - ``A``: county-wide in A (a department, a zone, a list entry, a webhook, county staff's upload);
 - ``B``: in county B (another county);
 - ``X``: deployment-wide (the shared category catalogue);
+- ``S``: a stationed agency (派驻机构) seated in A1 whose parent is A's department;
 - ``self``: the calling grid worker's own records.
 
 Built once per module through the services and the API, then every request runs in a savepoint
@@ -30,7 +31,8 @@ from gridsvc.boundaries import import_local_file, uploads
 from gridsvc.boundaries.models import GridMerge
 from gridsvc.extensions import db
 from gridsvc.routing.deadlines.models import SupervisionNotice
-from gridsvc.routing.directory import responsibility, teams, zones
+from gridsvc.routing.directory import catalogue, responsibility, teams, zones
+from gridsvc.routing.directory import proposals as list_proposals
 from gridsvc.routing.notices.models import Notification, WebhookSubscription
 from gridsvc.workers import assignments, profiles, proposals
 from tests.boundaries.conftest import (
@@ -155,6 +157,19 @@ def _directory(w: World) -> None:
         "B": team(B, "township_team", "TB", B1),
         "B_dept": team(B, "county_department", "DB"),
     }
+    # A stationed agency (派驻机构) in A1 answering to department A.
+    made["S"] = teams.create_team(
+        SHELL_SCOPE,
+        {
+            "county_code": A,
+            "kind": "township_team",
+            "code": "SA1",
+            "name": "SA1",
+            "township_code": A1,
+            "category_codes": ["0199"],
+            "parent_department_id": made["A"].id,
+        },
+    )
     for target, t in made.items():
         w.put("team", target, t.id)
     for name, target in (
@@ -195,6 +210,34 @@ def _directory(w: World) -> None:
             user_id=None,
         )
         w.put("entry", target, entry.id)
+        item = catalogue.create_item(
+            SHELL_SCOPE,
+            {
+                "county_code": county,
+                "code": f"ITEM-{target}",
+                "name": "对占道经营的处罚",
+                "kind": "penalty",
+                "department_id": dept.id,
+                "category_codes": ["0103"],
+            },
+            user_id=None,
+        )
+        w.put("item", target, item.id)
+    # Proposals to the list (建议权), one from each township.
+    for target, county, township in (("A1", A, A1), ("A2", A, A2), ("B", B, B1)):
+        proposal = list_proposals.propose(
+            Scope(None, "admin", county, township),
+            {
+                "category_code": "0104",
+                "primary_kind": "township",
+                "response_hours": 2,
+                "resolution_hours": 24,
+                "effective_from": date.today() + timedelta(days=300),
+                "reason": "matrix",
+            },
+            user_id=None,
+        )
+        w.put("list_proposal", target, proposal.id)
     for target, county, x, team_target in (("A", A, 112.81, "A1"), ("B", B, 112.92, "B")):
         polygon = box(x, 27.86, x + 0.01, 27.87)
         zone = zones.create_zone(

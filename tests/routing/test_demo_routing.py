@@ -39,7 +39,9 @@ def test_demo_routing(app, client):
             " (SELECT count(*) FROM responsibility_entries), (SELECT count(*) FROM routing_zones)"
         )
     ).one()
-    assert tuple(counts) == (16, 11, 18, 2)
+    # 10 township teams + 6 departments + 2 offices of 雨湖路街道 (one a stationed agency).
+    assert tuple(counts) == (18, 13, 18, 2)
+    assert "4 catalogue items in 2 delegation batches" in first.output
     again = runner.invoke(args=["demo", "load"])
     assert "already present" in again.output
     lead = find_by_username("lead_yuhulu")
@@ -70,3 +72,18 @@ def test_demo_routing(app, client):
     # 万楼街道 and 先锋街道 share one team.
     shared = report("0102", "430302008")
     assert shared["team"]["code"] == "WLXF"
+    # The second batch granted 违法建设 to the pilot town 鹤岭镇 only.
+    pilot = report("0601", "430302100")
+    assert (pilot["target"], pilot["team"]["code"]) == ("township_team", "HL")
+    assert "第二批" in pilot["reason"][1]["message_zh"]
+    assert building["reason"][1]["outcome"] == "not_delegated"
+    # 雨湖路街道's other teams: the refuse office, and the stationed 市场监管所 for hawkers.
+    assert report("0103", "430302001")["team"]["code"] == "YHL-HW"
+    fixable = client.get(
+        "/api/v1/responsibility-list?county=430302&category=0104",
+        headers=bearer(find_by_username("admin")),
+    )
+    assert [e["fixable_on_site"] for e in fixable.json] == [True]
+    hawkers = report("0504", "430302001")
+    assert hawkers["team"]["code"] == "YHL-SJS"
+    assert "派驻" in hawkers["reason"][-1]["message_zh"]

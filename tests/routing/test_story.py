@@ -98,6 +98,11 @@ def test_street_market_from_report_to_ratings(client, people, report, act, call_
     # The reporting worker verifies on site; the county closes; the worker evaluates.
     worker = people["worker"]
     assert act(worker, incident_id, "verify").json["status"] == "verified"
+    # 自然资源局 cooperated (协办): it records its part before the case can close.
+    early = act(dispatcher, incident_id, "close")
+    assert (early.status_code, early.json["code"]) == (409, "workflow.assist_pending")
+    assisted = act(people["ziran"], incident_id, "assist", note="已出具用地性质认定意见")
+    assert assisted.status_code == 200, assisted.json
     assert act(dispatcher, incident_id, "close").json["status"] == "closed"
     evaluated = act(worker, incident_id, "evaluate", satisfaction=5)
     assert (evaluated.json["status"], evaluated.json["satisfaction"]) == ("evaluated", 5)
@@ -134,6 +139,7 @@ def test_street_market_from_report_to_ratings(client, people, report, act, call_
         "resolve",
         "call_completed",
         "verify",
+        "assist",
         "close",
         "evaluate",
         "call_rate_department",

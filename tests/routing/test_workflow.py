@@ -185,7 +185,11 @@ def test_the_workers_to_do_list(client, people, report, act, upload_photo):
         (incident["id"], "verify")
     ]
     assert act(worker, incident["id"], "verify").status_code == 200
-    assert act(people["dispatcher"], incident["id"], "close").status_code == 200
+    # SCJG cooperates on street markets (协办) and has not answered: the county overrides.
+    closing = act(
+        people["dispatcher"], incident["id"], "close", override=True, note="协办已电话确认"
+    )
+    assert closing.status_code == 200
     todo = client.get("/api/v1/me/tasks", headers=bearer(worker)).json
     assert [f["properties"]["task"] for f in todo["features"]] == ["evaluate"]
     assert act(worker, incident["id"], "evaluate", satisfaction=4).status_code == 200

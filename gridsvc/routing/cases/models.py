@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     Float,
@@ -65,6 +66,13 @@ class Case(db.Model):
             postgresql_where=text("closed_at IS NULL AND team_id IS NULL"),
         ),
         Index("ix_cases_due", "due_at", postgresql_where=text("closed_at IS NULL")),
+        # 协办: a cooperating team's queue finds its joint cases through this.
+        Index(
+            "ix_cases_cooperating",
+            "cooperating_ids",
+            postgresql_using="gin",
+            postgresql_where=text("closed_at IS NULL"),
+        ),
     )
 
     incident_id: Mapped[int] = mapped_column(
@@ -81,6 +89,14 @@ class Case(db.Model):
     cooperating_ids: Mapped[list[int]] = mapped_column(
         ARRAY(Integer), server_default=text("'{}'::integer[]")
     )
+    # 协办 parties (of cooperating_ids) that have recorded their part (action ``assist``): the
+    # lead cannot close before every cooperating party is here, unless the county overrides.
+    assisted_ids: Mapped[list[int]] = mapped_column(
+        ARRAY(Integer), server_default=text("'{}'::integer[]")
+    )
+    # 自处置: fixed on the spot by the grid worker; sampled ones wait for the team lead's close.
+    on_site: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    on_site_sampled: Mapped[bool] = mapped_column(Boolean, server_default="false")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     call_id: Mapped[int | None] = mapped_column(BigInteger)
     # Teams that returned the case (退回): routing never sends it back to them.

@@ -46,7 +46,13 @@ SELECT c.due_at, c.incident_id, json_build_object(
         'returns', c.return_count,
         'reopens', c.reopen_count,
         'probable_duplicate_of', i.probable_duplicate_of,
-        'etag', '"incident-' || c.incident_id || '-v' || i.version || '"'
+        'etag', '"incident-' || c.incident_id || '-v' || i.version || '"',
+        'role', CASE WHEN CAST(:team AS integer) IS NULL THEN NULL
+                     WHEN c.team_id = CAST(:team AS integer) THEN 'lead' ELSE 'assist' END,
+        'cooperating_ids', c.cooperating_ids,
+        'assist_pending', ARRAY(
+            SELECT unnest(c.cooperating_ids) EXCEPT SELECT unnest(c.assisted_ids) ORDER BY 1
+        )
     )
 )::text AS feature
 FROM cases c JOIN incidents i ON i.id = c.incident_id
@@ -64,12 +70,18 @@ GROUP BY c.status ORDER BY c.status
 
 
 def readable_team(actor, team_id: int) -> Team:
-    """Members read their own team's queue; the county's desks and supervisors any (the policy's
-    ``team_queue``)."""
+    """Members read their own team's queue; the county's desks and supervisors any; a stationed
+    agency's department and township administrators its own (the policy's ``team_queue``)."""
     team = db.session.get(Team, team_id)
     if team is None:
         policy.hidden("team")
-    policy.team_queue(Scope.of(actor), team_id=team.id, county=team.county_code)
+    policy.team_queue(
+        Scope.of(actor),
+        team_id=team.id,
+        county=team.county_code,
+        parent_department_id=team.parent_department_id,
+        seat_township=team.township_code,
+    )
     return team
 
 
@@ -142,7 +154,9 @@ class QueuePage:
 
 def team_queue(actor, team_id: int, args: dict) -> QueuePage:
     team = readable_team(actor, team_id)
-    result = page("c.team_id = :team", {"team": team.id}, args, actor.id)
+    # Its own cases, and the joint cases it cooperates on (协办, "role": "assist").
+    owner = "(c.team_id = :team OR c.cooperating_ids @> ARRAY[CAST(:team AS integer)])"
+    result = page(owner, {"team": team.id}, args, actor.id)
     result.members["team"] = {
         "id": team.id,
         "code": team.code,
@@ -154,4 +168,5 @@ def team_queue(actor, team_id: int, args: dict) -> QueuePage:
 
 def triage_queue(actor, county: str, args: dict) -> QueuePage:
     """Cases no team holds yet: triage, and calls the county has not dispatched."""
-    return page("c.team_id IS NULL AND c.county_code = :county", {"county": county}, args, actor.id)
+    owner = {"county": county, "team": None}
+    return page("c.team_id IS NULL AND c.county_code = :county", owner, args, actor.id)

@@ -6,7 +6,8 @@ from which status to which, and who may take it.
 - ``handler``  — a member of the team handling the case (its lead for lead-only actions);
 - ``county``   — the county's dispatchers (and its county-level admins: ``policy.county_desk``);
 - ``field``    — the grid worker of the incident's grid, or the worker who reported it;
-- ``supervisor`` — the county's supervisors (and its county-level admins: ``policy.supervises``).
+- ``supervisor`` — the county's supervisors (and its county-level admins: ``policy.supervises``);
+- ``cooperator`` — a member of a cooperating team (协办) of a joint case.
 """
 
 from __future__ import annotations
@@ -65,6 +66,17 @@ RULES: dict[str, Rule] = {
         Rule("verify", ("resolved",), "verified", ("field",)),
         Rule("fail_verification", ("resolved",), "reopened", ("field",), needs_note=True),
         Rule("close", ("verified",), "closed", ("handler", "county"), lead_only=True),
+        # 自处置: the field worker fixed it on the spot (before and after photos); closed, or
+        # for a sampled one, left verified for the team lead to confirm with ``close``.
+        Rule("fix_on_site", ("reported",), None, ("field",)),
+        # 协办: a cooperating party records its part (note, photos); the status stays.
+        Rule(
+            "assist",
+            ("accepted", *OPEN_WORK, "resolved", "verified"),
+            None,
+            ("cooperator",),
+            needs_note=True,
+        ),
         Rule("evaluate", ("closed",), "evaluated", ("field", "county", "supervisor")),
         Rule(
             "return",

@@ -25,6 +25,8 @@ ACTIONS = (
     "verify",
     "fail_verification",
     "close",
+    "fix_on_site",
+    "assist",
     "evaluate",
     "return",
     "request_extension",
@@ -59,7 +61,10 @@ class ActionIn(Schema):
     photo_ids = fields.List(
         fields.Integer(validate=validate.Range(min=1)),
         validate=validate.Length(max=20),
-        metadata={"description": "resolve (evidence), verify"},
+        metadata={
+            "description": "resolve (evidence), verify; fix_on_site: a report photo (before) "
+            "and a verification photo (after)"
+        },
     )
     original_id = fields.Integer(
         validate=validate.Range(min=1), metadata={"description": "mark_duplicate"}
@@ -73,6 +78,12 @@ class ActionIn(Schema):
     )
     department_id = fields.Integer(
         validate=validate.Range(min=1), metadata={"description": "call_county"}
+    )
+    override = fields.Boolean(
+        metadata={
+            "description": "close: the county closes a joint case before every cooperating "
+            "party recorded its part (reason in note)"
+        }
     )
 
 
@@ -141,6 +152,11 @@ class CaseOut(Schema):
     route = fields.String()
     team = fields.Dict(allow_none=True)
     cooperating_ids = fields.List(fields.Integer())
+    assisted_ids = fields.List(
+        fields.Integer(), metadata={"description": "协办 parties that answered"}
+    )
+    on_site = fields.Boolean(metadata={"description": "自处置: fixed on the spot by the worker"})
+    on_site_sampled = fields.Boolean(metadata={"description": "sampled for the lead to confirm"})
     assignee_id = fields.Integer(allow_none=True)
     call_id = fields.Integer(allow_none=True)
     response_due_at = fields.DateTime()

@@ -25,6 +25,9 @@ def view(actor, incident: Incident, case: Case) -> dict:
         if team
         else None,
         "cooperating_ids": list(case.cooperating_ids or []),
+        "assisted_ids": list(case.assisted_ids or []),
+        "on_site": case.on_site,
+        "on_site_sampled": case.on_site_sampled,
         "assignee_id": case.assignee_id,
         "call_id": case.call_id,
         "response_due_at": case.response_due_at,

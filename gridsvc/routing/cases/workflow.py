@@ -16,9 +16,10 @@ from sqlalchemy import select
 from gridsvc.accounts import Scope, User, policy
 from gridsvc.errors import Conflict, Forbidden, Invalid
 from gridsvc.extensions import db
-from gridsvc.incidents import Incident, IncidentPhoto, duplicates, record_event
-from gridsvc.routing.cases import extension_requests
+from gridsvc.incidents import Incident, duplicates, record_event
+from gridsvc.routing.cases import evidence, extension_requests
 from gridsvc.routing.cases.call_actions import complete_with_incident
+from gridsvc.routing.cases.evidence import photos_of
 from gridsvc.routing.cases.models import Call, Case
 from gridsvc.routing.cases.rerouting import return_case
 from gridsvc.routing.cases.rules import LEADS, PARTY_ROLES, RULES, Rule, actions_from
@@ -35,6 +36,12 @@ def parties(actor, incident: Incident, case: Case) -> set[str]:
     scope = Scope.of(actor)
     if actor.role in PARTY_ROLES["handler"] and actor.team_id and actor.team_id == case.team_id:
         found.add("handler")
+    if (
+        actor.role in PARTY_ROLES["handler"]
+        and actor.team_id
+        and actor.team_id in (case.cooperating_ids or [])
+    ):
+        found.add("cooperator")
     # The policy's county desk and supervisors: county-level only, so a township admin is neither.
     if policy.county_desk(scope, incident.county_code):
         found.add("county")
@@ -229,28 +236,8 @@ def _start(scope, actor, incident, case, data, now):
         case.assignee_id = actor.id
 
 
-def _photos(incident: Incident, ids: list[int] | None, kind: str) -> list[int]:
-    if not ids:
-        return []
-    found = db.session.scalars(
-        select(IncidentPhoto.id).where(
-            IncidentPhoto.incident_id == incident.id,
-            IncidentPhoto.id.in_(ids),
-            IncidentPhoto.kind == kind,
-        )
-    ).all()
-    missing = sorted(set(ids) - set(found))
-    if missing:
-        raise Invalid(
-            f"Not {kind} photos of this incident: {missing}.",
-            code="workflow.unknown_photo",
-            errors={"photo_ids": [f"not {kind} photos of this incident: {missing}"]},
-        )
-    return sorted(found)
-
-
 def _resolve(scope, actor, incident, case, data, now):
-    photos = _photos(incident, data.get("photo_ids"), "evidence")
+    photos = photos_of(incident, data.get("photo_ids"), "evidence")
     if not photos:
         raise Invalid(
             "Resolving needs evidence: upload a photo (kind=evidence) and name it in photo_ids.",
@@ -292,7 +279,7 @@ def _grid_workers(incident: Incident) -> list[int]:
 
 
 def _verify(scope, actor, incident, case, data, now):
-    photos = _photos(incident, data.get("photo_ids"), "verification")
+    photos = photos_of(incident, data.get("photo_ids"), "verification")
     return {"evidence": {"photo_ids": photos}} if photos else None
 
 
@@ -320,7 +307,29 @@ def _fail_verification(scope, actor, incident, case, data, now):
 
 
 def _close(scope, actor, incident, case, data, now):
-    return None
+    """The lead closes once every 协办 party has answered; the county may override, with a reason."""
+    pending = sorted(set(case.cooperating_ids or []) - set(case.assisted_ids or []))
+    if not pending:
+        return None
+    if not data.get("override"):
+        raise Conflict(
+            "Cooperating parties have not recorded their part (assist) yet.",
+            code="workflow.assist_pending",
+            pending_team_ids=pending,
+        )
+    if "county" not in parties(actor, incident, case):
+        raise Forbidden(
+            "Only the county's dispatcher closes a joint case before the cooperating parties "
+            "answered.",
+            code="workflow.override_forbidden",
+        )
+    if not (data.get("note") or "").strip():
+        raise Invalid(
+            "Overriding needs a reason (note).",
+            code="workflow.note_required",
+            errors={"note": ["required to close before the cooperating parties answered"]},
+        )
+    return {"override": True, "pending_team_ids": pending}
 
 
 def _evaluate(scope, actor, incident, case, data, now):
@@ -351,6 +360,8 @@ _EFFECTS = {
     "verify": _verify,
     "fail_verification": _fail_verification,
     "close": _close,
+    "assist": evidence.assist,
+    "fix_on_site": evidence.fix_on_site,
     "evaluate": _evaluate,
     "return": _return,
     "request_extension": extension_requests.request,

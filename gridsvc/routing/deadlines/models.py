@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gridsvc.extensions import db
 
+CALENDAR_SOURCES = ("manual", "holidays")
 NOTICE_KINDS = ("response_overdue", "resolution_overdue", "call_unaccepted", "call_unresponded")
 
 
@@ -59,11 +60,15 @@ class SupervisionNotice(db.Model):
 class WorkCalendarDay(db.Model):
     """A day that breaks the Monday-Friday rule: a public holiday, or a weekend day worked (调休).
 
-    The State Council announces them each year; admins enter them (``flask routing calendar``).
+    The State Council announces them each year: ``flask routing calendar-fill`` takes them from the
+    ``holidays`` package (source ``holidays``); ``calendar-set`` enters one by hand (source
+    ``manual``), and a later fill never overwrites a hand entry.
     """
 
     __tablename__ = "work_calendar_days"
+    __table_args__ = (CheckConstraint(f"source IN {CALENDAR_SOURCES!r}", name="source_known"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     workday: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), server_default="manual")

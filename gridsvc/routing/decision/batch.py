@@ -49,6 +49,7 @@ def route_many(
                     township_code=incident.township_code,
                     township_name=_township_name(incident),
                     entry=world.entries.get(incident.category_code),
+                    items=world.items.get(incident.category_code, ()),
                     zones=tuple(zones_here),
                     teams=world.directory.teams,
                     township_teams=world.directory.township_teams,

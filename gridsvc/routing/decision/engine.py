@@ -1,8 +1,11 @@
 """The routing decision: a pure function from what is known about an incident to who must act.
 
-Order (DESIGN.md §2, issue 6): a zone override → the responsibility list entry → the township's
-team when the township holds the power and has a team → otherwise a 乡呼县应 call to the responsible
-county department; no entry → the county dispatcher's triage queue. Teams that returned the case
+Order (DESIGN.md §2, issues 6 and 16): a zone override → the responsibility list entry → the
+township's team when the township holds the power and has a team → otherwise a 乡呼县应 call to the
+responsible county department; no entry and no catalogue item → the county dispatcher's triage
+queue. Whether a township holds a department's power is read from the catalogue of powers and
+duties (权责事项, per township and date: :mod:`.catalogue`) when the category has items there, else
+from the entry's county-wide ``delegated`` flag. Teams that returned the case
 (退回) are skipped. Nothing here touches the database, so every branch is tested directly, and the
 trace it returns is stored with the incident so anyone can see why a case went where it went.
 """
@@ -12,18 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
+from gridsvc.routing.decision.catalogue import ItemInfo, explain, holding_department
+from gridsvc.routing.decision.offices import TeamInfo, ranked, township_team_ids
+
 TOWNSHIP_TEAM = "township_team"
 COUNTY_CALL = "county_call"
 TRIAGE = "triage"
-
-
-@dataclass(frozen=True)
-class TeamInfo:
-    id: int
-    kind: str  # township_team | county_department
-    code: str
-    name: str
-    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,9 +65,12 @@ class RoutingInput:
     entry: EntryInfo | None
     zones: tuple[ZoneInfo, ...]
     teams: Mapping[int, TeamInfo]
-    township_teams: Mapping[str, int]  # township code -> id of the team serving it
+    # township code -> ids of the teams serving it (or the one id)
+    township_teams: Mapping[str, tuple[int, ...] | int]
     excluded_team_ids: frozenset[int] = frozenset()
     township_name: str | None = None  # for the trace; the code when unknown
+    # Catalogue items (权责事项) covering the category, with their delegations in force on the day.
+    items: tuple[ItemInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class Decision:
     entry_id: int | None
     zone_id: int | None
     reason: tuple[Step, ...] = field(default_factory=tuple)
+    item_id: int | None = None  # the catalogue item that decided, when one did
 
     def as_dict(self, teams: Mapping[int, TeamInfo]) -> dict:
         """The stored and served form: target with team names, and the readable trace."""
@@ -111,6 +112,7 @@ class Decision:
             "deadline_basis": self.deadline_basis,
             "entry_id": self.entry_id,
             "zone_id": self.zone_id,
+            "item_id": self.item_id,
             "reason": [asdict(step) for step in self.reason],
         }
 
@@ -130,7 +132,7 @@ def decide(given: RoutingInput) -> Decision:
             target, team.id, (), *hours, entry.id if entry else None, zone.id, (*trace,)
         )
 
-    if entry is None:
+    if entry is None and not given.items:
         trace.append(
             Step(
                 "list",
@@ -142,15 +144,37 @@ def decide(given: RoutingInput) -> Decision:
         )
         return Decision(TRIAGE, None, (), *hours, None, None, (*trace,))
 
-    trace.append(_entry_step(category, entry, given.teams))
-    if entry.primary_kind == "township" or entry.delegated:
-        team_id = _township_team(given, trace)
+    entry_id = entry.id if entry else None
+    cooperating_ids = entry.cooperating_ids if entry else ()
+    by_catalogue = bool(given.items) and (entry is None or entry.primary_kind == "department")
+    if entry is not None:
+        trace.append(_entry_step(category, entry, given.teams, catalogue=by_catalogue))
+    item_id = None
+    if by_catalogue:
+        held = _catalogue_step(given, trace)
+        if held is not None:
+            item_id = held.id
+        township_holds = held is not None
+        department_id = entry.department_id if entry else holding_department(given.items)
+    else:
+        township_holds = entry.primary_kind == "township" or entry.delegated
+        department_id = entry.department_id
+    if township_holds:
+        item_code = next((i.code for i in given.items if i.id == item_id), None)
+        team_id = _township_team(given, trace, item_code)
         if team_id is not None:
             return Decision(
-                TOWNSHIP_TEAM, team_id, entry.cooperating_ids, *hours, entry.id, None, (*trace,)
+                TOWNSHIP_TEAM,
+                team_id,
+                cooperating_ids,
+                *hours,
+                entry_id,
+                None,
+                (*trace,),
+                item_id,
             )
-    if entry.department_id is not None:
-        department = given.teams.get(entry.department_id)
+    if department_id is not None:
+        department = given.teams.get(department_id)
         usable = _usable(department, given.excluded_team_ids)
         if usable:
             trace.append(
@@ -159,27 +183,25 @@ def decide(given: RoutingInput) -> Decision:
                     "matched",
                     f"Call the county (乡呼县应): {department.name} is responsible"
                     + (
-                        f", with {_names(entry.cooperating_ids, given.teams)} cooperating."
-                        if entry.cooperating_ids
+                        f", with {_names(cooperating_ids, given.teams)} cooperating."
+                        if cooperating_ids
                         else "."
                     ),
                     f"乡呼县应：由{department.name}承办"
                     + (
-                        f"，{_names(entry.cooperating_ids, given.teams, '、')}协办。"
-                        if entry.cooperating_ids
+                        f"，{_names(cooperating_ids, given.teams, '、')}协办。"
+                        if cooperating_ids
                         else "。"
                     ),
                 )
             )
             cooperating = tuple(
-                i
-                for i in entry.cooperating_ids
-                if _usable(given.teams.get(i), given.excluded_team_ids)
+                i for i in cooperating_ids if _usable(given.teams.get(i), given.excluded_team_ids)
             )
             return Decision(
-                COUNTY_CALL, department.id, cooperating, *hours, entry.id, None, (*trace,)
+                COUNTY_CALL, department.id, cooperating, *hours, entry_id, None, (*trace,), item_id
             )
-        trace.append(_unusable_step("department", department, entry.department_id, given))
+        trace.append(_unusable_step("department", department, department_id, given))
     trace.append(
         Step(
             "triage",
@@ -188,7 +210,7 @@ def decide(given: RoutingInput) -> Decision:
             "清单内无可承办单位：转区县指挥中心分拨。",
         )
     )
-    return Decision(TRIAGE, None, (), *hours, entry.id, None, (*trace,))
+    return Decision(TRIAGE, None, (), *hours, entry_id, None, (*trace,), item_id)
 
 
 def _deadlines(category: CategoryInfo, entry: EntryInfo | None) -> tuple[float, float, str]:
@@ -240,7 +262,9 @@ def _zone_override(given: RoutingInput, trace: list[Step]) -> ZoneInfo | None:
     return None
 
 
-def _entry_step(category: CategoryInfo, entry: EntryInfo, teams: Mapping[int, TeamInfo]) -> Step:
+def _entry_step(
+    category: CategoryInfo, entry: EntryInfo, teams: Mapping[int, TeamInfo], *, catalogue: bool
+) -> Step:
     if entry.primary_kind == "township":
         return Step(
             "list",
@@ -250,6 +274,14 @@ def _entry_step(category: CategoryInfo, entry: EntryInfo, teams: Mapping[int, Te
         )
     department = teams.get(entry.department_id) if entry.department_id else None
     name = department.name if department else f"department #{entry.department_id}"
+    if catalogue:
+        return Step(
+            "list",
+            "department",
+            f"Responsibility list entry #{entry.id}: {name} holds the power; the catalogue of "
+            "powers and duties says which townships it is delegated to.",
+            f"清单第 {entry.id} 项：执法权在{name}，是否下放以权责事项清单为准。",
+        )
     if entry.delegated:
         return Step(
             "list",
@@ -266,6 +298,16 @@ def _entry_step(category: CategoryInfo, entry: EntryInfo, teams: Mapping[int, Te
     )
 
 
+def _catalogue_step(given: RoutingInput, trace: list[Step]) -> ItemInfo | None:
+    """Say which catalogue item the township holds, and how; None when it holds none."""
+    township, township_zh = _township_labels(given)
+    item, outcome, message, message_zh = explain(
+        given.items, given.township_code, given.category.name, township, township_zh
+    )
+    trace.append(Step("catalogue", outcome, message, message_zh))
+    return item
+
+
 def _township_labels(given: RoutingInput) -> tuple[str, str]:
     """How the trace names the township, in English and in Chinese."""
     if given.township_name:
@@ -273,22 +315,37 @@ def _township_labels(given: RoutingInput) -> tuple[str, str]:
     return f"township {given.township_code}", f"乡镇（街道）{given.township_code}"
 
 
-def _township_team(given: RoutingInput, trace: list[Step]) -> int | None:
+def _township_team(given: RoutingInput, trace: list[Step], item_code: str | None) -> int | None:
     township, township_zh = _township_labels(given)
-    code = given.township_code
-    team_id = given.township_teams.get(code) if code else None
-    team = given.teams.get(team_id) if team_id is not None else None
-    if _usable(team, given.excluded_team_ids):
+    teams = [
+        given.teams[i]
+        for i in township_team_ids(given.township_teams, given.township_code)
+        if i in given.teams
+    ]
+    handling = ranked(teams, given.category.code, item_code)
+    for team, why in handling:
+        if not _usable(team, given.excluded_team_ids):
+            continue
+        how, how_zh = {
+            "item": (f" for catalogue item {item_code}", f"（承接事项{item_code}）"),
+            "category": (f" for {given.category.name}", f"（负责“{given.category.name}”）"),
+            "general": ("", ""),
+        }[why]
+        parent = given.teams.get(team.parent_department_id) if team.parent_department_id else None
+        stationed = f", stationed there by {parent.name}" if parent else ""
+        stationed_zh = f"（{parent.name}派驻）" if parent else ""
         trace.append(
             Step(
                 "township_team",
                 "matched",
-                f"{township[0].upper()}{township[1:]} holds the power and {team.name} serves it.",
-                f"{township_zh}有权处置，由{team.name}承办。",
+                f"{township[0].upper()}{township[1:]} holds the power and {team.name} serves it"
+                f"{how}{stationed}.",
+                f"{township_zh}有权处置，由{team.name}{stationed_zh}{how_zh}承办。",
             )
         )
         return team.id
-    trace.append(_unusable_step("township_team", team, team_id, given))
+    first = handling[0][0] if handling else None
+    trace.append(_unusable_step("township_team", first, first.id if first else None, given))
     return None
 
 

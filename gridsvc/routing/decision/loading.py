@@ -15,13 +15,16 @@ from sqlalchemy import select, text
 
 from gridsvc.extensions import db
 from gridsvc.incidents import Category
-from gridsvc.routing.decision.engine import (
-    CategoryInfo,
-    EntryInfo,
-    TeamInfo,
-    ZoneInfo,
+from gridsvc.routing.decision.catalogue import DelegationInfo, ItemInfo
+from gridsvc.routing.decision.engine import CategoryInfo, EntryInfo, ZoneInfo
+from gridsvc.routing.decision.offices import TeamInfo
+from gridsvc.routing.directory.models import (
+    ItemDelegation,
+    PowerItem,
+    ResponsibilityEntry,
+    Team,
+    TeamTownship,
 )
-from gridsvc.routing.directory.models import ResponsibilityEntry, Team, TeamTownship
 from gridsvc.routing.directory.responsibility import in_force_ids
 
 ZONES_UNDER_POINTS_SQL = """
@@ -38,14 +41,27 @@ class Directory:
     def __init__(self, county: str):
         rows = db.session.scalars(select(Team).where(Team.county_code == county)).all()
         self.county = county
-        self.teams = {t.id: TeamInfo(t.id, t.kind, t.code, t.name, t.active) for t in rows}
-        self.township_teams = dict(
-            db.session.execute(
-                select(TeamTownship.township_code, TeamTownship.team_id).where(
-                    TeamTownship.county_code == county
-                )
-            ).all()
-        )
+        self.teams = {
+            t.id: TeamInfo(
+                t.id,
+                t.kind,
+                t.code,
+                t.name,
+                t.active,
+                tuple(t.category_codes) if t.category_codes is not None else None,
+                tuple(t.item_codes) if t.item_codes is not None else None,
+                t.parent_department_id,
+            )
+            for t in rows
+        }
+        served: dict[str, list[int]] = {}
+        for township, team_id in db.session.execute(
+            select(TeamTownship.township_code, TeamTownship.team_id)
+            .where(TeamTownship.county_code == county)
+            .order_by(TeamTownship.team_id)
+        ):
+            served.setdefault(township, []).append(team_id)
+        self.township_teams = {code: tuple(ids) for code, ids in served.items()}
 
 
 def category_infos(codes: Iterable[str] | None) -> dict[str, CategoryInfo]:
@@ -77,6 +93,38 @@ def entries_in_force(county: str, day: date) -> dict[str, EntryInfo]:
         )
         for e in rows
     }
+
+
+DELEGATIONS_IN_FORCE_SQL = """
+SELECT DISTINCT ON (d.item_id, d.township_code) d.id
+FROM item_delegations d
+WHERE d.county_code = :county AND d.effective_from <= :day
+ORDER BY d.item_id, d.township_code, d.effective_from DESC
+"""
+
+
+def items_in_force(county: str, day: date) -> dict[str, tuple[ItemInfo, ...]]:
+    """Category code -> the county's catalogue items covering it, each with the delegation rows in
+    force on the day (one per township named, one for all townships)."""
+    ids = list(db.session.scalars(text(DELEGATIONS_IN_FORCE_SQL), {"county": county, "day": day}))
+    rows: dict[int, list[DelegationInfo]] = {}
+    for d in db.session.scalars(select(ItemDelegation).where(ItemDelegation.id.in_(ids))):
+        rows.setdefault(d.item_id, []).append(
+            DelegationInfo(d.id, d.township_code, d.form, d.effective_from, d.batch)
+        )
+    by_category: dict[str, list[ItemInfo]] = {}
+    for item in db.session.scalars(select(PowerItem).where(PowerItem.county_code == county)):
+        info = ItemInfo(
+            item.id,
+            item.code,
+            item.name,
+            item.kind,
+            item.department_id,
+            tuple(rows.get(item.id, ())),
+        )
+        for code in item.category_codes or ():
+            by_category.setdefault(code, []).append(info)
+    return {code: tuple(items) for code, items in by_category.items()}
 
 
 def zones_under_points(county: str, points: Sequence[tuple[float, float]]) -> list[list[ZoneInfo]]:

@@ -15,8 +15,14 @@ from sqlalchemy import select
 
 from gridsvc.caching import VersionedCache
 from gridsvc.extensions import db
+from gridsvc.routing.decision.catalogue import ItemInfo
 from gridsvc.routing.decision.engine import CategoryInfo, EntryInfo
-from gridsvc.routing.decision.loading import Directory, category_infos, entries_in_force
+from gridsvc.routing.decision.loading import (
+    Directory,
+    category_infos,
+    entries_in_force,
+    items_in_force,
+)
 from gridsvc.routing.directory.models import RoutingZone
 from gridsvc.routing.directory.responsibility import today
 from gridsvc.routing.notices import recipients
@@ -30,6 +36,7 @@ class World:
     day: date
     directory: Directory
     entries: dict[str, EntryInfo]
+    items: dict[str, tuple[ItemInfo, ...]]  # category -> catalogue items with delegations in force
     categories: dict[str, CategoryInfo]
     people: People
     has_webhooks: bool
@@ -53,6 +60,7 @@ def _load(county: str, day: date) -> World:
         day=day,
         directory=directory,
         entries=entries_in_force(county, day),
+        items=items_in_force(county, day),
         categories=category_infos(None),
         people=recipients.lookup(directory.teams, [county]),
         has_webhooks=db.session.scalar(

@@ -59,6 +59,13 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(String(128))
     phone: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # "5+4+X": a township may have several teams. One with neither list is the township's general
+    # team (综合行政执法队); others handle only these categories or catalogue items (事项编码).
+    category_codes: Mapped[list[str] | None] = mapped_column(ARRAY(String(4)))
+    item_codes: Mapped[list[str] | None] = mapped_column(ARRAY(String(64)))
+    # A stationed agency (派驻机构: 市场监管所 …) answers to this county department as well as to
+    # the township: the department's handlers see its queue too.
+    parent_department_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -67,16 +74,21 @@ class Team(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def general(self) -> bool:
+        return self.category_codes is None and self.item_codes is None
+
 
 class TeamTownship(db.Model):
-    """A township a township team serves; each township has at most one enforcement team."""
+    """A township a township team serves. A township may have several teams (a general one and
+    others for some categories or items); one team may serve several townships (a shared 中队)."""
 
     __tablename__ = "team_townships"
 
     team_id: Mapped[int] = mapped_column(
         ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
     )
-    township_code: Mapped[str] = mapped_column(String(9), primary_key=True, unique=True)
+    township_code: Mapped[str] = mapped_column(String(9), primary_key=True, index=True)
     county_code: Mapped[str] = mapped_column(String(6), index=True)
 
 
@@ -114,6 +126,8 @@ class ResponsibilityEntry(db.Model):
     resolution_hours: Mapped[float | None] = mapped_column(Float)
     deadline_basis: Mapped[str] = mapped_column(String(16), server_default="natural")
     legal_basis: Mapped[str | None] = mapped_column(Text)
+    # 即知即改: a grid worker may clear it on the spot and report it fixed (自处置).
+    fixable_on_site: Mapped[bool] = mapped_column(Boolean, server_default="false")
     effective_from: Mapped[date] = mapped_column(Date)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -149,3 +163,92 @@ class RoutingZone(db.Model):
 
 
 Index("ix_routing_zones_geom", RoutingZone.geom, postgresql_using="gist")
+
+
+# --- the catalogue of powers and duties (权责事项) and its delegation to townships -------------
+
+# 职权类型: 行政处罚, 行政检查, 行政强制, 行政许可, 公共服务, 属地责任, 其他
+ITEM_KINDS = (
+    "penalty",
+    "inspection",
+    "coercion",
+    "licensing",
+    "public_service",
+    "territorial",
+    "other",
+)
+# 承接方式: 委托 (entrusted), 延伸 (extended), 赋权 (granted by law); withdrawn (收回) ends a
+# delegation from its effective date on.
+DELEGATION_FORMS = ("entrusted", "extended", "granted", "withdrawn")
+
+
+class PowerItem(db.Model):
+    """One item of a county's 权责清单: a power or duty, who holds it, the incidents it covers.
+
+    A category may be covered by several items (占道经营 by a penalty power and an inspection
+    duty); which townships hold an item is in ``item_delegations``, versioned by date.
+    """
+
+    __tablename__ = "power_items"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {ITEM_KINDS!r}", name="kind_known"),
+        Index("uq_power_items_county_code", "county_code", "code", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    code: Mapped[str] = mapped_column(String(64))  # 事项编码, as the county publishes it
+    name: Mapped[str] = mapped_column(String(512))  # 事项名称
+    legal_basis: Mapped[str | None] = mapped_column(Text)  # 实施依据
+    domain: Mapped[str | None] = mapped_column(String(64))  # 领域: 市容环卫, 规划建设 …
+    kind: Mapped[str] = mapped_column(String(24))
+    # The county department that holds the power (None for a township's own duty, 属地责任).
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    category_codes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(4)), server_default=text("'{}'::varchar[]")
+    )
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ItemDelegation(db.Model):
+    """From a date on, an item is held by one township (or, township_code NULL, by all of them)
+    in a form (委托/延伸/赋权), or withdrawn. A township's own row beats the all-townships row;
+    of each, the latest ``effective_from`` not after the day is in force. Rows are history:
+    routing decisions cite them, so a change is a new row."""
+
+    __tablename__ = "item_delegations"
+    __table_args__ = (
+        CheckConstraint(f"form IN {DELEGATION_FORMS!r}", name="form_known"),
+        Index(
+            "uq_item_delegations_township",
+            "item_id",
+            "township_code",
+            "effective_from",
+            unique=True,
+            postgresql_where=text("township_code IS NOT NULL"),
+        ),
+        Index(
+            "uq_item_delegations_all",
+            "item_id",
+            "effective_from",
+            unique=True,
+            postgresql_where=text("township_code IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("power_items.id", ondelete="CASCADE"))
+    township_code: Mapped[str | None] = mapped_column(String(9))  # NULL: all townships
+    form: Mapped[str] = mapped_column(String(16))
+    effective_from: Mapped[date] = mapped_column(Date)
+    batch: Mapped[str | None] = mapped_column(String(128))  # 批次: "第二批赋权事项"
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -102,25 +102,26 @@ def get_entry(scope: Scope, entry_id: int) -> ResponsibilityEntry:
     return entry
 
 
-def _check_parties(scope: Scope, county: str, data: dict) -> None:
-    """Departments named must be county departments of the entry's county, which the caller sees
-    (one it does not see answers like one that does not exist)."""
+def check_parties(scope: Scope, county: str, data: dict) -> None:
+    """The department named must be a county department of the entry's county; cooperating
+    parties any team of it (township teams cooperate too), which the caller sees (one it does not
+    see answers like one that does not exist)."""
     wanted = {i for i in [data.get("department_id"), *data.get("cooperating_ids", [])] if i}
     if not wanted:
         return
     found = {
         t.id: t
         for t in db.session.scalars(select(Team).where(Team.id.in_(wanted)))
-        if t.county_code == county
-        and t.kind == "county_department"
-        and policy.sees_county(scope, t.county_code)
+        if t.county_code == county and policy.sees_county(scope, t.county_code)
     }
     errors = {}
-    if data.get("department_id") and data["department_id"] not in found:
+    department = found.get(data.get("department_id"))
+    if data.get("department_id") and (department is None or department.kind != "county_department"):
         errors["department_id"] = ["not a county department of this county"]
+    # 协办 parties may be township teams too (a township cooperating with a department).
     bad = [i for i in data.get("cooperating_ids", []) if i not in found]
     if bad:
-        errors["cooperating_ids"] = [f"not a county department of this county: {bad}"]
+        errors["cooperating_ids"] = [f"not a team of this county: {bad}"]
     if data.get("department_id") in data.get("cooperating_ids", []):
         errors["cooperating_ids"] = ["the responsible department cannot also cooperate"]
     if errors:
@@ -131,7 +132,7 @@ def _check_parties(scope: Scope, county: str, data: dict) -> None:
         )
 
 
-def _check_category(code: str) -> None:
+def check_category(code: str) -> None:
     if code not in category_names([code]):
         raise Invalid(
             f"Unknown category {code}.",
@@ -142,8 +143,8 @@ def _check_category(code: str) -> None:
 
 def create_entry(scope: Scope, data: dict, *, user_id: int | None):
     county = policy.county_for_new(scope, data.pop("county_code", None))
-    _check_category(data["category_code"])
-    _check_parties(scope, county, data)
+    check_category(data["category_code"])
+    check_parties(scope, county, data)
     clash = db.session.scalar(
         select(ResponsibilityEntry.id).where(
             ResponsibilityEntry.county_code == county,
@@ -180,7 +181,7 @@ def update_entry(scope: Scope, entry: ResponsibilityEntry, data: dict) -> Respon
         "department_id": data.get("department_id", entry.department_id),
         "cooperating_ids": data.get("cooperating_ids", entry.cooperating_ids),
     }
-    _check_parties(scope, entry.county_code, merged)
+    check_parties(scope, entry.county_code, merged)
     kind = data.get("primary_kind", entry.primary_kind)
     if kind == "department" and not merged["department_id"]:
         raise Invalid(
@@ -229,6 +230,7 @@ def entries_out(entries: list[ResponsibilityEntry]) -> list[dict]:
             "resolution_hours": e.resolution_hours,
             "deadline_basis": e.deadline_basis,
             "legal_basis": e.legal_basis,
+            "fixable_on_site": e.fixable_on_site,
             "effective_from": e.effective_from,
             "in_force": e.id in in_force,
             "created_at": e.created_at,

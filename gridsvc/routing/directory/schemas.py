@@ -5,7 +5,7 @@ The code formats and ``PageArgs`` here are shared by the other routing sub-packa
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
 from gridsvc.geojson import Feature, FeatureCollection, Geometry
 from gridsvc.routing.directory.models import DEADLINE_BASES, PRIMARY_KINDS, TEAM_KINDS, ZONE_KINDS
@@ -46,6 +46,23 @@ class TeamIn(Schema):
         metadata={"description": "townships a township team serves (default: its seat)"},
     )
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    category_codes = fields.List(
+        fields.String(validate=CATEGORY),
+        allow_none=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "only these categories (null: the township's general team)"},
+    )
+    item_codes = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        allow_none=True,
+        validate=validate.Length(1, 500),
+        metadata={"description": "only these catalogue items (事项编码)"},
+    )
+    parent_department_id = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "a stationed agency's county department (派驻机构)"},
+    )
 
 
 class TeamUpdate(Schema):
@@ -53,6 +70,14 @@ class TeamUpdate(Schema):
     townships = fields.List(fields.String(validate=TOWNSHIP), validate=validate.Length(1, 50))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     active = fields.Boolean()
+    category_codes = fields.List(
+        fields.String(validate=CATEGORY), allow_none=True, validate=validate.Length(1, 100)
+    )
+    item_codes = fields.List(
+        fields.String(validate=validate.Length(1, 64)),
+        allow_none=True,
+        validate=validate.Length(1, 500),
+    )
 
 
 class TeamOut(Schema):
@@ -65,6 +90,9 @@ class TeamOut(Schema):
     townships = fields.List(fields.String())
     phone = fields.String(allow_none=True)
     active = fields.Boolean()
+    category_codes = fields.List(fields.String(), allow_none=True)
+    item_codes = fields.List(fields.String(), allow_none=True)
+    parent_department_id = fields.Integer(allow_none=True)
     member_count = fields.Integer()
     created_at = fields.DateTime()
 
@@ -119,6 +147,10 @@ class EntryIn(Schema):
     resolution_hours = fields.Float(allow_none=True, validate=HOURS)
     deadline_basis = fields.String(validate=validate.OneOf(DEADLINE_BASES))
     legal_basis = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    fixable_on_site = fields.Boolean(
+        load_default=False,
+        metadata={"description": "即知即改: grid workers may fix it on the spot"},
+    )
     effective_from = fields.Date(required=True)
 
     @validates_schema
@@ -135,6 +167,7 @@ class EntryUpdate(EntryIn):
 
     def on_bind_field(self, field_name, field_obj):
         field_obj.required = False
+        field_obj.load_default = missing  # an edit leaves out what it does not change
 
 
 class EntryOut(Schema):
@@ -151,6 +184,7 @@ class EntryOut(Schema):
     resolution_hours = fields.Float(allow_none=True)
     deadline_basis = fields.String()
     legal_basis = fields.String(allow_none=True)
+    fixable_on_site = fields.Boolean()
     effective_from = fields.Date()
     in_force = fields.Boolean()
     created_at = fields.DateTime()

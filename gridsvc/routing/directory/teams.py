@@ -23,7 +23,9 @@ MEMBER_ROLES = {
 }
 
 
-def _check_townships(county: str, townships: list[str], team_id: int | None = None) -> None:
+def _check_townships(
+    county: str, townships: list[str], team_id: int | None = None, *, general: bool = True
+) -> None:
     if any(not t.startswith(county) for t in townships):
         raise Invalid(
             "A team can only serve townships of its own county.",
@@ -46,15 +48,44 @@ def _check_townships(county: str, townships: list[str], team_id: int | None = No
             code="team.unknown_township",
             errors={"townships": [f"not a current township: {c}" for c in missing]},
         )
+    if not general:
+        return  # a team for some categories or items sits beside the township's general team
     taken = db.session.execute(
         select(TeamTownship.township_code, Team.name)
         .join(Team, Team.id == TeamTownship.team_id)
-        .where(TeamTownship.township_code.in_(townships), TeamTownship.team_id != (team_id or 0))
+        .where(
+            TeamTownship.township_code.in_(townships),
+            TeamTownship.team_id != (team_id or 0),
+            Team.category_codes.is_(None),
+            Team.item_codes.is_(None),
+        )
     ).all()
     if taken:
         raise Conflict(
             "; ".join(f"{code} is already served by {name}" for code, name in taken),
             code="team.township_taken",
+        )
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    return None if values is None else sorted(set(values))
+
+
+def _check_parent(scope: Scope, county: str, parent_id: int | None) -> None:
+    """A stationed agency's parent is a department of its county that the caller sees."""
+    if parent_id is None:
+        return
+    parent = db.session.get(Team, parent_id)
+    if (
+        parent is None
+        or not policy.sees_county(scope, parent.county_code)
+        or parent.county_code != county
+        or parent.kind != "county_department"
+    ):
+        raise Invalid(
+            "A stationed agency's parent must be a county department of its county.",
+            code="team.unknown_department",
+            errors={"parent_department_id": ["not a county department of this county"]},
         )
 
 
@@ -74,8 +105,10 @@ def create_team(scope: Scope, data: dict) -> Team:
             )
         if seat not in townships:
             townships.append(seat)
-        _check_townships(county, townships)
-    elif seat or data.get("townships"):
+        general = data.get("category_codes") is None and data.get("item_codes") is None
+        _check_townships(county, townships, general=general)
+        _check_parent(scope, county, data.get("parent_department_id"))
+    elif seat or data.get("townships") or data.get("parent_department_id"):
         raise Invalid(
             "A county department serves the whole county; it has no township.",
             code="team.department_has_no_township",
@@ -92,6 +125,9 @@ def create_team(scope: Scope, data: dict) -> Team:
         name=data["name"],
         township_code=seat,
         phone=data.get("phone"),
+        category_codes=_codes(data.get("category_codes")),
+        item_codes=_codes(data.get("item_codes")),
+        parent_department_id=data.get("parent_department_id"),
     )
     db.session.add(team)
     db.session.flush()
@@ -114,12 +150,20 @@ def get_team(scope: Scope, team_id: int) -> Team:
 def update_team(scope: Scope, team: Team, data: dict) -> Team:
     policy.team(scope, policy.ADMINISTER, county=team.county_code)
     townships = data.pop("townships", None)
+    for key in ("category_codes", "item_codes"):
+        if key in data:
+            data[key] = _codes(data[key])
+    general = data.get("category_codes", team.category_codes) is None and (
+        data.get("item_codes", team.item_codes) is None
+    )
+    if general and not team.general and townships is None and team.kind == "township_team":
+        townships = townships_of([team.id])[team.id]  # becoming general: check who else is
     if townships is not None:
         if team.kind != "township_team":
             raise Invalid(
                 "A county department has no townships.", code="team.department_has_no_township"
             )
-        _check_townships(team.county_code, sorted(set(townships)), team.id)
+        _check_townships(team.county_code, sorted(set(townships)), team.id, general=general)
         db.session.query(TeamTownship).filter(TeamTownship.team_id == team.id).delete()
         db.session.flush()
         for township in sorted(set(townships)):
@@ -187,6 +231,9 @@ def team_out(teams: list[Team]) -> list[dict]:
             "townships": townships.get(t.id, []),
             "phone": t.phone,
             "active": t.active,
+            "category_codes": t.category_codes,
+            "item_codes": t.item_codes,
+            "parent_department_id": t.parent_department_id,
             "member_count": counts.get(t.id, 0),
             "created_at": t.created_at,
         }
