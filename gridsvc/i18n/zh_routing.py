@@ -123,11 +123,110 @@ MESSAGES = {
     "team.member_forbidden": ("无权管理成员", "乡镇管理员只能管理本乡镇队伍的成员。"),
     "team.member_not_found": ("成员不存在", "找不到该队伍成员。"),
     # the responsibility list (属地管理事项清单)
-    "responsibility.unknown_department": ("部门无效", "部门不存在或不适用。"),
+    "responsibility.unknown_department": (
+        "部门无效",
+        "部门不存在或不适用。",
+        {
+            "{department} is not a department of county {county}.": "{department} 不是区县 {county} 的部门。"
+        },
+    ),
     "responsibility.unknown_category": (
         "事件类别不存在",
         "没有该事件类别。",
-        {"Unknown category {code}.": "没有事件类别 {code}。"},
+        {
+            "Unknown category {code}.": "没有事件类别 {code}。",
+            "Unknown categories: {codes}.": "没有这些事件类别：{codes}。",
+        },
+    ),
+    # 权责事项 catalogue, delegations and their files
+    "catalogue.delegation_exists": (
+        "该日已有下放记录",
+        "该乡镇在这一天已有该事项的下放记录；请换一个生效日期。",
+        {
+            "Delegation #{id} already starts on that day for that township with another form or batch; use another effective date.": "下放记录 #{id} 已在这一天对该乡镇生效（承接方式或批次不同）；请换一个生效日期。",
+        },
+    ),
+    "catalogue.file_columns": (
+        "表头不符",
+        "文件中找不到所需的表头列。",
+        {
+            "No header row with the columns {names} in the first {rows} rows.": "前 {rows} 行中没有包含 {names} 这些列的表头行。",
+        },
+    ),
+    "catalogue.file_encoding": ("文件编码无法识别", "文件既不是 UTF-8 也不是 GB18030 编码的文本。"),
+    "catalogue.file_too_large": (
+        "文件过大",
+        "上传的文件过大。",
+        {"The file exceeds {limit} bytes.": "文件超过 {limit} 字节。"},
+    ),
+    "catalogue.file_unreadable": (
+        "文件无法读取",
+        "文件不是可以读取的 XLSX 工作簿。",
+        {
+            "The file is not a readable XLSX workbook ({error}).": "文件不是可以读取的 XLSX 工作簿（{error}）。",
+            "The workbook's sheet cannot be read ({error}).": "无法读取工作簿中的工作表（{error}）。",
+        },
+    ),
+    "catalogue.item_exists": (
+        "事项编码已存在",
+        "已有事项使用这个编码。",
+        {"Item #{id} already has the code {code}.": "事项 #{id} 已使用编码 {code}。"},
+    ),
+    "catalogue.rows_invalid": (
+        "文件中有错误的行",
+        "文件中有错误的行，未导入任何内容。",
+        {
+            "{count} row(s) are wrong (first: row {row}); nothing was imported.": "有 {count} 行有误（第一处：第 {row} 行），未导入任何内容。",
+        },
+    ),
+    "catalogue.too_many_rows": (
+        "行数过多",
+        "文件的行数超过上限。",
+        {"At most {limit} rows.": "最多 {limit} 行。"},
+    ),
+    "catalogue.unknown_township": (
+        "乡镇不存在",
+        "其中有不是本区县现行乡镇的编码。",
+        {
+            "Not a current township of county {county}: {codes}.": "以下编码不是区县 {county} 的现行乡镇：{codes}。",
+        },
+    ),
+    "proposal.already_decided": (
+        "建议已处理",
+        "该建议已经处理过。",
+        {
+            "The proposal was already accepted.": "该建议已被采纳。",
+            "The proposal was already rejected.": "该建议已被驳回。",
+            "The proposal was already {decision}.": "该建议已处理（{decision}）。",
+        },
+    ),
+    "proposal.effective_in_past": (
+        "生效日期须在今天之后",
+        "建议的新版本须在今天之后生效（已生效的事项属于历史记录）。",
+    ),
+    "proposal.township_only": (
+        "只有乡镇可以提出建议",
+        "修改建议由乡镇管理员提出；区县直接编辑本级清单。",
+    ),
+    "team.unknown_department": (
+        "上级部门无效",
+        "派驻机构的上级必须是本区县的县级部门。",
+    ),
+    "workflow.assist_pending": (
+        "协办方尚未反馈",
+        "协办方还没有记录其处置情况（协办）。",
+    ),
+    "workflow.not_fixable_on_site": (
+        "该类别不能即知即改",
+        "责任清单没有把这个事件类别列为可现场自行处置。",
+    ),
+    "workflow.on_site_photos_required": (
+        "缺少处置前后照片",
+        "现场自行处置须在 photo_ids 中附上本事件的一张处置前照片（kind=report）和一张处置后照片（kind=verification），不能有其他照片。",
+    ),
+    "workflow.override_forbidden": (
+        "无权提前结案",
+        "协办方反馈之前，只有区县调度员可以给联合执法案件结案。",
     ),
     "responsibility.version_exists": (
         "该日已有版本",

@@ -10,11 +10,12 @@ from marshmallow import Schema
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.errors import Invalid
-from gridsvc.http import Blueprint, etag, require_if_match
+from gridsvc.http import Blueprint, documents, etag, require_if_match
 from gridsvc.routing.directory import catalogue, catalogue_files
 from gridsvc.routing.directory.catalogue_schemas import (
     CatalogueExportArgs,
     CatalogueImportForm,
+    CatalogueImportOut,
     DelegationIn,
     DelegationOut,
     ItemIn,
@@ -115,6 +116,8 @@ class ItemsExport(MethodView):
     @roles_required()
     @blp.arguments(CatalogueExportArgs, location="query")
     @blp.response(200, content_type=XLSX)
+    @documents(200, {"type": "string", "format": "binary"}, content_type=XLSX)
+    @documents(200, {"type": "string"}, content_type="text/csv")
     def get(self, args):
         """The catalogue with its delegations in force, as XLSX (default) or CSV, Chinese headers."""
         scope = current_scope()
@@ -140,7 +143,7 @@ class ItemsImport(MethodView):
     @atomic
     @blp.arguments(CatalogueImportForm, location="form")
     @blp.arguments(TableFile, location="files")
-    @blp.response(200)
+    @blp.response(200, CatalogueImportOut)
     def post(self, form, files):
         """Import an XLSX or CSV list: every row checked first, all written or none; errors
         name the row and the column (dry_run to preview)."""

@@ -95,3 +95,16 @@ class CatalogueImportForm(Schema):
 class CatalogueExportArgs(Schema):
     county = fields.String(validate=COUNTY)
     format = fields.String(validate=validate.OneOf(("xlsx", "csv")), load_default="xlsx")
+
+
+class CatalogueImportOut(Schema):
+    """What an import wrote (or, with dry_run, would write); a refused file is a 422 problem."""
+
+    dry_run = fields.Boolean()
+    rows = fields.Integer(metadata={"description": "data rows read"})
+    errors = fields.Integer(metadata={"description": "always 0: a file with errors writes nothing"})
+    items_created = fields.Integer()
+    items_updated = fields.Integer()
+    items_unchanged = fields.Integer()
+    delegations_created = fields.Integer()
+    delegations_unchanged = fields.Integer()
