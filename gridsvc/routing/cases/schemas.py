@@ -237,6 +237,17 @@ class QueueProperties(Schema):
     reopens = fields.Integer()
     probable_duplicate_of = fields.Integer(allow_none=True)
     etag = fields.String(metadata={"description": "send as If-Match to act on the case"})
+    role = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(("lead", "assist")),
+        metadata={
+            "description": "a team's queue: the team leads the case (主办) or assists (协办)"
+        },
+    )
+    cooperating_ids = fields.List(fields.Integer(), allow_none=True)
+    assist_pending = fields.List(
+        fields.Integer(), metadata={"description": "cooperating parties yet to record their part"}
+    )
 
 
 class QueueFeature(Feature):
