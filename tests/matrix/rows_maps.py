@@ -1,0 +1,29 @@
+"""Matrix rows: the maps room's tiles and TileJSON.
+
+Their path carries a layer name and tile coordinates, not a resource id: every signed-in caller
+is answered (200, or 204 for a tile with nothing they may see). What a tile holds for whom is
+checked by decoding tiles in tests/maps/test_tiles.py and tests/maps/test_incident_tiles.py.
+"""
+
+from __future__ import annotations
+
+from tests.maps.helpers import tile_of
+from tests.matrix.core import Req, row
+from tests.matrix.world import POINTS
+
+EVERYONE = {"A1": "ok: *", "A2": "ok: *", "B": "ok: *"}
+
+
+def _tile(layer: str, target: str) -> Req:
+    x, y = tile_of(*POINTS[target][0], 14)
+    return Req("GET", f"/tiles/{layer}/14/{x}/{y}.mvt")
+
+
+@row("GET /tiles/{layer}/{z}/{x}/{y}.mvt", **EVERYONE)
+def _(w, t, x=None):
+    return _tile("grids" if t != "A2" else "incidents", t)
+
+
+@row("GET /tiles/{layer}.json", **EVERYONE)
+def _(w, t, x=None):
+    return Req("GET", "/tiles/incidents.json" if t == "B" else "/tiles/grids.json")
