@@ -1,4 +1,4 @@
-"""Matrix rows: the maps room's tiles and TileJSON.
+"""Matrix rows: the maps room's tiles and TileJSON, and the personal API tokens QGIS reads them with.
 
 Their path carries a layer name and tile coordinates, not a resource id: every signed-in caller
 is answered (200, or 204 for a tile with nothing they may see). What a tile holds for whom is
@@ -27,3 +27,12 @@ def _(w, t, x=None):
 @row("GET /tiles/{layer}.json", **EVERYONE)
 def _(w, t, x=None):
     return Req("GET", "/tiles/incidents.json" if t == "B" else "/tiles/grids.json")
+
+
+# --- personal API tokens (accounts) ------------------------------------------------------------
+
+
+# A token is its owner's alone: anyone else's id is answered as one that does not exist.
+@row("DELETE /me/api-tokens/{token_id}", self="ok: wrk | 404: *", B="404: *")
+def _(w, t, x=None):
+    return Req("DELETE", f"/me/api-tokens/{w.id('api_token', t)}")
