@@ -10,7 +10,7 @@ from gridsvc.accounts import current_scope, roles_required
 from gridsvc.http import Blueprint, body_limit, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting, sync
-from gridsvc.incidents.queries import incident_etag
+from gridsvc.incidents.queries import INCIDENT_READERS, incident_etag
 from gridsvc.incidents.schemas import (
     DuplicateDecisionIn,
     EventPage,
@@ -29,15 +29,7 @@ from gridsvc.transactions import atomic
 blp = Blueprint("incidents", __name__, description="Incident reports, offline sync, audit trail")
 
 REPORTERS = ("grid_worker", "officer", "team_lead", "admin", "county_dispatcher")
-READERS = (
-    "admin",
-    "supervisor",
-    "county_dispatcher",
-    "department_handler",
-    "team_lead",
-    "officer",
-    "grid_worker",
-)
+READERS = INCIDENT_READERS
 DUPLICATE_DECIDERS = ("county_dispatcher", "admin", "team_lead")
 GEOJSON = "application/geo+json"
 

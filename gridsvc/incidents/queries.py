@@ -17,6 +17,18 @@ from gridsvc.incidents.models import Incident
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor, newest_first
 from gridsvc.workers import assigned_grid_codes
 
+# Who reads incidents at all (GIS staff work on boundaries, not cases): the list, one incident,
+# and the maps room's incident tiles and features.
+INCIDENT_READERS = (
+    "admin",
+    "supervisor",
+    "county_dispatcher",
+    "department_handler",
+    "team_lead",
+    "officer",
+    "grid_worker",
+)
+
 
 def visible(scope: Scope) -> ColumnElement[bool]:
     """SQL condition: incidents this caller may read."""

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.boundaries import store
 from gridsvc.caching import VersionedCache
 from gridsvc.errors import NotFound
+from gridsvc.incidents import INCIDENT_READERS
 from gridsvc.maps import incident_tiles, tiles
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -73,6 +74,7 @@ def boundary_tile(scope: Scope, layer_name: str, z: int, x: int, y: int, args: d
 
 
 def incidents_tile(scope: Scope, z: int, x: int, y: int, args: dict) -> Response:
+    policy.require_role(scope, INCIDENT_READERS)  # GIS staff read boundaries, not cases
     incident_tiles.check_team_filter(scope, args.get("team"))
     body = incident_tiles.incident_tile(
         scope, z, x, y, args, current_app.config["TILE_MAX_FEATURES"]

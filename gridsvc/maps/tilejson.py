@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 
 from sqlalchemy import text
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.boundaries import ADMIN_LAYER, queries
 from gridsvc.extensions import db
+from gridsvc.incidents import INCIDENT_READERS
 from gridsvc.maps import tiles
 from gridsvc.maps.delivery import current_generation
 
@@ -34,6 +35,7 @@ def tilejson(scope: Scope, layer_name: str, args: dict, base_url: str) -> dict:
             query["layer"] = grid_layer
         level, source_layer = layer.level, grid_layer
     else:
+        policy.require_role(scope, INCIDENT_READERS)  # as the tiles themselves
         query = {k: v for k, v in args.items() if k in ("status", "category", "team", "overdue")}
         level, source_layer = "county", ADMIN_LAYER
     bounds = _bounds(scope, level, source_layer, number) if number is not None else None

@@ -105,3 +105,17 @@ def test_incident_tiles_are_capped(app, client, people, report, monkeypatch):
     first, second = report("0501"), report("0601", lonlat=(HOME[0] + 0.001, HOME[1]))
     monkeypatch.setitem(app.config, "TILE_MAX_FEATURES", 1)
     assert ids_in(client, people["lead"]) == {max(first["id"], second["id"])}
+
+
+def test_gis_staff_read_boundaries_not_incidents(client, make_user, hierarchy):
+    gis = bearer(make_user(role="gis_staff", township_code=None))
+    assert_problem(client.get(URL, headers=gis), 403, "auth.role_forbidden")
+    assert_problem(
+        client.get("/api/v1/tiles/incidents.json", headers=gis), 403, "auth.role_forbidden"
+    )
+    assert_problem(
+        client.get("/api/v1/ogc/collections/incidents/items", headers=gis),
+        403,
+        "auth.role_forbidden",
+    )
+    assert client.get(URL.replace("incidents", "grids"), headers=gis).status_code == 200

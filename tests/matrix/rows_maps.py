@@ -19,12 +19,13 @@ def _tile(layer: str, target: str) -> Req:
     return Req("GET", f"/tiles/{layer}/14/{x}/{y}.mvt")
 
 
-@row("GET /tiles/{layer}/{z}/{x}/{y}.mvt", **EVERYONE)
+# The incidents layer (target A2 here) is for those who read incidents: GIS staff do not.
+@row("GET /tiles/{layer}/{z}/{x}/{y}.mvt", **{**EVERYONE, "A2": "403: gis | ok: *"})
 def _(w, t, x=None):
     return _tile("grids" if t != "A2" else "incidents", t)
 
 
-@row("GET /tiles/{layer}.json", **EVERYONE)
+@row("GET /tiles/{layer}.json", **{**EVERYONE, "B": "403: gis | ok: *"})
 def _(w, t, x=None):
     return Req("GET", "/tiles/incidents.json" if t == "B" else "/tiles/grids.json")
 
@@ -36,3 +37,30 @@ def _(w, t, x=None):
 @row("DELETE /me/api-tokens/{token_id}", self="ok: wrk | 404: *", B="404: *")
 def _(w, t, x=None):
     return Req("DELETE", f"/me/api-tokens/{w.id('api_token', t)}")
+
+
+# --- OGC API - Features --------------------------------------------------------------------
+
+
+# Collections are the caller's county's: everyone signed in is answered.
+@row("GET /ogc/collections/{collection_id}", **EVERYONE)
+def _(w, t, x=None):
+    return Req("GET", "/ogc/collections/grids")
+
+
+@row("GET /ogc/collections/{collection_id}/items", **{**EVERYONE, "B": "403: gis | ok: *"})
+def _(w, t, x=None):
+    return Req(
+        "GET", "/ogc/collections/incidents/items" if t == "B" else "/ogc/collections/grids/items"
+    )
+
+
+# A grid is read county-wide (as GET /grids/{code}); an incident as GET /incidents/{id}.
+@row(
+    "GET /ogc/collections/{collection_id}/items/{feature_id}",
+    A1="ok: *",
+    A2="ok: *",
+    B="ok: G | 404: *",
+)
+def _(w, t, x=None):
+    return Req("GET", f"/ogc/collections/grids/items/{w.id('grid', t)}")
