@@ -1,14 +1,14 @@
-"""Maps endpoints: vector tiles and their TileJSON documents."""
+"""Maps endpoints: vector tiles and their TileJSON documents, boundary downloads."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.http import Blueprint
-from gridsvc.maps import delivery, tiles
-from gridsvc.maps.schemas import TileArgs
+from gridsvc.maps import delivery, downloads, tiles
+from gridsvc.maps.schemas import CurrentDownloadArgs, DownloadArgs, TileArgs
 from gridsvc.maps.tilejson import tilejson
 
 blp = Blueprint("maps", __name__, description="Vector tiles (MVT) and TileJSON")
@@ -48,3 +48,56 @@ class TileJson(MethodView):
     def get(self, args, layer):
         """TileJSON 3.0.0 of a layer: tile URL, bounds in the caller's county, zooms, fields."""
         return tilejson(current_scope(), _layer(layer), args, request.host_url)
+
+
+def _file(body: bytes, filename: str, media: str) -> Response:
+    return Response(
+        body,
+        mimetype=media,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
+
+
+@blp.route("/generations/<int:generation_id>/download")
+class GenerationDownload(MethodView):
+    @roles_required()
+    @blp.arguments(DownloadArgs, location="query")
+    @blp.doc(responses={200: {"description": "the layer as a file"}})
+    def get(self, args, generation_id):
+        """A published generation's layer as it stood then: GPKG, zipped Shapefile, GeoJSON, KML."""
+        scope = current_scope()
+        generation = downloads.published_generation(scope, generation_id)
+        return _file(
+            *downloads.layer_file(
+                scope,
+                level=generation.level,
+                layer=generation.layer,
+                number=generation.number,
+                fmt=args["format"],
+                crs=args["crs"],
+                limit=current_app.config["UPLOAD_MAX_FEATURES"],
+            )
+        )
+
+
+@blp.route("/generations/current/download")
+class CurrentDownload(MethodView):
+    @roles_required()
+    @blp.arguments(CurrentDownloadArgs, location="query")
+    @blp.doc(responses={200: {"description": "the layer as a file"}})
+    def get(self, args):
+        """The current townships, villages or grids (``layer=`` for a specialist layer) as a file."""
+        return _file(
+            *downloads.layer_file(
+                current_scope(),
+                level=args["level"],
+                layer=downloads.current_layer_name(args["level"], args.get("layer")),
+                number=None,
+                fmt=args["format"],
+                crs=args["crs"],
+                limit=current_app.config["UPLOAD_MAX_FEATURES"],
+            )
+        )

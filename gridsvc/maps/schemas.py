@@ -27,3 +27,21 @@ class TileArgs(Schema):
     category = fields.String(validate=validate.Regexp(r"^\d{4}$"))
     team = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     overdue = fields.Boolean()
+
+
+class DownloadArgs(Schema):
+    format = fields.String(
+        load_default="gpkg", validate=validate.OneOf(("gpkg", "shp", "geojson", "kml"))
+    )
+    crs = fields.String(
+        load_default="EPSG:4490",
+        validate=validate.OneOf(("EPSG:4490", "EPSG:4326")),
+        metadata={"description": "CGCS2000 (default) or WGS 84; KML is always WGS 84"},
+    )
+
+
+class CurrentDownloadArgs(DownloadArgs):
+    level = fields.String(
+        required=True, validate=validate.OneOf(("county", "township", "village", "grid"))
+    )
+    layer = fields.String(validate=LAYER_NAME)

@@ -64,3 +64,15 @@ def _(w, t, x=None):
 )
 def _(w, t, x=None):
     return Req("GET", f"/ogc/collections/grids/items/{w.id('grid', t)}")
+
+
+# --- boundary downloads --------------------------------------------------------------------
+
+
+# The world's generations are loaded from the shell (no county of their own): each caller gets
+# the layer as it stood in that generation, cut to their own county (never another's rows: the
+# file's contents are checked in tests/maps/test_downloads.py). A county's own upload is 404 to
+# other counties.
+@row("GET /generations/{generation_id}/download", A="ok: *", B="ok: *")
+def _(w, t, x=None):
+    return Req("GET", f"/generations/{w.id('grid_generation', t)}/download?format=geojson")
