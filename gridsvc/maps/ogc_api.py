@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.boundaries import BBox
+from gridsvc.geo.crs import OUTPUT_DATUMS, geojson_to_datum
 from gridsvc.http import Blueprint
 from gridsvc.jsonio import dumps_bytes
 from gridsvc.maps import features
@@ -28,7 +29,14 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 JSON, GEOJSON = "application/json", "application/geo+json"
 
 
-class ItemsArgs(Schema):
+class DatumArgs(Schema):
+    crs = fields.String(
+        validate=validate.OneOf(OUTPUT_DATUMS),
+        metadata={"description": "GCJ02 (AMap, Tencent) or BD09 (Baidu): geometries in that datum"},
+    )
+
+
+class ItemsArgs(DatumArgs):
     bbox = BBox()
     limit = fields.Integer(
         validate=validate.Range(1, 1_000_000),
@@ -148,6 +156,9 @@ class Items(MethodView):
             found, matched, nxt = features.incident_items(scope, args, limit)
         else:
             found, matched, nxt = features.area_items(scope, coll, args, limit)
+        if args.get("crs"):
+            for feature in found:
+                feature["geometry"] = geojson_to_datum(feature["geometry"], args["crs"])
         here = f"{_base()}/collections/{coll.id}/items"
         links = [{"href": request.url, "rel": "self", "type": GEOJSON}]
         if nxt:
@@ -170,8 +181,9 @@ class Items(MethodView):
 @blp.route("/ogc/collections/<string:collection_id>/items/<string:feature_id>")
 class Feature(MethodView):
     @roles_required()
+    @blp.arguments(DatumArgs, location="query")
     @blp.response(200)
-    def get(self, collection_id, feature_id):
+    def get(self, args, collection_id, feature_id):
         """One feature: a boundary by its code, an incident by its id (404 outside the scope)."""
         scope = current_scope()
         coll = features.collection(scope, collection_id)
@@ -179,6 +191,8 @@ class Feature(MethodView):
             feature = features.incident_item(scope, feature_id)
         else:
             feature = features.area_item(scope, coll, feature_id)
+        if args.get("crs"):
+            feature["geometry"] = geojson_to_datum(feature["geometry"], args["crs"])
         here = f"{_base()}/collections/{coll.id}/items/{feature_id}"
         feature["links"] = [
             {"href": here, "rel": "self", "type": GEOJSON},

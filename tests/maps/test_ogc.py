@@ -100,3 +100,24 @@ def test_incident_items_are_scoped_and_filter_by_time(client, people, report):
         400,
         "ogc.invalid_datetime",
     )
+
+
+def test_items_in_gcj02_and_bd09_move_back_to_the_stored_coordinates(client, make_user, hierarchy):
+    import shapely
+    from shapely.geometry import shape
+
+    from gridsvc.geo.crs import transform_geometries
+
+    headers = bearer(make_user(role="supervisor", township_code=None))
+    url = f"{OGC}/collections/grids/items/430302001001001"
+    stored = shape(client.get(url, headers=headers).get_json()["geometry"])
+    for datum in ("GCJ02", "BD09"):
+        moved = shape(client.get(f"{url}?crs={datum}", headers=headers).get_json()["geometry"])
+        assert moved.centroid.distance(stored.centroid) > 0.001  # hundreds of metres off
+        back = transform_geometries([moved], datum)[0]
+        assert shapely.hausdorff_distance(back, stored) < 1e-6  # ~0.1 m
+        page = client.get(f"{OGC}/collections/grids/items?crs={datum}&limit=1", headers=headers)
+        assert shape(page.get_json()["features"][0]["geometry"]).equals_exact(moved, 1e-7)
+    assert_problem(
+        client.get(f"{url}?crs=EPSG:3857", headers=headers), 422, "request.validation_failed"
+    )
