@@ -6,9 +6,11 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
+from gridsvc.boundaries import get_upload
 from gridsvc.http import Blueprint
-from gridsvc.maps import delivery, downloads, tiles
-from gridsvc.maps.schemas import CurrentDownloadArgs, DownloadArgs, TileArgs
+from gridsvc.jsonio import dumps_bytes
+from gridsvc.maps import delivery, downloads, findings, tiles
+from gridsvc.maps.schemas import CurrentDownloadArgs, DownloadArgs, FindingsArgs, TileArgs
 from gridsvc.maps.tilejson import tilejson
 
 blp = Blueprint("maps", __name__, description="Vector tiles (MVT) and TileJSON")
@@ -101,3 +103,22 @@ class CurrentDownload(MethodView):
                 limit=current_app.config["UPLOAD_MAX_FEATURES"],
             )
         )
+
+
+@blp.route("/boundary-uploads/<uuid:upload_id>/findings")
+class UploadFindings(MethodView):
+    @roles_required()
+    @blp.arguments(FindingsArgs, location="query")
+    @blp.doc(responses={200: {"description": "the findings layer"}})
+    def get(self, args, upload_id):
+        """An upload's validation findings as a layer: GeoJSON (default) or GeoPackage."""
+        upload = get_upload(current_scope(), upload_id)  # the boundary editors' policy
+        collection = findings.findings_collection(upload.report)
+        if args["format"] == "gpkg":
+            name = f"findings-{upload.id}"
+            return _file(
+                findings.findings_gpkg(collection, name),
+                f"{name}.gpkg",
+                downloads.FORMATS["gpkg"][2],
+            )
+        return Response(dumps_bytes(collection), mimetype="application/geo+json")

@@ -45,3 +45,7 @@ class CurrentDownloadArgs(DownloadArgs):
         required=True, validate=validate.OneOf(("county", "township", "village", "grid"))
     )
     layer = fields.String(validate=LAYER_NAME)
+
+
+class FindingsArgs(Schema):
+    format = fields.String(load_default="geojson", validate=validate.OneOf(("geojson", "gpkg")))

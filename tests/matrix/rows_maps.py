@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tests.maps.helpers import tile_of
 from tests.matrix.core import Req, row
+from tests.matrix.rows_places import BOUNDARY_EDITORS
 from tests.matrix.world import POINTS
 
 EVERYONE = {"A1": "ok: *", "A2": "ok: *", "B": "ok: *"}
@@ -76,3 +77,11 @@ def _(w, t, x=None):
 @row("GET /generations/{generation_id}/download", A="ok: *", B="ok: *")
 def _(w, t, x=None):
     return Req("GET", f"/generations/{w.id('grid_generation', t)}/download?format=geojson")
+
+
+# --- an upload's findings, as the upload itself ----------------------------------------------
+
+
+@row("GET /boundary-uploads/{upload_id}/findings", **BOUNDARY_EDITORS)
+def _(w, t, x=None):
+    return Req("GET", f"/boundary-uploads/{w.id('upload', t)}/findings")
