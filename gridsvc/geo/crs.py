@@ -409,3 +409,14 @@ def geojson_to_datum(geometry: dict | None, crs: str) -> dict | None:
             "geometries": [geojson_to_datum(g, crs) for g in geometry["geometries"]],
         }
     return {**geometry, "coordinates": move(geometry["coordinates"])}
+
+
+def features_to_datum(body: dict, crs: str | None) -> dict:
+    """A GeoJSON Feature or FeatureCollection with every geometry moved to ``crs`` (GCJ02 or
+    BD09); unchanged when ``crs`` is None (WGS 84, as stored)."""
+    if crs is None:
+        return body
+    if body.get("type") == "Feature":
+        return {**body, "geometry": geojson_to_datum(body.get("geometry"), crs)}
+    features = [features_to_datum(f, crs) for f in body.get("features", [])]
+    return {**body, "features": features}

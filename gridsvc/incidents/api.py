@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from gridsvc.accounts import current_scope, roles_required
+from gridsvc.geo.crs import features_to_datum
 from gridsvc.http import Blueprint, body_limit, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting, sync
@@ -70,11 +71,11 @@ class Incidents(MethodView):
             and request.accept_mimetypes.best_match(["application/json", GEOJSON]) == GEOJSON
         )
         if wants_geojson:
-            return _feature_collection(items, next_cursor)
+            return _feature_collection(items, next_cursor, args.get("crs"))
         return {"items": items, "next_cursor": next_cursor}
 
 
-def _feature_collection(items, next_cursor) -> Response:
+def _feature_collection(items, next_cursor, crs: str | None = None) -> Response:
     features = []
     for props in IncidentOut(many=True).dump(items):
         geometry = props.pop("location")
@@ -82,7 +83,7 @@ def _feature_collection(items, next_cursor) -> Response:
             {"type": "Feature", "id": props["id"], "geometry": geometry, "properties": props}
         )
     body = {"type": "FeatureCollection", "features": features, "next_cursor": next_cursor}
-    response = current_app.json.response(body)
+    response = current_app.json.response(features_to_datum(body, crs))
     response.mimetype = GEOJSON
     return response
 
