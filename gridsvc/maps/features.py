@@ -1,6 +1,8 @@
 """OGC API - Features collections read from the rooms below: boundaries (current generation)
 and incidents (what the caller may read). Keyset-paged on the feature id, so GDAL and OWSLib
-can walk a whole layer by ``next`` links at a constant cost per page."""
+can walk a whole layer by ``next`` links at a constant cost per page. Every collection's cursor
+holds one string (a code, an incident id in digits), so a forged cursor is refused before the
+collection is even looked up."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from gridsvc.boundaries import ADMIN_LAYER, UNIFIED_LAYER, queries
 from gridsvc.errors import DomainError, NotFound
 from gridsvc.extensions import db
 from gridsvc.incidents import INCIDENT_READERS, Incident, get_incident, visible_incidents
-from gridsvc.paging import decode_cursor, encode_cursor
+from gridsvc.paging import encode_cursor
 
 SPECIALIST_PREFIX = "grids-"
 AREA_FILTERS = ("code", "name", "parent_code", "township_code", "village_code")
@@ -132,9 +134,9 @@ def area_items(
         where="".join(f" AND {w}" for w in where),
     )
     matched = db.session.scalar(text(f"SELECT count(*) FROM ({base}) m"), params)  # noqa: S608
-    if args.get("cursor"):
+    if args.get("after") is not None:
         base += " AND a.code > :after"
-        params["after"] = decode_cursor(args["cursor"], str)[0]
+        params["after"] = args["after"]
     rows = db.session.execute(
         text(base + " ORDER BY a.code LIMIT :limit"), {**params, "limit": limit + 1}
     ).all()
@@ -211,10 +213,12 @@ def incident_items(scope: Scope, args: dict, limit: int) -> tuple[list, int, str
     where = and_(true(), *conditions)
     matched = db.session.scalar(select(func.count()).select_from(Incident).where(where))
     stmt = select(*INCIDENT_COLUMNS).where(where)
-    if args.get("cursor"):
-        stmt = stmt.where(Incident.id > decode_cursor(args["cursor"], int)[0])
+    if args.get("after") is not None:
+        if not args["after"].isdigit() or len(args["after"]) > 18:
+            raise DomainError("The cursor is not valid.", code="request.invalid_cursor")
+        stmt = stmt.where(Incident.id > int(args["after"]))
     rows = db.session.execute(stmt.order_by(Incident.id).limit(limit + 1)).all()
-    nxt = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
+    nxt = encode_cursor([str(rows[limit - 1].id)]) if len(rows) > limit else None
     return [_incident_feature(r) for r in rows[:limit]], matched, nxt
 
 

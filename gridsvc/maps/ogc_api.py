@@ -16,6 +16,7 @@ from gridsvc.geo.crs import OUTPUT_DATUMS, geojson_to_datum
 from gridsvc.http import Blueprint
 from gridsvc.jsonio import dumps_bytes
 from gridsvc.maps import features
+from gridsvc.paging import decode_cursor
 
 blp = Blueprint("ogc", __name__, description="OGC API - Features (Part 1 Core, GeoJSON)")
 
@@ -147,6 +148,8 @@ class Items(MethodView):
     def get(self, args, collection_id):
         """A page of features (bbox, limit, datetime for incidents, property filters), with a
         ``next`` link while more match."""
+        if args.get("cursor"):
+            args["after"] = decode_cursor(args["cursor"], str)[0]
         scope = current_scope()
         coll = features.collection(scope, collection_id)
         limit = min(args.get("limit") or DEFAULT_LIMIT, MAX_LIMIT)

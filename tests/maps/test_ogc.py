@@ -121,3 +121,19 @@ def test_items_in_gcj02_and_bd09_move_back_to_the_stored_coordinates(client, mak
     assert_problem(
         client.get(f"{url}?crs=EPSG:3857", headers=headers), 422, "request.validation_failed"
     )
+
+
+def test_forged_cursors_are_refused(client, people, report):
+    from gridsvc.paging import encode_cursor
+
+    report("0501")
+    lead = bearer(people["lead"])
+    for collection in ("incidents", "grids", "rivers"):
+        for forged in (
+            encode_cursor([1]),
+            encode_cursor(["x"]) if collection == "incidents" else "!",
+        ):
+            answer = client.get(
+                f"{OGC}/collections/{collection}/items?cursor={forged}", headers=lead
+            )
+            assert_problem(answer, 400, "request.invalid_cursor")
