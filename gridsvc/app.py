@@ -106,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.incidents.api import blp as incidents_blp
     from gridsvc.incidents.category_api import blp as categories_blp
     from gridsvc.incidents.photo_api import blp as photos_blp
+    from gridsvc.maps.api import blp as maps_blp
+    from gridsvc.maps.ogc_api import blp as ogc_blp
     from gridsvc.routing.cases.api import blp as cases_blp
     from gridsvc.routing.directory.api import blp as directory_blp
     from gridsvc.routing.directory.catalogue_api import blp as catalogue_blp
@@ -128,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(workers_blp, url_prefix="/api/v1")
     api.register_blueprint(patrols_blp, url_prefix="/api/v1")
     api.register_blueprint(assessment_blp, url_prefix="/api/v1")
+    api.register_blueprint(maps_blp, url_prefix="/api/v1")
+    api.register_blueprint(ogc_blp, url_prefix="/api/v1")
 
     @app.get("/healthz")
     def healthz():

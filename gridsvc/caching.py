@@ -39,7 +39,7 @@ V = TypeVar("V")
 # bumps (and locks until commit) one ``cache_versions`` row. A cache depends on one or more sources.
 # The migration installs one trigger per table; tests/test_caching.py checks they match this.
 SOURCES: dict[str, tuple[str, ...]] = {
-    "accounts": ("users", "revoked_tokens"),
+    "accounts": ("users", "revoked_tokens", "api_tokens"),
     "categories": ("categories",),
     "assignments": ("grid_assignments",),
     "directory": (

@@ -92,6 +92,9 @@ class Config:
     PROXY_HOPS = _int("PROXY_HOPS", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
+    # Vector tiles: rendered boundary tiles kept per process; incidents drawn at most per tile.
+    TILE_CACHE_ENTRIES = _int("TILE_CACHE_ENTRIES", 4_096)
+    TILE_MAX_FEATURES = _int("TILE_MAX_FEATURES", 20_000)
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500
 

@@ -239,6 +239,7 @@ def world(client, people, report, admin_headers):  # noqa: F811  (imported fixtu
         "user_id": people["worker"].id,
         "entry_id": entries["items"][0]["id"],
         "code": GRID,
+        "collection_id": "grids",  # OGC API - Features: a collection every county has
     }
 
 

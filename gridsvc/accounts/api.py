@@ -1,4 +1,4 @@
-"""Accounts endpoints: /auth/*, /me, /users."""
+"""Accounts endpoints: /auth/*, /me, /me/api-tokens, /users."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 from flask_limiter.util import get_remote_address
 
-from gridsvc.accounts import service
-from gridsvc.accounts.auth import current_scope, roles_required
+from gridsvc.accounts import api_tokens, service
+from gridsvc.accounts.auth import current_scope, roles_required, utcnow
 from gridsvc.accounts.schemas import (
+    ApiTokenIn,
+    ApiTokenOut,
     LoginIn,
     LogoutIn,
     RefreshOut,
@@ -156,3 +158,37 @@ class UserUnlock(MethodView):
         """Lift the login delay after failed logins (audited as ``login.unlocked``)."""
         scope = current_scope()
         service.unlock(scope, service.get_user(scope, user_id))
+
+
+@blp.route("/me/api-tokens")
+class MyApiTokens(MethodView):
+    @roles_required()
+    @blp.response(200, ApiTokenOut(many=True))
+    def get(self):
+        """The caller's personal API tokens (never their secrets)."""
+        return api_tokens.list_tokens(current_user.id)
+
+    @roles_required()
+    @atomic
+    @blp.arguments(ApiTokenIn)
+    @blp.response(201, ApiTokenOut)
+    def post(self, data):
+        """A personal read-only API token for QGIS and scripts: its secret is in this answer only.
+
+        Use it as ``Authorization: Bearer <token>`` or HTTP Basic (username, token). A retry with
+        the same ``client_id`` answers 200 with the first token, without its secret."""
+        token, secret = api_tokens.create_token(current_user.id, data, utcnow())
+        if secret is None:
+            return token, 200
+        token.token = secret  # not a column: this answer only
+        return token, 201
+
+
+@blp.route("/me/api-tokens/<int:token_id>")
+class MyApiToken(MethodView):
+    @roles_required()
+    @atomic
+    @blp.response(204)
+    def delete(self, token_id):
+        """Revoke one of the caller's tokens (at once, in every process)."""
+        api_tokens.revoke_token(current_user.id, token_id, utcnow())

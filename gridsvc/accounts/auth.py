@@ -17,9 +17,10 @@ from flask import Flask, g
 from flask_jwt_extended import JWTManager, current_user, verify_jwt_in_request
 from sqlalchemy import text
 
+from gridsvc.accounts import api_tokens
 from gridsvc.accounts.scope import Scope
 from gridsvc.caching import VersionedCache
-from gridsvc.errors import Forbidden, problem
+from gridsvc.errors import Forbidden, Unauthorized, problem
 from gridsvc.extensions import db
 
 PRINCIPAL_SQL = text(
@@ -148,7 +149,8 @@ def roles_required(*roles: str, refresh: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            verify_jwt_in_request(refresh=refresh)
+            if not _signed_in_with_api_token(refresh):
+                verify_jwt_in_request(refresh=refresh)
             if roles and current_user.role not in roles:
                 raise Forbidden(
                     f"This action needs one of the roles: {', '.join(roles)}.",
@@ -159,6 +161,29 @@ def roles_required(*roles: str, refresh: bool = False):
         return wrapper
 
     return decorator
+
+
+def _signed_in_with_api_token(refresh: bool) -> bool:
+    """A personal API token (Bearer ``gst_…`` or HTTP Basic) instead of a JWT: read-only, and
+    never where a refresh token is asked for."""
+    presented = api_tokens.presented_secret()
+    if presented is None:
+        return False
+    if refresh:
+        raise Unauthorized("an API token cannot be refreshed", code="auth.wrong_token_type")
+    row = api_tokens.sign_in(*presented, utcnow())
+    principal = Principal(
+        row.id,
+        row.username,
+        row.role,
+        row.county_code,
+        row.township_code,
+        row.team_id,
+        row.active,
+        row.token_version,
+    )
+    api_tokens.install_principal(principal, row.token_id)
+    return True
 
 
 def utcnow() -> datetime:

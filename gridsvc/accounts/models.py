@@ -1,11 +1,22 @@
-"""Users, revoked tokens and sessions, login throttles, and the accounts audit log."""
+"""Users, revoked tokens and sessions, login throttles, the accounts audit log, API tokens."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Integer, String, func, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridsvc.extensions import db
@@ -110,3 +121,26 @@ class AccountEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(Integer)  # who unlocked; None for the system
     address: Mapped[str | None] = mapped_column(String(64))  # the client address of the attempt
     detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class ApiToken(db.Model):
+    """A personal, read-only API token for desktop GIS (QGIS), stored as the SHA-256 of its secret.
+
+    The secret is 32 random bytes, so a fast hash is enough (nothing to brute-force, unlike a
+    password) and lets every request find its token by an indexed equality. The plaintext is
+    shown once, in the creating response; a retried create (same ``client_id``) answers the
+    existing token without it.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("uq_api_tokens_client", "user_id", "client_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown in lists so people can tell them apart
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

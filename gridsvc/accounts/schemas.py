@@ -93,3 +93,23 @@ class UserListArgs(Schema):
 class UserPage(Schema):
     items = fields.List(fields.Nested(UserOut))
     next_cursor = fields.String(allow_none=True)
+
+
+class ApiTokenIn(Schema):
+    client_id = fields.UUID(
+        required=True, metadata={"description": "made up by the client; a retry sends it again"}
+    )
+    name = fields.String(required=True, validate=validate.Length(1, 64))
+    expires_at = fields.AwareDateTime(load_default=None)
+
+
+class ApiTokenOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "the secret's first characters"})
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    token = fields.String(
+        metadata={"description": "the secret: in the creating response only, shown once"}
+    )

@@ -30,7 +30,7 @@ from gridsvc.boundaries.schemas import (
 )
 from gridsvc.boundaries.tasks import process_upload
 from gridsvc.extensions import db
-from gridsvc.geo.crs import point_to_wgs84
+from gridsvc.geo.crs import features_to_datum, point_to_wgs84
 from gridsvc.http import Blueprint, documents
 from gridsvc.transactions import atomic
 
@@ -106,7 +106,9 @@ class Areas(MethodView):
     @documents(200, AreaFeatureCollection)
     def get(self, args):
         """Counties, townships and villages as a GeoJSON FeatureCollection (filter by level, parent)."""
-        return queries.list_areas(current_scope(), args, grids=False)
+        return features_to_datum(
+            queries.list_areas(current_scope(), args, grids=False), args.get("crs")
+        )
 
 
 @blp.route("/areas/<string:code>")
@@ -117,7 +119,8 @@ class AreaItem(MethodView):
     @documents(200, AreaFeature)
     def get(self, args, code):
         """One admin area as a GeoJSON Feature."""
-        return queries.get_area(current_scope(), code, grid=False, layer=None, args=args)
+        area = queries.get_area(current_scope(), code, grid=False, layer=None, args=args)
+        return features_to_datum(area, args.get("crs"))
 
 
 @blp.route("/grids")
@@ -128,7 +131,9 @@ class Grids(MethodView):
     @documents(200, AreaFeatureCollection)
     def get(self, args):
         """Grid cells as a GeoJSON FeatureCollection (filter by village, township, bbox, layer)."""
-        return queries.list_areas(current_scope(), args, grids=True)
+        return features_to_datum(
+            queries.list_areas(current_scope(), args, grids=True), args.get("crs")
+        )
 
 
 @blp.route("/grids/<string:code>")
@@ -139,9 +144,10 @@ class GridItem(MethodView):
     @documents(200, AreaFeature)
     def get(self, args, code):
         """One grid cell as a GeoJSON Feature."""
-        return queries.get_area(
+        grid = queries.get_area(
             current_scope(), code, grid=True, layer=args.get("layer"), args=args
         )
+        return features_to_datum(grid, args.get("crs"))
 
 
 @blp.route("/grids/<string:code>/history")
@@ -152,7 +158,8 @@ class GridHistory(MethodView):
     @documents(200, AreaFeatureCollection)
     def get(self, args, code):
         """Every version of a grid across generations."""
-        return queries.grid_history(current_scope(), code, args.get("layer"))
+        history = queries.grid_history(current_scope(), code, args.get("layer"))
+        return features_to_datum(history, args.get("crs"))
 
 
 @blp.route("/locate")

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate, va
 
 from gridsvc.boundaries.fields import LAYER_NAME, BBox
 from gridsvc.boundaries.models import LEVELS, UPLOAD_STATUSES
+from gridsvc.geo.crs import OUTPUT_DATUMS
 from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.i18n import localize_report
 
@@ -114,7 +115,14 @@ class _AtArgs(Schema):
             raise ValidationError("give at or generation, not both", "at")
 
 
-class AreaListArgs(_AtArgs):
+class _OutDatum(Schema):
+    crs = fields.String(
+        validate=validate.OneOf(OUTPUT_DATUMS),
+        metadata={"description": "geometries in GCJ02 (AMap, Tencent) or BD09 (Baidu)"},
+    )
+
+
+class AreaListArgs(_AtArgs, _OutDatum):
     level = fields.String(validate=validate.OneOf(("county", "township", "village")))
     parent = fields.String(validate=validate.Regexp(r"^\d{6,12}$"))
     bbox = BBox()
@@ -123,7 +131,7 @@ class AreaListArgs(_AtArgs):
     limit = fields.Integer(validate=validate.Range(1, 500))
 
 
-class GridListArgs(_AtArgs):
+class GridListArgs(_AtArgs, _OutDatum):
     layer = fields.String(validate=LAYER_NAME)
     village = fields.String(validate=validate.Regexp(r"^\d{12}$"))
     township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
@@ -133,7 +141,7 @@ class GridListArgs(_AtArgs):
     limit = fields.Integer(validate=validate.Range(1, 500))
 
 
-class ItemArgs(_AtArgs):
+class ItemArgs(_AtArgs, _OutDatum):
     layer = fields.String(validate=LAYER_NAME)
 
 

@@ -382,3 +382,41 @@ def _fits(bounds: tuple[float, float, float, float], crs: str) -> bool:
     slack = 3.0  # boundaries may run past a zone's edge; a wrong zone is off by far more
     in_zone = area is None or (area.west - slack <= lon0 and lon1 <= area.east + slack)
     return in_zone and in_china(lon0, lat0) and in_china(lon1, lat1)
+
+
+# --- out: WGS 84 -> the datums of China's web map SDKs -----------------------------------------
+
+OUTPUT_DATUMS = (GCJ02, BD09)
+_TO_DATUM = {GCJ02: prcoords.wgs_gcj, BD09: prcoords.wgs_bd}
+
+
+def geojson_to_datum(geometry: dict | None, crs: str) -> dict | None:
+    """A GeoJSON geometry in EPSG:4326 with its coordinates moved to GCJ-02 or BD-09 (AMap and
+    Tencent, Baidu), for apps that draw on those SDKs' maps; 7 decimals, as our GeoJSON has."""
+    if geometry is None:
+        return None
+    forward = _TO_DATUM[crs]
+
+    def move(coords):
+        if coords and isinstance(coords[0], int | float):
+            lat, lon = forward((coords[1], coords[0]))
+            return [round(lon, 7), round(lat, 7)]
+        return [move(c) for c in coords]
+
+    if geometry["type"] == "GeometryCollection":
+        return {
+            **geometry,
+            "geometries": [geojson_to_datum(g, crs) for g in geometry["geometries"]],
+        }
+    return {**geometry, "coordinates": move(geometry["coordinates"])}
+
+
+def features_to_datum(body: dict, crs: str | None) -> dict:
+    """A GeoJSON Feature or FeatureCollection with every geometry moved to ``crs`` (GCJ02 or
+    BD09); unchanged when ``crs`` is None (WGS 84, as stored)."""
+    if crs is None:
+        return body
+    if body.get("type") == "Feature":
+        return {**body, "geometry": geojson_to_datum(body.get("geometry"), crs)}
+    features = [features_to_datum(f, crs) for f in body.get("features", [])]
+    return {**body, "features": features}

@@ -6,11 +6,12 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from gridsvc.accounts import current_scope, policy, roles_required
+from gridsvc.accounts import current_scope, roles_required
+from gridsvc.geo.crs import features_to_datum
 from gridsvc.http import Blueprint, body_limit, documents, require_if_match
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import duplicates, events, queries, reporting, sync
-from gridsvc.incidents.queries import incident_etag
+from gridsvc.incidents.queries import INCIDENT_READERS, incident_etag
 from gridsvc.incidents.schemas import (
     DuplicateDecisionIn,
     EventPage,
@@ -30,7 +31,7 @@ from gridsvc.transactions import atomic
 blp = Blueprint("incidents", __name__, description="Incident reports, offline sync, audit trail")
 
 REPORTERS = ("grid_worker", "officer", "team_lead", "admin", "county_dispatcher")
-READERS = policy.INCIDENT_READERS
+READERS = INCIDENT_READERS
 DUPLICATE_DECIDERS = ("county_dispatcher", "admin", "team_lead")
 GEOJSON = "application/geo+json"
 
@@ -71,11 +72,11 @@ class Incidents(MethodView):
             and request.accept_mimetypes.best_match(["application/json", GEOJSON]) == GEOJSON
         )
         if wants_geojson:
-            return _feature_collection(items, next_cursor)
+            return _feature_collection(items, next_cursor, args.get("crs"))
         return {"items": items, "next_cursor": next_cursor}
 
 
-def _feature_collection(items, next_cursor) -> Response:
+def _feature_collection(items, next_cursor, crs: str | None = None) -> Response:
     features = []
     for props in IncidentOut(many=True).dump(items):
         geometry = props.pop("location")
@@ -83,7 +84,7 @@ def _feature_collection(items, next_cursor) -> Response:
             {"type": "Feature", "id": props["id"], "geometry": geometry, "properties": props}
         )
     body = {"type": "FeatureCollection", "features": features, "next_cursor": next_cursor}
-    response = current_app.json.response(body)
+    response = current_app.json.response(features_to_datum(body, crs))
     response.mimetype = GEOJSON
     return response
 

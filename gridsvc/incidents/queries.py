@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, false, func, or_, select, text
 
-from gridsvc.accounts import Scope
+from gridsvc.accounts import Scope, policy
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
 from gridsvc.http import etag
 from gridsvc.incidents.models import Incident
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor, newest_first
 from gridsvc.workers import assigned_grid_codes
+
+# Who reads incidents at all (GIS staff work on boundaries, not cases): the list, one incident,
+# and the maps room's incident tiles and features.
+# Who reads incidents at all: one list, the policy's (every role but gis_staff).
+INCIDENT_READERS = policy.INCIDENT_READERS
 
 
 def visible(scope: Scope) -> ColumnElement[bool]:

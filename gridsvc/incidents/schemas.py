@@ -8,6 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from gridsvc.boundaries import BBox
 from gridsvc.geo.convert import point_from_geojson
+from gridsvc.geo.crs import OUTPUT_DATUMS
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.incidents import categories
@@ -137,6 +138,10 @@ class StatusList(fields.Field):
 
 
 class IncidentListArgs(Schema):
+    crs = fields.String(
+        validate=validate.OneOf(OUTPUT_DATUMS),
+        metadata={"description": "GeoJSON geometries in GCJ02 (AMap, Tencent) or BD09 (Baidu)"},
+    )
     status = StatusList()
     category = fields.String(validate=CATEGORY_CODE)
     township = fields.String(validate=validate.Regexp(r"^\d{9}$"))

@@ -6,7 +6,12 @@ tests/matrix/world.py. A new operation that takes an id gets its row in the modu
 
 from __future__ import annotations
 
-from tests.matrix import rows_cases, rows_directory, rows_places  # noqa: F401  (they register)
+from tests.matrix import (  # noqa: F401  (they register)
+    rows_cases,
+    rows_directory,
+    rows_maps,
+    rows_places,
+)
 from tests.matrix.core import CALLERS, MISSING_ID, ROWS, Row, parse
 
 __all__ = ["CALLERS", "MISSING_ID", "ROWS", "Row", "parse"]

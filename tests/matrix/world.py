@@ -25,8 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_jwt_extended import create_access_token
 from shapely.geometry import box
+from sqlalchemy import text
 
-from gridsvc.accounts import SHELL_SCOPE, Scope
+from gridsvc.accounts import SHELL_SCOPE, Scope, api_tokens
 from gridsvc.boundaries import import_local_file, uploads
 from gridsvc.boundaries.models import GridMerge
 from gridsvc.extensions import db
@@ -419,6 +420,21 @@ def build_world(client, tmp) -> World:
         for target, name in names.items():
             w.put(kind, target, users[name].id)
     w.put("category", "X", "0501")
+    for target, name in (("self", "wrk"), ("B", "wrkB")):
+        token, _secret = api_tokens.create_token(
+            users[name].id, {"client_id": uuid.uuid4(), "name": "QGIS"}, datetime.now(UTC)
+        )
+        w.put("api_token", target, token.id)
+    for target, county in (("A", A), ("B", B)):
+        newest_grids = db.session.scalar(
+            text(
+                "SELECT g.id FROM generations g WHERE g.level = 'grid' AND g.number IS NOT NULL"
+                " AND EXISTS (SELECT 1 FROM areas a WHERE a.generation_id = g.id"
+                " AND a.county_code = :c) ORDER BY g.number DESC LIMIT 1"
+            ),
+            {"c": county},
+        )
+        w.put("grid_generation", target, newest_grids)
     for target in ("A1", "A2", "B"):
         w.put("area", target, {"A1": A1, "A2": A2, "B": B1}[target])
         w.put("grid", target, GRIDS[target])

@@ -1,0 +1,248 @@
+"""Tile benchmark: grids and incidents tiles at z10-z16 through the API (real HTTP) vs the raw
+ST_AsMVT query, and cached tiles (304 and the in-process cache) per second.
+
+Targets (issue 13): an uncached tile through the API within 15 % of the raw query's time (the
+same statement through psycopg2, same run, interleaved rounds, median of per-round ratios); a
+cached tile served at >= 5,000 tiles/s. The API runs in this process under werkzeug's threaded
+server on a loopback port, so each round can drop the rendered-tile cache (it measures
+rendering, not the cache) and the client talks HTTP/1.1 keep-alive like a map does.
+
+Data: the demo county (雨湖区, 473 unified grids, specialist layers) and BENCH_INCIDENTS
+incidents with cases across it, in its own database (BENCH_DATABASE_URL's name + ``_tiles``).
+Run: ``PYTHONPATH=. .venv/bin/python bench/tiles.py``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import math
+import os
+import re
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import bench_app
+
+COUNTY = "430302"
+CENTRE = (112.854, 27.929)
+ZOOMS = range(10, 17)
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+N_INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "100000"))
+CACHED_REQUESTS = 3000
+
+INCIDENTS_SQL = f"""
+INSERT INTO incidents (client_id, request_hash, category_code, status, geom, raw_lon, raw_lat,
+    crs, reported_at, received_at, county_code, township_code, reporter_id, source)
+SELECT gen_random_uuid(), 'bench', c.code, 'dispatched', ST_SetSRID(ST_MakePoint(x, y), 4326),
+       x, y, 'EPSG:4326', t, t, '{COUNTY}', '{COUNTY}001', :user, 'app'
+FROM generate_series(1, {N_INCIDENTS}) n
+-- n * 0 ties the lateral to its row: without it PostgreSQL draws the random point once
+CROSS JOIN LATERAL (SELECT 112.70 + random() * 0.28 + n * 0 AS x, 27.82 + random() * 0.22 AS y,
+                           now() - random() * interval '60 days' AS t) p
+JOIN (SELECT code, row_number() OVER (ORDER BY code) - 1 AS k FROM categories) c
+  ON c.k = n % (SELECT count(*) FROM categories)
+"""
+CASES_SQL = """
+INSERT INTO cases (incident_id, county_code, township_code, status, route, deadline_basis,
+    resolution_hours, response_due_at, resolution_due_at, due_at)
+SELECT i.id, i.county_code, i.township_code, i.status, 'township_team', 'natural', 24, d, d, d
+FROM incidents i
+CROSS JOIN LATERAL (SELECT now() + (random() * 4 - 2 + i.id * 0) * interval '1 day' AS d) x
+"""
+
+# What the API runs for a county dispatcher's incidents tile (gridsvc/maps/incident_tiles.py).
+RAW_INCIDENTS = """
+SELECT ST_AsMVT(t, 'incidents', 4096, 'geom') FROM (
+  SELECT i.id, i.status, i.category_code AS category,
+         coalesce((c.closed_at IS NULL AND c.due_at < now()) IS TRUE, false) AS overdue,
+         to_char(timezone('UTC', c.due_at), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS due_at,
+         ST_AsMVTGeom(ST_Transform(i.geom, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
+                      4096, 64, true) AS geom
+  FROM incidents i LEFT JOIN cases c ON c.incident_id = i.id
+  WHERE i.geom && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 0.015625), 4326)
+    AND (i.county_code = %(county)s OR i.reporter_id = %(user)s)
+  ORDER BY i.id DESC LIMIT 20000) t
+WHERE t.geom IS NOT NULL
+"""
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    rad = math.radians(lat)
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(rad)) / math.pi) / 2 * n)
+
+
+def same_features(one: bytes, other: bytes) -> bool:
+    """Both tiles hold the same features (bytes may differ: ``overdue`` is evaluated at now())."""
+    import mapbox_vector_tile
+
+    def ids(body: bytes) -> list:
+        layers = mapbox_vector_tile.decode(body)
+        return sorted(
+            f["properties"].get("code") or f["properties"].get("id")
+            for layer in layers.values()
+            for f in layer["features"]
+        )
+
+    return ids(one) == ids(other)
+
+
+def build(app) -> int:
+    """The demo boundaries and the incidents (once); returns the dispatcher's user id."""
+    from gridsvc.accounts.models import User
+    from gridsvc.demo.boundaries import load_demo_boundaries
+    from gridsvc.extensions import db
+
+    with app.app_context():
+        load_demo_boundaries(echo=lambda line: print(line, flush=True))
+        db.session.commit()
+        user = db.session.scalar(text("SELECT id FROM users WHERE username = 'bench_tiles'"))
+        if user is None:
+            account = User(
+                username="bench_tiles",
+                password_hash="!",  # noqa: S106  (no password: bench accounts cannot log in)
+                role="county_dispatcher",
+                county_code=COUNTY,
+            )
+            db.session.add(account)
+            db.session.flush()
+            user = account.id
+        have = db.session.execute(
+            text("SELECT count(*), count(DISTINCT geom) > 1 FROM incidents")
+        ).one()
+        if tuple(have) != (N_INCIDENTS, True):
+            # Deleting incidents row by row checks the unindexed self-references for every row
+            # (minutes for 100,000): start from an empty database instead.
+            assert have[0] == 0, "another BENCH_INCIDENTS was built here: drop the _tiles database"
+            print(f"building {N_INCIDENTS:,} incidents with cases …", flush=True)
+            db.session.execute(text(INCIDENTS_SQL), {"user": user})
+            db.session.execute(text(CASES_SQL))
+        db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE incidents"))
+            conn.execute(text("VACUUM ANALYZE cases"))
+            conn.execute(text("VACUUM ANALYZE areas"))
+        return user
+
+
+def serve(app) -> int:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_port
+
+
+def main() -> None:
+    from flask_jwt_extended import create_access_token
+
+    from gridsvc.accounts.models import User
+    from gridsvc.boundaries import queries
+    from gridsvc.extensions import db
+    from gridsvc.maps import delivery, tiles
+
+    app = bench_app("tiles")
+    user_id = build(app)
+    port = serve(app)
+    with app.app_context():
+        token = create_access_token(identity=db.session.get(User, user_id))
+        number = db.session.scalar(text("SELECT max(number) FROM generations"))
+        raw = db.engine.raw_connection()
+        cursor = raw.cursor()
+    grid_sql = tiles.AREA_TILE_SQL.format(
+        extent=tiles.EXTENT,
+        buffer=tiles.BUFFER,
+        snapped=tiles.SNAPPED,
+        columns=tiles.GRID_COLUMNS,
+        generation=queries.generation_filter(number),
+        scope=" AND a.county_code = :county",
+    )
+    grid_sql = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", grid_sql)
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def api(path: str, extra: dict | None = None) -> tuple[int, bytes, dict]:
+        conn.request("GET", path, headers={**headers, **(extra or {})})
+        answer = conn.getresponse()
+        return answer.status, answer.read(), dict(answer.getheaders())
+
+    def raw_grid(z, x, y) -> bytes:
+        cursor.execute(
+            grid_sql,
+            {
+                "z": z,
+                "x": x,
+                "y": y,
+                "margin": tiles.BUFFER / tiles.EXTENT,
+                "pixel": tiles.snap_step(z),
+                "name": "grids",
+                "level": "grid",
+                "layer": "unified",
+                "county": COUNTY,
+            },
+        )
+        return bytes(cursor.fetchone()[0] or b"")
+
+    def raw_incidents(z, x, y) -> bytes:
+        cursor.execute(RAW_INCIDENTS, {"z": z, "x": x, "y": y, "county": COUNTY, "user": user_id})
+        return bytes(cursor.fetchone()[0] or b"")
+
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
+    print(f"{'tile':<16}{'bytes':>9}{'raw ms':>9}{'API ms':>9}{'API/raw':>9}")
+    for layer, raw_fn in (("grids", raw_grid), ("incidents", raw_incidents)):
+        for z in ZOOMS:
+            x, y = tile_of(*CENTRE, z)
+            path = f"/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt"
+            if layer == "grids":
+                path += f"?generation={number}"
+            status, body, _ = api(path)
+            assert status == 200, (status, body[:300])
+            assert same_features(body, raw_fn(z, x, y)), f"{path}: the API and the raw query differ"
+            raw_ms, api_ms = [], []
+            for _ in range(ROUNDS):
+                started = time.perf_counter()
+                raw_fn(z, x, y)
+                raw_ms.append((time.perf_counter() - started) * 1000)
+                with app.app_context():
+                    delivery._tile_cache().clear()  # measure rendering, not the cache
+                started = time.perf_counter()
+                api(path)
+                api_ms.append((time.perf_counter() - started) * 1000)
+            ratio = statistics.median(a / r for a, r in zip(api_ms, raw_ms, strict=True))
+            print(
+                f"{layer} z{z:<9}{len(body):>9,}{statistics.median(raw_ms):>9.1f}"
+                f"{statistics.median(api_ms):>9.1f}{ratio:>9.2f}"
+            )
+
+    z = 14
+    x, y = tile_of(*CENTRE, z)
+    path = f"/api/v1/tiles/grids/{z}/{x}/{y}.mvt?generation={number}"
+    status, _body, got = api(path)
+    tag = got["ETag"]
+    for label, extra, expected in (
+        ("304 on If-None-Match", {"If-None-Match": tag}, 304),
+        ("200 from the in-process cache", {}, 200),
+    ):
+        rates = []
+        for _ in range(3):
+            started = time.perf_counter()
+            for _ in range(CACHED_REQUESTS):
+                status, _, _ = api(path, extra)
+                assert status == expected, status
+            rates.append(CACHED_REQUESTS / (time.perf_counter() - started))
+        print(
+            f"cached grids z14, {label}: median {statistics.median(rates):,.0f} tiles/s "
+            f"(one keep-alive client; {', '.join(f'{r:,.0f}' for r in rates)})"
+        )
+    raw.close()
+
+
+if __name__ == "__main__":
+    main()

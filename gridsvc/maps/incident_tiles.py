@@ -1,0 +1,75 @@
+"""Incident tiles: only the incidents the caller may read, with what a map styles and clicks on.
+
+Visibility is the incidents room's own condition (``visible_incidents``: the caller's township or
+county, and their own reports), so a tile can never show more than ``GET /incidents`` would.
+The case (routing) adds the team, the due time and whether it is overdue.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, and_, func, literal, literal_column, select, text, true
+
+from gridsvc.accounts import Scope, policy
+from gridsvc.extensions import db
+from gridsvc.incidents import Incident, visible_incidents
+from gridsvc.maps.tiles import BUFFER, EXTENT
+from gridsvc.routing import Case, Team
+
+
+def check_team_filter(scope: Scope, team_id: int | None) -> None:
+    """A team named in the filter goes through the policy like any id: another county's is 404."""
+    if team_id is None:
+        return
+    team = db.session.get(Team, team_id)
+    if team is None:
+        policy.hidden("team")
+    policy.team(scope, policy.READ, county=team.county_code)
+
+
+def incident_tile(scope: Scope, z: int, x: int, y: int, filters: dict, max_features: int) -> bytes:
+    """The MVT of the incidents in tile z/x/y the caller may see (empty bytes: none)."""
+    box = func.ST_TileEnvelope(z, x, y)
+    with_margin = text("ST_TileEnvelope(:tz, :tx, :ty, margin => :margin)").bindparams(
+        tz=z, tx=x, ty=y, margin=BUFFER / EXTENT
+    )
+    box4326 = func.ST_Transform(with_margin, 4326)
+    open_case = Case.closed_at.is_(None)
+    overdue = and_(open_case, Case.due_at < func.now()).is_(True)
+    rows = (
+        select(
+            Incident.id,
+            Incident.status,
+            Incident.category_code.label("category"),
+            func.coalesce(overdue, False).cast(Boolean).label("overdue"),
+            func.to_char(
+                func.timezone("UTC", Case.due_at), literal('YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            ).label("due_at"),
+            func.ST_AsMVTGeom(
+                func.ST_Transform(Incident.geom, 3857), box, EXTENT, BUFFER, True
+            ).label("geom"),
+        )
+        .select_from(Incident)
+        .outerjoin(Case, Case.incident_id == Incident.id)
+        .where(Incident.geom.op("&&")(box4326), visible_incidents(scope))
+        .where(_filters(filters, overdue))
+        .order_by(Incident.id.desc())  # past the cap, the newest are the ones drawn
+        .limit(max_features)
+        .subquery("t")
+    )
+    stmt = select(func.ST_AsMVT(literal_column("t"), "incidents", EXTENT, "geom")).where(
+        rows.c.geom.is_not(None)
+    )
+    return bytes(db.session.execute(stmt).scalar() or b"")
+
+
+def _filters(filters: dict, overdue):
+    conditions = [true()]
+    if filters.get("status"):
+        conditions.append(Incident.status.in_(filters["status"]))
+    if filters.get("category"):
+        conditions.append(Incident.category_code == filters["category"])
+    if filters.get("team") is not None:
+        conditions.append(Case.team_id == filters["team"])
+    if filters.get("overdue") is not None:
+        conditions.append(overdue if filters["overdue"] else ~func.coalesce(overdue, False))
+    return and_(*conditions)
