@@ -367,4 +367,48 @@ MESSAGES = {
         "该日已有权重版本",
         "已有一个版本从这一天开始生效；请用另一个 effective_from 新增版本。",
     ),
+    # personal API tokens (QGIS)
+    "api_token.expiry_past": ("到期时间已过", "令牌的到期时间必须晚于现在。"),
+    "api_token.too_many": (
+        "令牌过多",
+        "每个用户的 API 令牌数量已达上限，请先撤销一个。",
+        {
+            "at most {limit} tokens per user: revoke one first": "每个用户最多 {limit} 个令牌，请先撤销一个。",
+        },
+    ),
+    "auth.token_read_only": (
+        "API 令牌只能读取",
+        "API 令牌只能用于读取数据；如需修改，请用密码登录。",
+    ),
+    # maps: tiles, OGC API - Features, downloads
+    "tile.out_of_range": (
+        "瓦片不存在",
+        "请求的瓦片坐标超出范围。",
+        {
+            "tile {tile} does not exist (0 <= z <= {max_zoom}, 0 <= x, y < 2^z)": "瓦片 {tile} 不存在（0 <= z <= {max_zoom}，0 <= x、y < 2^z）。",
+        },
+    ),
+    "tile.zoom_out_of_range": (
+        "该缩放级别没有瓦片",
+        "该图层在此缩放级别不提供瓦片。",
+        {
+            "the {layer} layer is served from zoom {low} to {high}": "图层 {layer} 只在缩放级别 {low} 到 {high} 之间提供瓦片。",
+        },
+    ),
+    "ogc.invalid_datetime": (
+        "时间格式有误",
+        "datetime 参数须为 RFC 3339 格式的时间或时间段。",
+        {
+            "datetime {value} is not RFC 3339": "datetime {value} 不是 RFC 3339 格式。",
+            "datetime needs a time zone offset": "datetime 须带时区偏移（如 +08:00）。",
+        },
+    ),
+    "download.empty": ("没有可下载的内容", "该图层没有可下载的要素。"),
+    "download.too_large": (
+        "下载内容过多",
+        "要素数量超过下载上限，请一次下载一个图层。",
+        {
+            "more than {limit} features: ask for one layer at a time": "超过 {limit} 个要素，请一次下载一个图层。",
+        },
+    ),
 }
