@@ -17,7 +17,7 @@ from gridsvc.config import TestConfig
 from gridsvc.openapi import PROBLEM, operation_id, room_of
 
 METHODS = ("get", "post", "put", "patch", "delete")
-ROOMS = {"accounts", "boundaries", "workers", "incidents", "routing", "assessment"}
+ROOMS = {"accounts", "boundaries", "workers", "incidents", "routing", "assessment", "maps"}
 
 
 @pytest.fixture(scope="module")

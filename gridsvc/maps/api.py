@@ -7,15 +7,40 @@ from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.boundaries import get_upload
-from gridsvc.http import Blueprint
+from gridsvc.geojson import FeatureCollection
+from gridsvc.http import Blueprint, documents
 from gridsvc.jsonio import dumps_bytes
 from gridsvc.maps import delivery, downloads, findings, tiles
 from gridsvc.maps.schemas import CurrentDownloadArgs, DownloadArgs, FindingsArgs, TileArgs
 from gridsvc.maps.tilejson import tilejson
 
 blp = Blueprint("maps", __name__, description="Vector tiles (MVT) and TileJSON")
+BINARY = {"type": "string", "format": "binary"}
+# A layer as a file, in the media type of the format asked for.
+FILE_RESPONSES = {
+    200: {
+        "description": "the layer as a file",
+        "content": {media: {"schema": BINARY} for _, _, media in downloads.FORMATS.values()},
+    }
+}
+TILE_JSON = {
+    "type": "object",
+    "required": ["tilejson", "tiles"],
+    "properties": {
+        "tilejson": {"type": "string"},
+        "name": {"type": "string"},
+        "tiles": {"type": "array", "items": {"type": "string"}},
+        "minzoom": {"type": "integer"},
+        "maxzoom": {"type": "integer"},
+        "bounds": {"type": "array", "items": {"type": "number"}},
+        "vector_layers": {"type": "array", "items": {"type": "object"}},
+    },
+}
 TILE_RESPONSES = {
-    200: {"description": "the tile", "content": {delivery.MVT_TYPE: {}}},
+    200: {
+        "description": "the tile",
+        "content": {delivery.MVT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    },
     204: {"description": "nothing in this tile"},
     304: {"description": "not modified (If-None-Match)"},
 }
@@ -47,6 +72,7 @@ class TileJson(MethodView):
     @roles_required()
     @blp.arguments(TileArgs, location="query")
     @blp.response(200)
+    @documents(200, TILE_JSON)
     def get(self, args, layer):
         """TileJSON 3.0.0 of a layer: tile URL, bounds in the caller's county, zooms, fields."""
         return tilejson(current_scope(), _layer(layer), args, request.host_url)
@@ -67,7 +93,7 @@ def _file(body: bytes, filename: str, media: str) -> Response:
 class GenerationDownload(MethodView):
     @roles_required()
     @blp.arguments(DownloadArgs, location="query")
-    @blp.doc(responses={200: {"description": "the layer as a file"}})
+    @blp.doc(responses=FILE_RESPONSES)
     def get(self, args, generation_id):
         """A published generation's layer as it stood then: GPKG, zipped Shapefile, GeoJSON, KML."""
         scope = current_scope()
@@ -89,7 +115,7 @@ class GenerationDownload(MethodView):
 class CurrentDownload(MethodView):
     @roles_required()
     @blp.arguments(CurrentDownloadArgs, location="query")
-    @blp.doc(responses={200: {"description": "the layer as a file"}})
+    @blp.doc(responses=FILE_RESPONSES)
     def get(self, args):
         """The current townships, villages or grids (``layer=`` for a specialist layer) as a file."""
         return _file(
@@ -109,7 +135,17 @@ class CurrentDownload(MethodView):
 class UploadFindings(MethodView):
     @roles_required()
     @blp.arguments(FindingsArgs, location="query")
-    @blp.doc(responses={200: {"description": "the findings layer"}})
+    @blp.doc(
+        responses={
+            200: {
+                "description": "the findings layer",
+                "content": {
+                    "application/geo+json": {"schema": FeatureCollection},
+                    downloads.FORMATS["gpkg"][2]: {"schema": BINARY},
+                },
+            }
+        }
+    )
     def get(self, args, upload_id):
         """An upload's validation findings as a layer: GeoJSON (default) or GeoPackage."""
         upload = get_upload(current_scope(), upload_id)  # the boundary editors' policy

@@ -13,7 +13,9 @@ from marshmallow import Schema, fields, validate
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.boundaries import BBox
 from gridsvc.geo.crs import OUTPUT_DATUMS, geojson_to_datum
-from gridsvc.http import Blueprint
+from gridsvc.geojson import Feature as GeoFeature
+from gridsvc.geojson import FeatureCollection
+from gridsvc.http import Blueprint, documents
 from gridsvc.jsonio import dumps_bytes
 from gridsvc.maps import features
 from gridsvc.paging import decode_cursor
@@ -28,6 +30,23 @@ CONFORMANCE = [
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 JSON, GEOJSON = "application/json", "application/geo+json"
+LINKS = {"type": "array", "items": {"type": "object", "required": ["href", "rel"]}}
+LANDING = {"type": "object", "required": ["links"], "properties": {"links": LINKS}}
+CONFORMANCE_DOC = {
+    "type": "object",
+    "required": ["conformsTo"],
+    "properties": {"conformsTo": {"type": "array", "items": {"type": "string"}}},
+}
+COLLECTION_DOC = {
+    "type": "object",
+    "required": ["id", "links"],
+    "properties": {"id": {"type": "string"}, "title": {"type": "string"}, "links": LINKS},
+}
+COLLECTIONS_DOC = {
+    "type": "object",
+    "required": ["links", "collections"],
+    "properties": {"links": LINKS, "collections": {"type": "array", "items": COLLECTION_DOC}},
+}
 
 
 class DatumArgs(Schema):
@@ -87,6 +106,7 @@ def _collection_doc(scope, coll: features.Collection) -> dict:
 class Landing(MethodView):
     @roles_required()
     @blp.response(200)
+    @documents(200, LANDING)
     def get(self):
         """Landing page: links to the API definition, the conformance and the collections."""
         base = _base()
@@ -113,6 +133,7 @@ class Landing(MethodView):
 class Conformance(MethodView):
     @roles_required()
     @blp.response(200)
+    @documents(200, CONFORMANCE_DOC)
     def get(self):
         """The conformance classes implemented."""
         return _answer({"conformsTo": CONFORMANCE})
@@ -122,6 +143,7 @@ class Conformance(MethodView):
 class Collections(MethodView):
     @roles_required()
     @blp.response(200)
+    @documents(200, COLLECTIONS_DOC)
     def get(self):
         """Townships, villages, the unified grid, each specialist grid layer, incidents."""
         scope = current_scope()
@@ -134,6 +156,7 @@ class Collections(MethodView):
 class CollectionItem(MethodView):
     @roles_required()
     @blp.response(200)
+    @documents(200, COLLECTION_DOC)
     def get(self, collection_id):
         """One collection's description and extent."""
         scope = current_scope()
@@ -145,6 +168,7 @@ class Items(MethodView):
     @roles_required()
     @blp.arguments(ItemsArgs, location="query")
     @blp.response(200)
+    @documents(200, FeatureCollection, content_type=GEOJSON)
     def get(self, args, collection_id):
         """A page of features (bbox, limit, datetime for incidents, property filters), with a
         ``next`` link while more match."""
@@ -186,6 +210,7 @@ class Feature(MethodView):
     @roles_required()
     @blp.arguments(DatumArgs, location="query")
     @blp.response(200)
+    @documents(200, GeoFeature, content_type=GEOJSON)
     def get(self, args, collection_id, feature_id):
         """One feature: a boundary by its code, an incident by its id (404 outside the scope)."""
         scope = current_scope()
