@@ -20,7 +20,10 @@ BINARY = {"type": "string", "format": "binary"}
 FILE_RESPONSES = {
     200: {
         "description": "the layer as a file",
-        "content": {media: {"schema": BINARY} for _, _, media in downloads.FORMATS.values()},
+        "content": {
+            media: {"schema": FeatureCollection if fmt == "geojson" else BINARY}
+            for fmt, (_, _, media) in downloads.FORMATS.items()
+        },
     }
 }
 TILE_JSON = {
