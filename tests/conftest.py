@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from gridsvc import create_app
 from gridsvc.config import TestConfig
 from gridsvc.extensions import db
+from gridsvc.jobs import init_celery
 
 
 def _ensure_database(url: str) -> None:
@@ -87,6 +88,9 @@ def app():
 @pytest.fixture(autouse=True)
 def db_session(app):
     """Bind the app's session to one connection inside a transaction rolled back after the test."""
+    # Celery's configuration is global and every create_app sets it (eager mode, the app its
+    # tasks run in): a test that built an app of its own must not leave it to the next test.
+    init_celery(app)
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()

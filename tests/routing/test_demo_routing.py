@@ -83,7 +83,7 @@ def test_demo_routing(app, client):
         "/api/v1/responsibility-list?county=430302&category=0104",
         headers=bearer(find_by_username("admin")),
     )
-    assert [e["fixable_on_site"] for e in fixable.json] == [True]
+    assert [e["fixable_on_site"] for e in fixable.json["items"]] == [True]
     hawkers = report("0504", "430302001")
     assert hawkers["team"]["code"] == "YHL-SJS"
     assert "派驻" in hawkers["reason"][-1]["message_zh"]
