@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from http import HTTPStatus
 
+import jwt as pyjwt
 from flask_jwt_extended import JWTManager
+from flask_jwt_extended.config import config as jwt_config
+from flask_jwt_extended.default_callbacks import default_decode_key_callback
+from flask_jwt_extended.tokens import _decode_jwt
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -29,7 +33,43 @@ NAMING_CONVENTION = {
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
-jwt = JWTManager()
+
+
+class SingleDecodeJWTManager(JWTManager):
+    """flask-jwt-extended's manager, but a token is decoded once per request, not twice.
+
+    The library first decodes the token without checking the signature, only to hand its claims to
+    a decode-key callback, then decodes it again to verify it: a third of the in-process time of a
+    cached tile (bench/cached_tile.py). We register no such callback (one key for every token), so
+    the verifying decode alone gives the same answer. Were a callback ever registered, the
+    library's own path runs. The expired branch still fills in what the expired-token callback
+    reads (header and claims), as the library does; that is the rare path.
+    """
+
+    def _decode_jwt_from_config(self, encoded_token, csrf_value=None, allow_expired=False):
+        if self._decode_key_callback is not default_decode_key_callback:
+            return super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        kwargs = {
+            "algorithms": jwt_config.decode_algorithms,
+            "audience": jwt_config.decode_audience,
+            "csrf_value": csrf_value,
+            "encoded_token": encoded_token,
+            "identity_claim_key": jwt_config.identity_claim_key,
+            "issuer": jwt_config.decode_issuer,
+            "leeway": jwt_config.leeway,
+            "secret": jwt_config.decode_key,
+            "verify_aud": jwt_config.decode_audience is not None,
+            "verify_sub": jwt_config.verify_sub,
+        }
+        try:
+            return _decode_jwt(**kwargs, allow_expired=allow_expired)
+        except pyjwt.ExpiredSignatureError as error:
+            error.jwt_header = pyjwt.get_unverified_header(encoded_token)  # type: ignore[attr-defined]
+            error.jwt_data = _decode_jwt(**kwargs, allow_expired=True)  # type: ignore[attr-defined]
+            raise
+
+
+jwt = SingleDecodeJWTManager()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 

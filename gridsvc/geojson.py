@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from gridsvc.geo.crs import OUTPUT_DATUMS
+
 GEOMETRY_TYPES = (
     "Point",
     "MultiPoint",
@@ -49,4 +51,14 @@ class FeatureCollection(_Open):
     features = fields.List(fields.Nested(Feature), required=True)
     next_cursor = fields.String(
         allow_none=True, metadata={"description": "pass as cursor for the next page; null: last"}
+    )
+
+
+class OutDatumArgs(Schema):
+    """The ``crs`` query parameter of a GeoJSON read: AMap/Tencent and Baidu SDK apps draw on
+    GCJ-02 and BD-09 maps and need the geometries in that datum (absent: WGS 84, as stored)."""
+
+    crs = fields.String(
+        validate=validate.OneOf(OUTPUT_DATUMS),
+        metadata={"description": "geometries in GCJ02 (AMap, Tencent) or BD09 (Baidu)"},
     )

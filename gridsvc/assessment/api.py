@@ -24,6 +24,7 @@ from gridsvc.assessment.schemas import (
     WeightsIn,
     WeightsOut,
 )
+from gridsvc.geo.crs import features_to_datum
 from gridsvc.http import Blueprint
 from gridsvc.transactions import atomic
 
@@ -122,7 +123,7 @@ class Hotspots(MethodView):
         Found with ST_ClusterDBSCAN in metres over the rolling windows of the configuration;
         township staff see their township's.
         """
-        return service.hotspot_map(current_scope(), args)
+        return features_to_datum(service.hotspot_map(current_scope(), args), args.get("crs"))
 
 
 @blp.route("/patrol-figures")

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from gridsvc.assessment.indicators import BY
 from gridsvc.assessment.periods import KINDS
+from gridsvc.geojson import OutDatumArgs
 
 TOWNSHIP = validate.Regexp(r"^[0-9]{9}$")
 
@@ -236,7 +237,7 @@ class CaseFactsOut(Schema):
     cases = fields.List(fields.Nested(CaseFactsRow))
 
 
-class HotspotArgs(Schema):
+class HotspotArgs(OutDatumArgs):
     county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
     category = fields.String(validate=validate.Regexp(r"^[0-9]{4}$"))
     kind = fields.String(validate=validate.OneOf(("cluster", "recurring")))

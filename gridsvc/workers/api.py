@@ -8,6 +8,7 @@ from flask_jwt_extended import current_user
 
 from gridsvc.accounts import current_scope, roles_required
 from gridsvc.boundaries import UNIFIED_LAYER
+from gridsvc.geo.crs import features_to_datum
 from gridsvc.http import Blueprint, documents, etag, require_if_match
 from gridsvc.transactions import atomic
 from gridsvc.workers import assignments, mine, profiles, proposals, vacancies
@@ -20,6 +21,7 @@ from gridsvc.workers.schemas import (
     AssignmentPage,
     GridLayerArgs,
     MyGridCollection,
+    MyGridsArgs,
     ProposalAccept,
     ProposalIn,
     ProposalOut,
@@ -183,9 +185,10 @@ class AcceptProposal(MethodView):
 @blp.route("/me/grids")
 class MyGrids(MethodView):
     @roles_required("grid_worker")
-    @blp.arguments(GridLayerArgs, location="query")
+    @blp.arguments(MyGridsArgs, location="query")
     @blp.response(200)
     @documents(200, MyGridCollection)
     def get(self, args):
         """The grids I hold now (GeoJSON FeatureCollection with role, since, last patrolled)."""
-        return mine.my_grids(current_user.id, args.get("layer") or UNIFIED_LAYER)
+        grids = mine.my_grids(current_user.id, args.get("layer") or UNIFIED_LAYER)
+        return features_to_datum(grids, args.get("crs"))

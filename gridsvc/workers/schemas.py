@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate
 
 from gridsvc.boundaries import LAYER_NAME
-from gridsvc.geojson import Feature, FeatureCollection
+from gridsvc.geojson import Feature, FeatureCollection, OutDatumArgs
 from gridsvc.workers.models import ASSIGNMENT_ROLES, EMPLOYMENT_TYPES, PROPOSAL_STATUSES
 
 TOWNSHIP = validate.Regexp(r"^\d{9}$", error="a 9-digit township code")
@@ -97,6 +97,10 @@ class AssignmentEnd(Schema):
 
 class GridLayerArgs(Schema):
     layer = fields.String(validate=LAYER_NAME, metadata={"description": "default unified"})
+
+
+class MyGridsArgs(GridLayerArgs, OutDatumArgs):
+    """Which layer, and the datum of the geometries."""
 
 
 class AssignmentOut(Schema):

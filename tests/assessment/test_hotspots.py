@@ -92,3 +92,12 @@ def test_a_cluster_needs_enough_reports_close_together(db_session, lay_case, peo
     kinds = db_session.execute(text("SELECT kind, incident_count FROM hotspot_alerts")).all()
     assert result["raised"] == 1
     assert kinds == [("cluster", 5)]
+
+
+def test_hotspot_map_in_gcj02_and_bd09(client, lay_case, people):
+    from tests.maps.test_datums_out import assert_moved, first_geometry
+
+    now = datetime.now(UTC)
+    for days_ago, offset in ((9, 0), (6, 4), (3, -3), (1, 2)):
+        _market(lay_case, now - timedelta(days=days_ago), _near(offset, offset))
+    assert_moved(client, bearer(people["supervisor"]), "/api/v1/hotspots", first_geometry)

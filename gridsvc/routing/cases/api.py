@@ -29,6 +29,7 @@ from gridsvc.routing.cases.schemas import (
     NoticePage,
     QueueArgs,
     QueueCollection,
+    TaskArgs,
     TaskCollection,
 )
 from gridsvc.routing.deadlines import supervision
@@ -147,8 +148,8 @@ class CallActions(MethodView):
         return _call_response(call)
 
 
-def _geojson(page: queue.QueuePage) -> Response:
-    return Response(page.to_json(), mimetype="application/geo+json")
+def _geojson(page: queue.QueuePage, crs: str | None = None) -> Response:
+    return Response(page.to_json(crs), mimetype=GEOJSON)
 
 
 @blp.route("/teams/<int:team_id>/queue")
@@ -159,18 +160,19 @@ class TeamQueue(MethodView):
     @documents(200, QueueCollection, content_type=GEOJSON)
     def get(self, args, team_id):
         """The team's open cases as GeoJSON, soonest deadline first, with counts by status."""
-        return _geojson(queue.team_queue(current_user, team_id, args))
+        return _geojson(queue.team_queue(current_user, team_id, args), args.get("crs"))
 
 
 @blp.route("/me/tasks")
 class MyTasks(MethodView):
     @roles_required("grid_worker")
+    @blp.arguments(TaskArgs, location="query")
     @blp.response(200)
     @documents(200, TaskCollection, content_type=GEOJSON)
-    def get(self):
+    def get(self, args):
         """The grid worker's to-do list as GeoJSON: fixes to verify, closed reports to evaluate."""
         page = queue.QueuePage(field_tasks.my_tasks(current_user.id), {})
-        return Response(page.to_json(), mimetype="application/geo+json")
+        return _geojson(page, args.get("crs"))
 
 
 @blp.route("/triage")
@@ -187,7 +189,7 @@ class TriageQueue(MethodView):
             raise Invalid("The triage queue is per county.", code="routing.county_required")
         if not (policy.county_desk(scope, county) or policy.supervises(scope, county)):
             policy.forbidden("The triage queue is the county desk's.")
-        return _geojson(queue.triage_queue(current_user, county, args))
+        return _geojson(queue.triage_queue(current_user, county, args), args.get("crs"))
 
 
 @blp.route("/supervision-notices")

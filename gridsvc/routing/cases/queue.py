@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import text
 
 from gridsvc.accounts import Scope, policy
 from gridsvc.extensions import db
+from gridsvc.geo.crs import features_to_datum
 from gridsvc.jsonio import dumps_bytes
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
 from gridsvc.routing.directory.models import Team
@@ -144,10 +146,14 @@ class QueuePage:
     features: list[str]
     members: dict
 
-    def to_json(self) -> bytes:
-        """The FeatureCollection, the features spliced in as they came."""
+    def to_json(self, crs: str | None = None) -> bytes:
+        """The FeatureCollection, the features spliced in as they came; parsed and moved only
+        when an SDK datum (``crs``: GCJ02, BD09) is asked for."""
         rest = dumps_bytes(self.members)  # b'{"next_cursor":…}', or b'{}'
-        features = ",".join(self.features).encode()
+        texts = self.features
+        if crs is not None:
+            texts = [dumps_bytes(features_to_datum(orjson.loads(f), crs)).decode() for f in texts]
+        features = ",".join(texts).encode()
         head = b'{"type":"FeatureCollection","features":[' + features + b"]"
         return head + (b"," + rest[1:] if self.members else b"}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gridsvc.geojson import Feature, FeatureCollection
+from gridsvc.geojson import Feature, FeatureCollection, OutDatumArgs
 from gridsvc.incidents import STATUSES as INCIDENT_STATUSES
 from gridsvc.routing.cases.models import CALL_STATUSES as CALL_STATUSES_CHOICES
 from gridsvc.routing.cases.rules import allowed_call_actions
@@ -177,7 +177,7 @@ class CaseOut(Schema):
     allowed_actions = fields.List(fields.String())
 
 
-class QueueArgs(PageArgs):
+class QueueArgs(PageArgs, OutDatumArgs):
     status = fields.List(fields.String(validate=validate.OneOf(INCIDENT_STATUSES)))
     category = fields.String(validate=CATEGORY)
     overdue = fields.Boolean()
@@ -185,6 +185,10 @@ class QueueArgs(PageArgs):
     assignee = fields.String(
         validate=validate.Regexp(r"^(me|none|\d{1,12})$", error="me, none or a user id")
     )
+
+
+class TaskArgs(OutDatumArgs):
+    """The worker's to-do list takes only the datum of its geometries."""
 
 
 class NoticeListArgs(PageArgs):

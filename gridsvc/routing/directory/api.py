@@ -9,6 +9,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from gridsvc.accounts import current_scope, policy, roles_required
+from gridsvc.geo.crs import features_to_datum
+from gridsvc.geojson import OutDatumArgs
 from gridsvc.http import Blueprint, documents, etag, require_if_match
 from gridsvc.routing.directory import responsibility, responsibility_csv, teams, zones
 from gridsvc.routing.directory.schemas import (
@@ -205,8 +207,9 @@ class EntriesImport(MethodView):
         )
 
 
-def _zone_response(zone, status: int = 200):
-    return zones.zone_feature(zone), status, {"ETag": etag("zone", zone.id, zone.version)}
+def _zone_response(zone, status: int = 200, crs: str | None = None):
+    feature = features_to_datum(zones.zone_feature(zone), crs)
+    return feature, status, {"ETag": etag("zone", zone.id, zone.version)}
 
 
 @blp.route("/zones")
@@ -218,7 +221,9 @@ class Zones(MethodView):
     def get(self, args):
         """Routing zones as a GeoJSON FeatureCollection, in priority order."""
         features = [zones.zone_feature(z) for z in zones.list_zones(current_scope(), args)]
-        return {"type": "FeatureCollection", "features": features}
+        return features_to_datum(
+            {"type": "FeatureCollection", "features": features}, args.get("crs")
+        )
 
     @roles_required(*ZONE_EDITORS)
     @atomic
@@ -233,11 +238,12 @@ class Zones(MethodView):
 @blp.route("/zones/<int:zone_id>")
 class ZoneItem(MethodView):
     @roles_required()
+    @blp.arguments(OutDatumArgs, location="query")
     @blp.response(200)
     @documents(200, ZoneFeature)
-    def get(self, zone_id):
+    def get(self, args, zone_id):
         """One zone as a GeoJSON Feature."""
-        return _zone_response(zones.get_zone(current_scope(), zone_id))
+        return _zone_response(zones.get_zone(current_scope(), zone_id), crs=args.get("crs"))
 
     @roles_required(*ZONE_EDITORS)
     @atomic

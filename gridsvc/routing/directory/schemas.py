@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 
-from gridsvc.geojson import Feature, FeatureCollection, Geometry
+from gridsvc.geojson import Feature, FeatureCollection, Geometry, OutDatumArgs
 from gridsvc.routing.directory.models import DEADLINE_BASES, PRIMARY_KINDS, TEAM_KINDS, ZONE_KINDS
 
 COUNTY = validate.Regexp(r"^\d{6}$", error="a 6-digit county code")
@@ -203,7 +203,7 @@ class ImportForm(Schema):
 # --- zones -----------------------------------------------------------------------------------
 
 
-class ZoneListArgs(Schema):
+class ZoneListArgs(OutDatumArgs):
     county = fields.String(validate=COUNTY)
     team_id = fields.Integer()
     active = fields.Boolean()
