@@ -69,7 +69,12 @@ def _cells(level: str, layer: str, townships: list[str]) -> list[Cell]:
     ]
 
 
-def run_merge(scope: Scope, data: dict) -> GridMerge:
+def _inputs(scope: Scope, data: dict):
+    """Check a merge request against the caller and the published layers; read its cells.
+
+    Returns (county code, townships, villages, specialist cells by layer). Run by the request,
+    so a wrong request is a 4xx at once, and again by the job, on the layers as they are then.
+    """
     townships = sorted(set(data["townships"]))
     for code in townships:
         # A township outside the caller's scope reads as one that does not exist.
@@ -96,14 +101,46 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
                 layer=layer,
             )
         specialist[layer] = cells
+    return counties.pop(), townships, villages, specialist
+
+
+def create_merge(scope: Scope, data: dict) -> GridMerge:
+    """Check the request and record the merge ``queued``; the caller commits, then queues it.
+
+    Everything a request can get wrong (scope, layers, geometries, size rules) is answered
+    here, so the job fails only on what nobody could have checked before it ran.
+    """
+    county_code, townships, _villages, _specialist = _inputs(scope, data)
+    if data.get("proposed_layer"):
+        if not _cells("grid", data["proposed_layer"], townships):
+            raise Invalid(
+                "The proposed layer has no published cells there.",
+                code="merge.layer_empty",
+                layer=data["proposed_layer"],
+            )
+    elif data.get("method", "aggregate") == "aggregate":
+        derivation.check_request(data, county_code)
     merge = GridMerge(
         id=uuid.uuid4(),
-        county_code=counties.pop(),
+        status="queued",
+        params=data,
+        county_code=county_code,
         township_codes=townships,
         layers=list(data["layers"]),
         proposed_layer=data.get("proposed_layer"),
+        crosswalk=[],
+        report={},
         created_by=scope.user_id,
     )
+    db.session.add(merge)
+    db.session.flush()
+    return merge
+
+
+def compute(scope: Scope, merge: GridMerge) -> None:
+    """The merge's work: crosswalk, derivation or overlay, with a draft generation when clean."""
+    data = merge.params
+    county_code, townships, villages, specialist = _inputs(scope, data)
     if data.get("proposed_layer"):
         unified = _cells("grid", data["proposed_layer"], townships)
         if not unified:
@@ -126,7 +163,7 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
         }
     elif data.get("method", "aggregate") == "aggregate":
         merge.report, merge.crosswalk, merge.generation_id = derivation.derive(
-            scope, data, merge.county_code, townships, villages, specialist
+            scope, data, county_code, townships, villages, specialist
         )
     else:
         result = derive_unified(specialist, villages, sliver_max_m2=data["sliver_max_m2"])
@@ -141,15 +178,13 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
             generation = store.new_draft(
                 level="grid",
                 layer=UNIFIED_LAYER,
-                county_code=merge.county_code,
+                county_code=county_code,
                 source="merge",
                 user_id=scope.user_id,
             )
             store.write_features(generation.id, features)
             merge.generation_id = generation.id
-    db.session.add(merge)
     db.session.flush()
-    return merge
 
 
 def get_merge(scope: Scope, merge_id: uuid.UUID) -> GridMerge:
@@ -160,10 +195,23 @@ def get_merge(scope: Scope, merge_id: uuid.UUID) -> GridMerge:
     return merge
 
 
+def require_done(merge: GridMerge) -> None:
+    """Its results are read (downloaded, published) only once the background run is done."""
+    if merge.status in ("queued", "running"):
+        raise Conflict(
+            "The merge is still running; retry when its status is done.",
+            code="merge.not_ready",
+            status_now=merge.status,
+        )
+    if merge.status == "failed":
+        raise Conflict("The merge failed; see its error and run it again.", code="merge.failed")
+
+
 def publish_merge(
     scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
 ) -> Generation:
     access.check_merge(scope, policy.WRITE, merge)
+    require_done(merge)
     if merge.generation_id is None:
         code = (
             "merge.has_errors"

@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from gridsvc.boundaries.fields import LAYER_NAME, BBox
-from gridsvc.boundaries.models import LEVELS, UPLOAD_STATUSES
+from gridsvc.boundaries.models import LEVELS, MERGE_STATUSES, UPLOAD_STATUSES
 from gridsvc.geo.crs import OUTPUT_DATUMS
 from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.i18n import localize_report
@@ -253,6 +253,16 @@ class CrosswalkArgs(Schema):
 
 class MergeOut(Schema):
     id = fields.UUID()
+    status = fields.String(
+        validate=validate.OneOf(MERGE_STATUSES),
+        metadata={"description": "queued, running, done, or failed (see error)"},
+    )
+    error = fields.Dict(
+        allow_none=True, metadata={"description": "why it failed, as an RFC 9457 problem"}
+    )
+    attempts = fields.Integer()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
     county_code = fields.String(allow_none=True)
     township_codes = fields.List(fields.String())
     layers = fields.List(fields.String())
