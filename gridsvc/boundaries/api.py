@@ -201,14 +201,14 @@ class Merges(MethodView):
         """多网合一: crosswalk specialist layers to a proposed unified layer, or derive one as a
         draft. Runs in the background: poll ``Location`` until ``status`` is done or failed
         (Idempotency-Key honoured: a retry answers the first merge and queues nothing)."""
-        merge = merges.create_merge(current_scope(), data)
+        merge, created = merges.create_merge(current_scope(), data)
         merge_id = str(merge.id)
 
         @after_this_request
         def _queue(response):
             # After the commit (@idempotent commits once the response is built): the worker
-            # must find the row. A replayed or failed request never gets here or queues.
-            if response.status_code == 202:
+            # must find the row. A replay (Idempotency-Key, client_id) or a failure queues nothing.
+            if created and response.status_code == 202:
                 run_merge.delay(merge_id)
             return response
 

@@ -14,7 +14,8 @@ import uuid
 from datetime import date
 
 import shapely
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from gridsvc.accounts import Scope, policy
 from gridsvc.boundaries import access, derivation, store
@@ -104,12 +105,39 @@ def _inputs(scope: Scope, data: dict):
     return counties.pop(), townships, villages, specialist
 
 
-def create_merge(scope: Scope, data: dict) -> GridMerge:
-    """Check the request and record the merge ``queued``; the caller commits, then queues it.
+def _same_client_id(scope: Scope, client_id, params: dict) -> GridMerge | None:
+    """The merge this caller already made with ``client_id`` (422 when the request differs)."""
+    if client_id is None or scope.user_id is None:
+        return None
+    earlier = db.session.scalar(
+        select(GridMerge).where(
+            GridMerge.created_by == scope.user_id, GridMerge.client_id == client_id
+        )
+    )
+    if earlier is not None and earlier.params != params:
+        raise Invalid(
+            f"client_id {client_id} was already used for a different merge; "
+            "generate a new UUID for a new merge.",
+            code="merge.client_id_reused",
+            errors={"client_id": ["already used for a different merge"]},
+        )
+    return earlier
 
-    Everything a request can get wrong (scope, layers, geometries, size rules) is answered
-    here, so the job fails only on what nobody could have checked before it ran.
+
+def create_merge(scope: Scope, data: dict) -> tuple[GridMerge, bool]:
+    """Check the request and record the merge ``queued``: (merge, whether it is new).
+
+    The caller commits, then queues a new merge. Everything a request can get wrong (scope,
+    layers, geometries, size rules) is answered here, so the job fails only on what nobody could
+    have checked before it ran. A resent request with the same ``client_id`` answers the merge
+    the first one made.
     """
+    client_id = data.get("client_id")
+    # Stored as JSON: what was asked, normalised by the schema, without the client's own id.
+    params = {k: v for k, v in data.items() if k != "client_id"}
+    if (earlier := _same_client_id(scope, client_id, params)) is not None:
+        access.check_merge(scope, policy.READ, earlier)
+        return earlier, False
     county_code, townships, _villages, _specialist = _inputs(scope, data)
     if data.get("proposed_layer"):
         if not _cells("grid", data["proposed_layer"], townships):
@@ -123,7 +151,8 @@ def create_merge(scope: Scope, data: dict) -> GridMerge:
     merge = GridMerge(
         id=uuid.uuid4(),
         status="queued",
-        params=data,
+        params=params,
+        client_id=client_id,
         county_code=county_code,
         township_codes=townships,
         layers=list(data["layers"]),
@@ -132,9 +161,12 @@ def create_merge(scope: Scope, data: dict) -> GridMerge:
         report={},
         created_by=scope.user_id,
     )
-    db.session.add(merge)
-    db.session.flush()
-    return merge
+    try:
+        with db.session.begin_nested():  # two sends of one client_id at once: one row wins
+            db.session.add(merge)
+    except IntegrityError:
+        return _same_client_id(scope, client_id, params), False
+    return merge, True
 
 
 def compute(scope: Scope, merge: GridMerge) -> None:

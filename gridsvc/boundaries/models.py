@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -182,13 +183,18 @@ class GridMerge(db.Model):
     """A 多网合一 run: specialist layers in, a crosswalk and (optionally) a draft unified layer out."""
 
     __tablename__ = "grid_merges"
-    __table_args__ = (CheckConstraint(f"status IN {MERGE_STATUSES!r}", name="status_known"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {MERGE_STATUSES!r}", name="status_known"),
+        UniqueConstraint("created_by", "client_id", name="uq_grid_merges_creator_client"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     # queued -> running -> done | failed: the derivation runs in a background job (tasks.py).
     status: Mapped[str] = mapped_column(String(16), server_default="queued")
     # The request as validated, so the job (and a redelivered job) derives from what was asked.
     params: Mapped[dict | None] = mapped_column(JSONB)
+    # The caller's own id for the request: a resent POST finds this merge instead of a new one.
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     error: Mapped[dict | None] = mapped_column(JSONB)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

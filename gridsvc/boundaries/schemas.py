@@ -196,6 +196,12 @@ class LocateManyIn(_AtArgs):
 
 
 class MergeIn(Schema):
+    client_id = fields.UUID(
+        metadata={
+            "description": "a UUID the client makes for this merge: resending the same request "
+            "with it answers the first merge and queues nothing (as Idempotency-Key does)"
+        }
+    )
     layers = fields.List(
         fields.String(validate=LAYER_NAME), required=True, validate=validate.Length(2, 10)
     )
@@ -253,6 +259,7 @@ class CrosswalkArgs(Schema):
 
 class MergeOut(Schema):
     id = fields.UUID()
+    client_id = fields.UUID(allow_none=True)
     status = fields.String(
         validate=validate.OneOf(MERGE_STATUSES),
         metadata={"description": "queued, running, done, or failed (see error)"},

@@ -209,7 +209,8 @@ BODY = {"layers": ["zongzhi", "chengguan"], "townships": ["430302001"]}
 def _queued(db_session, make_user, **body) -> GridMerge:
     """A merge recorded as the request records it, its job not run yet."""
     user = make_user(role="gis_staff", township_code=None, county_code="430302")
-    merge = merges.create_merge(Scope.of(user), {**BODY, "sliver_max_m2": 200.0, **body})
+    merge, created = merges.create_merge(Scope.of(user), {**BODY, "sliver_max_m2": 200.0, **body})
+    assert created
     db_session.flush()
     return merge
 
@@ -231,6 +232,21 @@ def test_a_retried_post_answers_the_first_merge_and_queues_nothing(
     assert (merge.status, merge.attempts) == ("done", 1)
     changed = client.post("/api/v1/grid-merges", json={**BODY, "sliver_max_m2": 1}, headers=headers)
     assert_problem(changed, 422, "idempotency.key_reused")
+
+
+def test_a_resent_client_id_answers_the_first_merge(client, db_session, specialist_layers, editor):
+    body = {**BODY, "client_id": str(uuid.uuid4())}
+    first = client.post("/api/v1/grid-merges", json=body, headers=editor)
+    assert first.status_code == 202, first.get_json()
+    assert first.get_json()["client_id"] == body["client_id"]
+    again = client.post("/api/v1/grid-merges", json=body, headers=editor)
+    assert again.status_code == 202
+    # The resend shows the first merge as it is now: its job has run (eagerly), once.
+    assert (again.get_json()["id"], again.get_json()["status"]) == (first.get_json()["id"], "done")
+    assert again.get_json()["attempts"] == 1
+    assert db_session.scalar(select(func.count()).select_from(GridMerge)) == 1
+    changed = client.post("/api/v1/grid-merges", json={**body, "sliver_max_m2": 1}, headers=editor)
+    assert_problem(changed, 422, "merge.client_id_reused")
 
 
 def test_results_wait_for_the_run(client, db_session, specialist_layers, editor, make_user):
