@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from gridsvc.accounts import Scope
 from gridsvc.boundaries import derivation, merge_jobs, merges, store
 from gridsvc.boundaries.models import Generation, GridMerge
+from gridsvc.boundaries.tasks import requeue_stale_merges
 from tests.boundaries.conftest import feature, merged
 from tests.conftest import bearer
 from tests.test_app import assert_problem
@@ -301,13 +302,17 @@ def test_an_unexpected_failure_leaves_no_draft_behind(
 
 
 def test_stale_merges_are_requeued_then_failed(db_session, specialist_layers, make_user):
-    merge = _queued(db_session, make_user)
-    later = datetime.now(UTC) + timedelta(hours=1)
-    merge.status, merge.attempts, merge.started_at = "running", 1, datetime.now(UTC)
+    lost, hopeless = _queued(db_session, make_user), _queued(db_session, make_user)
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    # Workers died mid-way and the broker lost the messages.
+    lost.status, lost.attempts = "running", 1
+    hopeless.status, hopeless.attempts = "running", merge_jobs.MAX_ATTEMPTS
+    lost.created_at = lost.started_at = hopeless.created_at = hopeless.started_at = long_ago
     db_session.flush()
-    assert merge_jobs.requeue_stale(later) == [str(merge.id)]
-    assert merge.status == "queued"
-    merge.attempts = merge_jobs.MAX_ATTEMPTS
-    db_session.flush()
-    assert merge_jobs.requeue_stale(later) == []
-    assert (merge.status, merge.error["code"]) == ("failed", "merge.too_many_attempts")
+    # Seen from a moment when they had run for less than STALE_AFTER, they are left alone.
+    assert merge_jobs.requeue_stale(datetime.now(UTC) - timedelta(hours=1, minutes=59)) == []
+    assert requeue_stale_merges.apply().get() == 1
+    db_session.refresh(lost)
+    db_session.refresh(hopeless)
+    assert (lost.status, lost.attempts) == ("done", 2)  # run again (tasks run eagerly in tests)
+    assert (hopeless.status, hopeless.error["code"]) == ("failed", "merge.too_many_attempts")
