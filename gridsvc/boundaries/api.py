@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import after_this_request
 from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
@@ -28,10 +29,11 @@ from gridsvc.boundaries.schemas import (
     UploadOut,
     UploadPage,
 )
-from gridsvc.boundaries.tasks import process_upload
+from gridsvc.boundaries.tasks import process_upload, run_merge
 from gridsvc.extensions import db
 from gridsvc.geo.crs import features_to_datum, point_to_wgs84
 from gridsvc.http import Blueprint, documents
+from gridsvc.idempotency import idempotent
 from gridsvc.transactions import atomic
 
 blp = Blueprint("boundaries", __name__, description="Boundaries, generations, 多网合一 and locate")
@@ -192,12 +194,25 @@ class Locate(MethodView):
 @blp.route("/grid-merges")
 class Merges(MethodView):
     @roles_required(*EDITORS)
-    @atomic
+    @idempotent
     @blp.arguments(MergeIn)
-    @blp.response(201, MergeOut)
+    @blp.response(202, MergeOut)
     def post(self, data):
-        """多网合一: crosswalk specialist layers to a proposed unified layer, or derive one as a draft."""
-        return merges.run_merge(current_scope(), data)
+        """多网合一: crosswalk specialist layers to a proposed unified layer, or derive one as a
+        draft. Runs in the background: poll ``Location`` until ``status`` is done or failed
+        (Idempotency-Key honoured: a retry answers the first merge and queues nothing)."""
+        merge, created = merges.create_merge(current_scope(), data)
+        merge_id = str(merge.id)
+
+        @after_this_request
+        def _queue(response):
+            # After the commit (@idempotent commits once the response is built): the worker
+            # must find the row. A replay (Idempotency-Key, client_id) or a failure queues nothing.
+            if created and response.status_code == 202:
+                run_merge.delay(merge_id)
+            return response
+
+        return merge, 202, {"Location": f"/api/v1/grid-merges/{merge_id}"}
 
 
 @blp.route("/grid-merges/<uuid:merge_id>")
@@ -205,7 +220,8 @@ class MergeItem(MethodView):
     @roles_required(*EDITORS)
     @blp.response(200, MergeOut)
     def get(self, merge_id):
-        """A merge with its crosswalk and report."""
+        """A merge: its status (queued, running, done, failed with ``error``) and, once done,
+        its report, crosswalk and draft generation."""
         return merges.get_merge(current_scope(), merge_id)
 
 
@@ -220,6 +236,7 @@ class MergeCrosswalk(MethodView):
         """The crosswalk as a download (``format=csv|xlsx``): a line per (specialist cell, unified
         grid) with the area and household shares; the XLSX adds the unified grids' side."""
         merge = merges.get_merge(current_scope(), merge_id)
+        merges.require_done(merge)
         if args["format"] == "csv":
             return crosswalk_export.as_csv(merge)
         return crosswalk_export.as_xlsx(merge)

@@ -25,6 +25,7 @@ from gridsvc.geo.convert import from_geojson
 from gridsvc.geo.crs import check_china_extent, transform_geometries
 from gridsvc.geo.derive import Derived, derive_grids
 from gridsvc.geo.errors import GeoInputError
+from gridsvc.geo.sizing import resolve_rules
 from gridsvc.geo.validate import Cell, Rules
 
 #: Limits on the line and point layers a request may carry (a county's streets are ~10^4 lines).
@@ -82,6 +83,27 @@ def _geometry_input(value: dict | None, crs: str | None, field: str, kinds: tupl
     return parts
 
 
+def _rules(data: dict, county_code: str) -> dict:
+    """The county's configured size rules, then the request's (``merge.rules_invalid`` if bad)."""
+    rules = {
+        **((current_app.config.get("MERGE_SIZE_RULES") or {}).get(county_code) or {}),
+        **(data.get("size_rules") or {}),
+    }
+    try:
+        resolve_rules(rules)
+    except ValueError as exc:
+        raise Invalid(str(exc), code="merge.rules_invalid") from exc
+    return rules
+
+
+def check_request(data: dict, county_code: str) -> None:
+    """What the request carries (street and household layers, size rules), checked before the
+    derivation is queued so a wrong request is answered at once."""
+    _geometry_input(data.get("streets"), data.get("crs"), "streets", ("LineString", "LinearRing"))
+    _geometry_input(data.get("household_points"), data.get("crs"), "household_points", ("Point",))
+    _rules(data, county_code)
+
+
 def _diff(townships: list[str], cells: list[Cell]) -> dict:
     """The derived grids against the published unified grids of the same townships."""
     rows = db.session.execute(
@@ -130,7 +152,7 @@ def derive(
     points = _geometry_input(
         data.get("household_points"), data.get("crs"), "household_points", ("Point",)
     )
-    rules = (current_app.config.get("MERGE_SIZE_RULES") or {}).get(county_code)
+    rules = _rules(data, county_code)
     try:
         out: Derived = derive_grids(
             specialist,
@@ -138,7 +160,7 @@ def derive(
             names,
             streets=streets,
             household_points=points,
-            rules={**(rules or {}), **(data.get("size_rules") or {})},
+            rules=rules,
         )
     except ValueError as exc:
         raise Invalid(str(exc), code="merge.rules_invalid") from exc

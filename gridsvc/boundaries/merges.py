@@ -14,7 +14,8 @@ import uuid
 from datetime import date
 
 import shapely
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from gridsvc.accounts import Scope, policy
 from gridsvc.boundaries import access, derivation, store
@@ -69,7 +70,12 @@ def _cells(level: str, layer: str, townships: list[str]) -> list[Cell]:
     ]
 
 
-def run_merge(scope: Scope, data: dict) -> GridMerge:
+def _inputs(scope: Scope, data: dict):
+    """Check a merge request against the caller and the published layers; read its cells.
+
+    Returns (county code, townships, villages, specialist cells by layer). Run by the request,
+    so a wrong request is a 4xx at once, and again by the job, on the layers as they are then.
+    """
     townships = sorted(set(data["townships"]))
     for code in townships:
         # A township outside the caller's scope reads as one that does not exist.
@@ -96,14 +102,77 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
                 layer=layer,
             )
         specialist[layer] = cells
+    return counties.pop(), townships, villages, specialist
+
+
+def _same_client_id(scope: Scope, client_id, params: dict) -> GridMerge | None:
+    """The merge this caller already made with ``client_id`` (422 when the request differs)."""
+    if client_id is None or scope.user_id is None:
+        return None
+    earlier = db.session.scalar(
+        select(GridMerge).where(
+            GridMerge.created_by == scope.user_id, GridMerge.client_id == client_id
+        )
+    )
+    if earlier is not None and earlier.params != params:
+        raise Invalid(
+            f"client_id {client_id} was already used for a different merge; "
+            "generate a new UUID for a new merge.",
+            code="merge.client_id_reused",
+            errors={"client_id": ["already used for a different merge"]},
+        )
+    return earlier
+
+
+def create_merge(scope: Scope, data: dict) -> tuple[GridMerge, bool]:
+    """Check the request and record the merge ``queued``: (merge, whether it is new).
+
+    The caller commits, then queues a new merge. Everything a request can get wrong (scope,
+    layers, geometries, size rules) is answered here, so the job fails only on what nobody could
+    have checked before it ran. A resent request with the same ``client_id`` answers the merge
+    the first one made.
+    """
+    client_id = data.get("client_id")
+    # Stored as JSON: what was asked, normalised by the schema, without the client's own id.
+    params = {k: v for k, v in data.items() if k != "client_id"}
+    if (earlier := _same_client_id(scope, client_id, params)) is not None:
+        access.check_merge(scope, policy.READ, earlier)
+        return earlier, False
+    county_code, townships, _villages, _specialist = _inputs(scope, data)
+    if data.get("proposed_layer"):
+        if not _cells("grid", data["proposed_layer"], townships):
+            raise Invalid(
+                "The proposed layer has no published cells there.",
+                code="merge.layer_empty",
+                layer=data["proposed_layer"],
+            )
+    elif data.get("method", "aggregate") == "aggregate":
+        derivation.check_request(data, county_code)
     merge = GridMerge(
         id=uuid.uuid4(),
-        county_code=counties.pop(),
+        status="queued",
+        params=params,
+        client_id=client_id,
+        county_code=county_code,
         township_codes=townships,
         layers=list(data["layers"]),
         proposed_layer=data.get("proposed_layer"),
+        crosswalk=[],
+        report={},
         created_by=scope.user_id,
     )
+    try:
+        with db.session.begin_nested():  # two sends of one client_id at once: one row wins
+            db.session.add(merge)
+    except IntegrityError:
+        return _same_client_id(scope, client_id, params), False
+    return merge, True
+
+
+def compute(scope: Scope, merge: GridMerge) -> None:
+    """The merge's work: crosswalk, derivation or overlay, with a draft generation when clean."""
+    data = merge.params
+    county_code, townships, villages, specialist = _inputs(scope, data)
     if data.get("proposed_layer"):
         unified = _cells("grid", data["proposed_layer"], townships)
         if not unified:
@@ -126,7 +195,7 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
         }
     elif data.get("method", "aggregate") == "aggregate":
         merge.report, merge.crosswalk, merge.generation_id = derivation.derive(
-            scope, data, merge.county_code, townships, villages, specialist
+            scope, data, county_code, townships, villages, specialist
         )
     else:
         result = derive_unified(specialist, villages, sliver_max_m2=data["sliver_max_m2"])
@@ -141,15 +210,13 @@ def run_merge(scope: Scope, data: dict) -> GridMerge:
             generation = store.new_draft(
                 level="grid",
                 layer=UNIFIED_LAYER,
-                county_code=merge.county_code,
+                county_code=county_code,
                 source="merge",
                 user_id=scope.user_id,
             )
             store.write_features(generation.id, features)
             merge.generation_id = generation.id
-    db.session.add(merge)
     db.session.flush()
-    return merge
 
 
 def get_merge(scope: Scope, merge_id: uuid.UUID) -> GridMerge:
@@ -160,10 +227,23 @@ def get_merge(scope: Scope, merge_id: uuid.UUID) -> GridMerge:
     return merge
 
 
+def require_done(merge: GridMerge) -> None:
+    """Its results are read (downloaded, published) only once the background run is done."""
+    if merge.status in ("queued", "running"):
+        raise Conflict(
+            "The merge is still running; retry when its status is done.",
+            code="merge.not_ready",
+            status_now=merge.status,
+        )
+    if merge.status == "failed":
+        raise Conflict("The merge failed; see its error and run it again.", code="merge.failed")
+
+
 def publish_merge(
     scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
 ) -> Generation:
     access.check_merge(scope, policy.WRITE, merge)
+    require_done(merge)
     if merge.generation_id is None:
         code = (
             "merge.has_errors"

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -39,6 +40,7 @@ ADMIN_LAYER = "admin"  # the layer name admin levels (county/township/village) l
 UNIFIED_LAYER = "unified"
 GENERATION_STATUSES = ("draft", "published", "retired")
 UPLOAD_STATUSES = ("queued", "processing", "validated", "invalid", "failed", "published")
+MERGE_STATUSES = ("queued", "running", "done", "failed")
 
 
 class Generation(db.Model):
@@ -181,8 +183,22 @@ class GridMerge(db.Model):
     """A 多网合一 run: specialist layers in, a crosswalk and (optionally) a draft unified layer out."""
 
     __tablename__ = "grid_merges"
+    __table_args__ = (
+        CheckConstraint(f"status IN {MERGE_STATUSES!r}", name="status_known"),
+        UniqueConstraint("created_by", "client_id", name="uq_grid_merges_creator_client"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    # queued -> running -> done | failed: the derivation runs in a background job (tasks.py).
+    status: Mapped[str] = mapped_column(String(16), server_default="queued")
+    # The request as validated, so the job (and a redelivered job) derives from what was asked.
+    params: Mapped[dict | None] = mapped_column(JSONB)
+    # The caller's own id for the request: a resent POST finds this merge instead of a new one.
+    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    error: Mapped[dict | None] = mapped_column(JSONB)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     county_code: Mapped[str | None] = mapped_column(String(6), index=True)
     township_codes: Mapped[list] = mapped_column(JSONB)
     layers: Mapped[list] = mapped_column(JSONB)

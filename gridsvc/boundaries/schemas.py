@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from gridsvc.boundaries.fields import LAYER_NAME, BBox
-from gridsvc.boundaries.models import LEVELS, UPLOAD_STATUSES
+from gridsvc.boundaries.models import LEVELS, MERGE_STATUSES, UPLOAD_STATUSES
 from gridsvc.geo.crs import OUTPUT_DATUMS
 from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.i18n import localize_report
@@ -196,6 +196,12 @@ class LocateManyIn(_AtArgs):
 
 
 class MergeIn(Schema):
+    client_id = fields.UUID(
+        metadata={
+            "description": "a UUID the client makes for this merge: resending the same request "
+            "with it answers the first merge and queues nothing (as Idempotency-Key does)"
+        }
+    )
     layers = fields.List(
         fields.String(validate=LAYER_NAME), required=True, validate=validate.Length(2, 10)
     )
@@ -253,6 +259,17 @@ class CrosswalkArgs(Schema):
 
 class MergeOut(Schema):
     id = fields.UUID()
+    client_id = fields.UUID(allow_none=True)
+    status = fields.String(
+        validate=validate.OneOf(MERGE_STATUSES),
+        metadata={"description": "queued, running, done, or failed (see error)"},
+    )
+    error = fields.Dict(
+        allow_none=True, metadata={"description": "why it failed, as an RFC 9457 problem"}
+    )
+    attempts = fields.Integer()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
     county_code = fields.String(allow_none=True)
     township_codes = fields.List(fields.String())
     layers = fields.List(fields.String())

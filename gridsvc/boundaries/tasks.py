@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridsvc.boundaries import uploads
+from gridsvc.boundaries import merge_jobs, uploads
 from gridsvc.extensions import db
 from gridsvc.jobs import celery
 
@@ -23,4 +23,23 @@ def requeue_stale_uploads() -> int:
     db.session.commit()  # before queueing: the worker must find them queued
     for upload_id in requeued:
         process_upload.delay(upload_id)
+    return len(requeued)
+
+
+@celery.task(name="boundaries.run_merge", bind=True, max_retries=3)
+def run_merge(self, merge_id: str) -> str | None:
+    """Derive a merge's unified layer, crosswalk and draft (idempotent; see merge_jobs.py)."""
+    # The attempt is committed first, so a worker killed mid-derivation has used it up.
+    merge = merge_jobs.run(merge_id, progress=db.session.commit)
+    db.session.commit()
+    return merge.status if merge else None
+
+
+@celery.task(name="boundaries.requeue_stale_merges")
+def requeue_stale_merges() -> int:
+    """Beat: give merges a lost worker left behind another try (see merge_jobs.requeue_stale)."""
+    requeued = merge_jobs.requeue_stale()
+    db.session.commit()  # before queueing: the worker must find them queued
+    for merge_id in requeued:
+        run_merge.delay(merge_id)
     return len(requeued)

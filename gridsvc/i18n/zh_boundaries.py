@@ -281,4 +281,16 @@ MESSAGES = {
     ),
     "merge.has_errors": ("合并结果有错误", "该合并没有生成可发布的综合网格图层（校验有错误）。"),
     "merge.nothing_to_publish": ("没有可发布的图层", "该合并没有生成可发布的综合网格图层。"),
+    "merge.client_id_reused": (
+        "client_id 已被使用",
+        "该 client_id 已用于另一次不同的合并，新合并请生成新的 UUID。",
+        {
+            "client_id {id} was already used for a different merge; generate a new UUID for a "
+            "new merge.": "client_id {id} 已用于另一次不同的合并；新合并请生成新的 UUID。"
+        },
+    ),
+    "merge.not_ready": ("合并仍在进行", "合并仍在后台进行，请在状态为完成后再试。"),
+    "merge.failed": ("合并失败", "该合并失败，请查看错误原因后重新合并。"),
+    "merge.processing_error": ("合并失败", "合并时发生意外错误。"),
+    "merge.too_many_attempts": ("多次合并失败", "合并多次失败，已停止重试。"),
 }

@@ -93,3 +93,16 @@ def upload_request(client, headers, content: bytes, filename: str, **form):
     return client.post(
         "/api/v1/boundary-uploads", data=data, headers=headers, content_type="multipart/form-data"
     )
+
+
+def merged(client, editor, response) -> dict:
+    """The merge a 202 queued, as its page shows it once the (eager) job has run."""
+    body = response.get_json()
+    assert response.status_code == 202, body
+    assert body["status"] == "queued"
+    assert response.headers["Location"] == f"/api/v1/grid-merges/{body['id']}"
+    page = client.get(response.headers["Location"], headers=editor)
+    assert page.status_code == 200
+    merge = page.get_json()
+    assert merge["status"] == "done", merge.get("error")
+    return merge

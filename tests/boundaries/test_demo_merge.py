@@ -19,6 +19,7 @@ from gridsvc.demo import demo_street_network
 from gridsvc.extensions import db
 from gridsvc.geo.area import to_metric
 from gridsvc.geo.sizing import DEFAULT_RULES, township_type, village_kind
+from tests.boundaries.conftest import merged
 from tests.conftest import bearer
 
 TOWNSHIPS_SQL = """
@@ -84,8 +85,7 @@ def test_demo_county_derives_an_adoptable_grid(client, demo, editor):
         },
         headers=editor,
     )
-    merge = response.get_json()
-    assert response.status_code == 201, merge
+    merge = merged(client, editor, response)
     report = merge["report"]
     assert report["ok"] is True, report["findings"][:5]
     summary = report["merge"]
@@ -169,8 +169,7 @@ def test_demo_county_derives_an_adoptable_grid(client, demo, editor):
             json={"layers": ["zongzhi", "chengguan"], "townships": [town], "streets": streets},
             headers=editor,
         )
-        assert again.status_code == 201, again.get_json()
-        return again.get_json()
+        return merged(client, editor, again)
 
     same = rerun()["report"]["diff"]
     assert (same["changed"], same["added"], same["removed"]) == ([], [], [])

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import numpy as np
 import openpyxl
 import pytest
 from shapely.geometry import box
+from sqlalchemy import func, select, text
 
-from gridsvc.boundaries import derivation
-from tests.boundaries.conftest import feature
+from gridsvc.accounts import Scope
+from gridsvc.boundaries import derivation, merge_jobs, merges, store
+from gridsvc.boundaries.models import Generation, GridMerge
+from gridsvc.boundaries.tasks import requeue_stale_merges
+from tests.boundaries.conftest import feature, merged
 from tests.conftest import bearer
 from tests.test_app import assert_problem
 
@@ -48,8 +54,7 @@ def test_crosswalk_onto_the_proposed_unified_layer(client, specialist_layers, ed
         },
         headers=editor,
     )
-    assert response.status_code == 201, response.get_json()
-    merge = response.get_json()
+    merge = merged(client, editor, response)
     rows = [r for r in merge["crosswalk"] if r["layer"] == "zongzhi" and r["code"] == "ZZ-001"]
     assert len(rows) == 1
     row = rows[0]
@@ -78,8 +83,7 @@ def test_derived_unified_layer_is_staged_and_publishable(client, specialist_laye
         },
         headers=editor,
     )
-    merge = response.get_json()
-    assert response.status_code == 201, merge
+    merge = merged(client, editor, response)
     assert merge["report"]["ok"] is True, merge["report"]["findings"][:5]
     assert merge["generation_id"] is not None
     published = client.post(f"/api/v1/grid-merges/{merge['id']}/publish", json={}, headers=editor)
@@ -126,7 +130,7 @@ def derive(client, editor, **body):
 def test_crosswalk_downloads_as_csv_and_xlsx(client, specialist_layers, editor):
     # A street along x = 112.8249 (where 综治 cuts): the derivation is told where streets run.
     streets = {"type": "LineString", "coordinates": [[112.8249, 27.85], [112.8249, 27.95]]}
-    merge = derive(client, editor, streets=streets).get_json()
+    merge = merged(client, editor, derive(client, editor, streets=streets))
     assert merge["report"]["merge"]["streets_given"] is True
     csv_resp = client.get(f"/api/v1/grid-merges/{merge['id']}/crosswalk", headers=editor)
     assert csv_resp.status_code == 200
@@ -184,14 +188,131 @@ def test_household_points_and_size_rules_reach_the_derivation(client, specialist
     xs = np.linspace(112.801, 112.849, 30)
     ys = np.linspace(27.851, 27.899, 20)
     points = {"type": "MultiPoint", "coordinates": [[float(x), float(y)] for x in xs for y in ys]}
-    merge = derive(
+    response = derive(
         client,
         editor,
         household_points=points,
         size_rules={"rural": {"min_households": 100, "max_households": 700, "max_area_km2": 100}},
-    ).get_json()
+    )
+    merge = merged(client, editor, response)
     grids = merge["report"]["grids"]
     assert {g["households_source"] for g in grids} == {"points"}
     assert sum(g["households"] for g in grids) == 600
     assert merge["report"]["merge"]["rules"]["rural"]["max_households"] == 700
     assert merge["generation_id"] is not None
+
+
+# --- the background run: status, retries, failures -------------------------------------------
+
+BODY = {"layers": ["zongzhi", "chengguan"], "townships": ["430302001"]}
+
+
+def _queued(db_session, make_user, **body) -> GridMerge:
+    """A merge recorded as the request records it, its job not run yet."""
+    user = make_user(role="gis_staff", township_code=None, county_code="430302")
+    merge, created = merges.create_merge(Scope.of(user), {**BODY, "sliver_max_m2": 200.0, **body})
+    assert created
+    db_session.flush()
+    return merge
+
+
+def test_a_retried_post_answers_the_first_merge_and_queues_nothing(
+    client, db_session, specialist_layers, editor
+):
+    headers = {**editor, "Idempotency-Key": "merge-retry-1"}
+    first = client.post("/api/v1/grid-merges", json=BODY, headers=headers)
+    assert first.status_code == 202, first.get_json()
+    again = client.post("/api/v1/grid-merges", json=BODY, headers=headers)
+    assert again.status_code == 202
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert db_session.scalar(select(func.count()).select_from(GridMerge)) == 1
+    # One job ran, once: a second would have counted a second attempt.
+    merge = db_session.get(GridMerge, uuid.UUID(first.get_json()["id"]))
+    db_session.refresh(merge)
+    assert (merge.status, merge.attempts) == ("done", 1)
+    changed = client.post("/api/v1/grid-merges", json={**BODY, "sliver_max_m2": 1}, headers=headers)
+    assert_problem(changed, 422, "idempotency.key_reused")
+
+
+def test_a_resent_client_id_answers_the_first_merge(client, db_session, specialist_layers, editor):
+    body = {**BODY, "client_id": str(uuid.uuid4())}
+    first = client.post("/api/v1/grid-merges", json=body, headers=editor)
+    assert first.status_code == 202, first.get_json()
+    assert first.get_json()["client_id"] == body["client_id"]
+    again = client.post("/api/v1/grid-merges", json=body, headers=editor)
+    assert again.status_code == 202
+    # The resend shows the first merge as it is now: its job has run (eagerly), once.
+    assert (again.get_json()["id"], again.get_json()["status"]) == (first.get_json()["id"], "done")
+    assert again.get_json()["attempts"] == 1
+    assert db_session.scalar(select(func.count()).select_from(GridMerge)) == 1
+    changed = client.post("/api/v1/grid-merges", json={**body, "sliver_max_m2": 1}, headers=editor)
+    assert_problem(changed, 422, "merge.client_id_reused")
+
+
+def test_results_wait_for_the_run(client, db_session, specialist_layers, editor, make_user):
+    merge = _queued(db_session, make_user)
+    page = client.get(f"/api/v1/grid-merges/{merge.id}", headers=editor).get_json()
+    assert (page["status"], page["report"], page["crosswalk"]) == ("queued", {}, [])
+    publish = client.post(f"/api/v1/grid-merges/{merge.id}/publish", json={}, headers=editor)
+    assert_problem(publish, 409, "merge.not_ready")
+    download = client.get(f"/api/v1/grid-merges/{merge.id}/crosswalk", headers=editor)
+    assert_problem(download, 409, "merge.not_ready")
+    assert merge_jobs.run(str(merge.id)).status == "done"
+    # A redelivered task finds it done and leaves it alone.
+    assert merge_jobs.run(str(merge.id)).attempts == 1
+    assert client.get(f"/api/v1/grid-merges/{merge.id}/crosswalk", headers=editor).status == (
+        "200 OK"
+    )
+
+
+def test_a_run_whose_layer_vanished_fails_with_the_reason(
+    client, db_session, specialist_layers, editor, make_user
+):
+    merge = _queued(db_session, make_user)
+    # The 城管 layer is retired between the request and the run.
+    db_session.execute(text("UPDATE areas SET gen_to = gen_from WHERE layer = 'chengguan'"))
+    merge_jobs.run(str(merge.id))
+    page = client.get(f"/api/v1/grid-merges/{merge.id}", headers=editor).get_json()
+    assert page["status"] == "failed"
+    assert page["error"]["code"] == "merge.layer_empty"
+    assert page["error"]["status"] == 422
+    assert db_session.get(GridMerge, merge.id).params["layers"] == BODY["layers"]
+    publish = client.post(f"/api/v1/grid-merges/{merge.id}/publish", json={}, headers=editor)
+    assert_problem(publish, 409, "merge.failed")
+
+
+def test_an_unexpected_failure_leaves_no_draft_behind(
+    client, db_session, specialist_layers, editor, make_user, monkeypatch
+):
+    merge = _queued(db_session, make_user)
+    drafts = db_session.scalar(select(func.count()).select_from(Generation))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("GEOS gave up")
+
+    # The failure comes after the draft generation was made: the savepoint drops it.
+    monkeypatch.setattr(store, "write_features", broken)
+    merge_jobs.run(str(merge.id))
+    db_session.refresh(merge)
+    assert merge.status == "failed"
+    assert (merge.error["code"], merge.error["status"]) == ("merge.processing_error", 500)
+    assert merge.generation_id is None
+    assert db_session.scalar(select(func.count()).select_from(Generation)) == drafts
+
+
+def test_stale_merges_are_requeued_then_failed(db_session, specialist_layers, make_user):
+    lost, hopeless = _queued(db_session, make_user), _queued(db_session, make_user)
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    # Workers died mid-way and the broker lost the messages.
+    lost.status, lost.attempts = "running", 1
+    hopeless.status, hopeless.attempts = "running", merge_jobs.MAX_ATTEMPTS
+    lost.created_at = lost.started_at = hopeless.created_at = hopeless.started_at = long_ago
+    db_session.flush()
+    # Seen from a moment when they had run for less than STALE_AFTER, they are left alone.
+    assert merge_jobs.requeue_stale(datetime.now(UTC) - timedelta(hours=1, minutes=59)) == []
+    assert requeue_stale_merges.apply().get() == 1
+    db_session.refresh(lost)
+    db_session.refresh(hopeless)
+    assert (lost.status, lost.attempts) == ("done", 2)  # run again (tasks run eagerly in tests)
+    assert (hopeless.status, hopeless.error["code"]) == ("failed", "merge.too_many_attempts")

@@ -291,6 +291,7 @@ def _boundary_work(w: World) -> None:
     for target, county, township in (("A1", A, A1), ("A2", A, A2), ("B", B, B1)):
         merge = GridMerge(
             id=uuid.uuid4(),
+            status="done",
             county_code=county,
             township_codes=[township],
             layers=["zongzhi", "chengguan"],
