@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Protocol
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from gridsvc.incidents.models import Incident
 
 EXTENSION_KEY = "gridsvc.incidents.router"
@@ -56,6 +58,10 @@ class Router(Protocol):
 
     def photo_added(self, scope, incident: Incident) -> None:
         """A photo was attached: a report filed as fixed on the spot may now be complete."""
+        ...
+
+    def readable_as_party(self, scope) -> ColumnElement[bool] | None:
+        """SQL condition for incidents outside the caller's area they take part in (协办)."""
         ...
 
 

@@ -14,6 +14,7 @@ from gridsvc.incidents import Filing, Incident
 from gridsvc.prepared import Prepared
 from gridsvc.routing.cases.calls import new_call_rows
 from gridsvc.routing.cases.on_site import ON_SITE_PENDING, complete_on_site
+from gridsvc.routing.cases.visibility import readable_as_party
 from gridsvc.routing.deadlines.clock import deadline
 from gridsvc.routing.decision import COUNTY_CALL, TOWNSHIP_TEAM, county_world, route_many
 from gridsvc.routing.directory.responsibility import entry_in_force
@@ -36,6 +37,9 @@ class CaseIntake:
 
     def photo_added(self, scope, incident: Incident) -> None:
         complete_on_site(scope, incident)
+
+    def readable_as_party(self, scope):
+        return readable_as_party(scope)
 
 
 def decide_stored(reports: Sequence) -> list[dict]:
