@@ -50,6 +50,7 @@ COUNTS = (
     "calls_rejected",
     "calls_on_time",
     "not_called",
+    "fixed_on_site",
 )
 CLOSED = ("closed", "evaluated")
 NOT_A_CASE = ("rejected", "duplicate")  # decided at intake: the response ends with them
@@ -87,6 +88,7 @@ class CaseFacts:
     calls_rejected: int = 0  # 乱呼叫
     calls_on_time: int = 0
     not_called: int = 0  # 不呼叫
+    fixed_on_site: int = 0  # 自处置 (fixed on the spot by the grid worker who reported it)
     response_hours: float | None = None
     resolution_hours: float | None = None
 
@@ -212,6 +214,8 @@ def case_facts(row, calls, teams, entries, calendar, as_of: datetime) -> CaseFac
             )
             facts.reworked = int(case.reopen_count > 0)
             facts.extended = int(case.extension_count > 0)
+    # 自处置 counts once the worker's fix is recorded, sampled for confirmation or not.
+    facts.fixed_on_site = int(case.on_site and _before(case.resolved_at, as_of))
     facts.calls = len(calls)
     facts.calls_rejected = sum(c.status == "rejected" for c in calls)
     facts.calls_on_time = sum(_answered_on_time(c, as_of) for c in calls)

@@ -136,5 +136,6 @@ class StoredCaseFacts(db.Model):
     calls_rejected: Mapped[int] = mapped_column(SmallInteger)
     calls_on_time: Mapped[int] = mapped_column(SmallInteger)
     not_called: Mapped[int] = mapped_column(SmallInteger)
+    fixed_on_site: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     response_hours: Mapped[float | None] = mapped_column(Float)
     resolution_hours: Mapped[float | None] = mapped_column(Float)

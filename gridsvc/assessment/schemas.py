@@ -29,6 +29,7 @@ DEFINITIONS = {
     "calls_rejected": ("乱呼叫数", "calls the county rejected"),
     "calls_on_time": ("按时响应数", "calls accepted by the accept deadline and responded to by the department by the respond deadline"),
     "not_called": ("不呼叫数", "cases a township team returned or let run overdue on a power the responsibility list in force keeps with a county department (not delegated), with no call from the township"),
+    "fixed_on_site": ("自处置数", "cases a grid worker reported as fixed on the spot (即知即改), with before and after photos, by the as-of instant; sampled ones count before the lead confirms them"),
     "filing_rate": ("立案率", "立案数 / 受理数, a fraction"),
     "dispatch_rate": ("派遣率", "派遣数 / 立案数, a fraction"),
     "closing_rate": ("结案率", "结案数 / 应结案数, a fraction"),

@@ -256,6 +256,17 @@ MESSAGES = {
             "reported_at is older than {days} days; such reports are no longer accepted.": "reported_at 早于 {days} 天前；此类上报不再接收。"
         },
     ),
+    "incident.not_fixable_on_site": (
+        "该类别不可自处置",
+        "权责清单未将该类别标为可当场处置（自处置），请不带 resolved_on_site 上报。",
+        {
+            "The responsibility list does not mark category {category} as fixable on the spot; report it without resolved_on_site.": "权责清单未将类别 {category} 标为可当场处置；请不带 resolved_on_site 上报。"
+        },
+    ),
+    "incident.on_site_grid_worker_only": (
+        "仅网格员可上报自处置",
+        "只有网格员可以上报当场处置（resolved_on_site）的事件。",
+    ),
     "incident.client_id_reused": (
         "client_id 已被使用",
         "该 client_id 已用于另一条不同的上报，新上报请生成新的 UUID。",

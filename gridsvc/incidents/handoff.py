@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Protocol
 from flask import Flask, current_app
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from gridsvc.incidents.models import Incident
 
 EXTENSION_KEY = "gridsvc.incidents.router"
@@ -37,6 +39,7 @@ class Filing:
     lon: float
     lat: float
     township_name: str | None = None
+    resolved_on_site: bool = False  # 自处置: to be closed once its before/after photos arrive
     id: None = None  # not filed yet
 
 
@@ -47,6 +50,18 @@ class Router(Protocol):
 
     def open_cases(self, incidents: Sequence[Incident]) -> None:
         """Whatever follows from new incidents (cases, calls, notices), in the same transaction."""
+        ...
+
+    def fixable_on_site(self, county_code: str, category_code: str) -> bool:
+        """Whether the county's list lets a grid worker fix this category on the spot (自处置)."""
+        ...
+
+    def photo_added(self, scope, incident: Incident) -> None:
+        """A photo was attached: a report filed as fixed on the spot may now be complete."""
+        ...
+
+    def readable_as_party(self, scope) -> ColumnElement[bool] | None:
+        """SQL condition for incidents outside the caller's area they take part in (协办)."""
         ...
 
 

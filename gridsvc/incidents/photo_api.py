@@ -12,6 +12,7 @@ from gridsvc.http import Blueprint, body_limit, documents
 from gridsvc.idempotency import idempotent
 from gridsvc.incidents import photos, queries
 from gridsvc.incidents.api import READERS
+from gridsvc.incidents.handoff import router
 from gridsvc.incidents.schemas import PhotoForm, PhotoOut
 
 blp = Blueprint("photos", __name__, description="Incident photos")
@@ -37,6 +38,8 @@ class Photos(MethodView):
         scope = current_scope()
         incident = queries.get_incident(scope, incident_id)
         photo, created = photos.add_photo(scope, incident, form["kind"], files["file"].stream)
+        # A report filed with resolved_on_site closes (自处置) with its last before/after photo.
+        router().photo_added(scope, incident)
         location = f"/api/v1/incidents/{incident_id}/photos/{photo.id}"
         return photo, 201 if created else 200, {"Location": location}
 

@@ -2,7 +2,8 @@
 
 Visibility: township roles see their township, county roles their county, global roles all —
 and everyone sees the reports they filed themselves (a worker may report in a neighbouring
-township). Anything else reads as 404.
+township); a township team listed as a cooperating party (协办) of a case reads that incident
+(routing says which, through the hand-off port). Anything else reads as 404.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from gridsvc.accounts import Scope, policy
 from gridsvc.errors import NotFound
 from gridsvc.extensions import db
 from gridsvc.http import etag
+from gridsvc.incidents.handoff import router
 from gridsvc.incidents.models import Incident
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor, newest_first
 from gridsvc.workers import assigned_grid_codes
@@ -28,7 +30,12 @@ def visible(scope: Scope) -> ColumnElement[bool]:
     area = scope.where(Incident.county_code, Incident.township_code)
     if scope.user_id is None:
         return area
-    return or_(area, Incident.reporter_id == scope.user_id)
+    readable = [area, Incident.reporter_id == scope.user_id]
+    if scope.township_code:  # county-wide roles see joint cases through their area already
+        party = router().readable_as_party(scope)  # 协办: a cooperating team of another township
+        if party is not None:
+            readable.append(party)
+    return or_(*readable)
 
 
 def get_incident(scope: Scope, incident_id: int, *, for_update: bool = False) -> Incident:

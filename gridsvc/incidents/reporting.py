@@ -71,6 +71,7 @@ class _Prepared:
     address: str | None
     location: dict = field(default_factory=dict)
     outside_own_grids: bool = False
+    resolved_on_site: bool = False
 
 
 def fingerprint(item: dict) -> str:
@@ -96,6 +97,8 @@ def fingerprint(item: dict) -> str:
         "description": item.get("description"),
         "address": item.get("address"),
     }
+    if item.get("resolved_on_site"):  # only when set, so earlier reports keep their fingerprint
+        canonical["resolved_on_site"] = True
     return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -154,7 +157,33 @@ def _prepare(index: int, item: dict, client_id: uuid.UUID, digest: str, now: dat
         reported_at=_check_time(item.get("reported_at"), now),
         description=item.get("description"),
         address=item.get("address"),
+        resolved_on_site=bool(item.get("resolved_on_site")),
     )
+
+
+def _check_on_site(reporter: Scope, prepared: list[_Prepared], results: list[ItemResult]):
+    """Drop (as errors) on-the-spot reports the reporter or the county's list does not allow."""
+    kept = []
+    for p in prepared:
+        if not p.resolved_on_site:
+            kept.append(p)
+        elif reporter.role != "grid_worker":
+            results[p.index].error = Invalid(
+                "Only a grid worker reports a fix on the spot (resolved_on_site).",
+                code="incident.on_site_grid_worker_only",
+                errors={"resolved_on_site": ["grid workers only"]},
+            )
+        elif not router().fixable_on_site(p.location["county"]["code"], p.category):
+            results[p.index].error = Invalid(
+                f"The responsibility list does not mark category {p.category} as fixable "
+                "on the spot; report it without resolved_on_site.",
+                code="incident.not_fixable_on_site",
+                errors={"resolved_on_site": ["category not fixable on the spot"]},
+                category=p.category,
+            )
+        else:
+            kept.append(p)
+    return kept
 
 
 def _outside(lon: float, lat: float, detail: str, nearest: dict | None = None) -> Invalid:
@@ -275,6 +304,7 @@ def _routings(prepared: list[_Prepared]) -> list[str | None]:
             p.lon,
             p.lat,
             (p.location["township"] or {}).get("name"),
+            p.resolved_on_site,
         )
         for p in prepared
     ]
@@ -362,6 +392,7 @@ def report(reporter: Scope, items: list[dict], source: str) -> list[ItemResult]:
         except (DomainError, GeoInputError) as exc:
             results[i].error = exc
     prepared = _locate(reporter, prepared, results) if prepared else []
+    prepared = _check_on_site(reporter, prepared, results)
     _flag_own_grids(reporter, prepared)
     created = {row.client_id: row for row in _insert(reporter, prepared, source)}
     for p in prepared:

@@ -58,6 +58,14 @@ class IncidentIn(Schema):
     address = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=ADDRESS_MAX)
     )
+    resolved_on_site = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "自处置: the grid worker fixed it on the spot. The case closes when "
+            "a before photo (kind=report) and an after photo (kind=verification) are uploaded; "
+            "only for categories the responsibility list marks fixable on site"
+        },
+    )
 
 
 class PlaceField(fields.Field):

@@ -195,6 +195,7 @@ T1_MARCH = {
     "calls_rejected": 1,  # F
     "calls_on_time": 1,  # E
     "not_called": 1,  # E
+    "fixed_on_site": 0,
     "filing_rate": 0.875,  # 7 / 8
     "dispatch_rate": 0.8571,  # 6 / 7
     "closing_rate": 0.5714,  # 4 / 7
@@ -355,3 +356,35 @@ def test_percentiles_from_value_counts_are_postgresqls(db_session):
         ).scalar()
         assert percentile_of_counts(Counter(values), 0.9) == pytest.approx(expected, abs=1e-12)
     assert percentile_of_counts(Counter(), 0.9) is None
+
+
+def test_an_on_the_spot_fix_counts_live_and_settled(client, lay_case, people):
+    """自处置: a worker's fix on the spot in May is one fixed_on_site; not filed, not a ticket;
+    the figure reads the same from the live facts and from the settled ones."""
+    from datetime import UTC, datetime
+
+    from gridsvc.assessment.daily import settle
+    from tests.assessment.conftest import COUNTY
+
+    lay_case(
+        bj(5, 6, 9),
+        "0104",
+        "t1",
+        2,
+        24,
+        status="closed",
+        on_site=True,
+        resolved_at=bj(5, 6, 9, 5),
+        closed_at=bj(5, 6, 9, 5),
+    )
+    lay_case(bj(5, 7, 9), "0102", "t1", 2, 24, status="accepted", accepted_at=bj(5, 7, 10))
+    url = "/api/v1/indicators?period=month&from=2026-05-01&by=township"
+    headers = bearer(people["supervisor"])
+
+    def figures():
+        total = client.get(url, headers=headers).json["total"]
+        return {k: total[k] for k in ("reported", "filed", "fixed_on_site")}
+
+    assert figures() == {"reported": 2, "filed": 1, "fixed_on_site": 1}
+    assert settle(COUNTY, datetime.now(UTC))["cases"] == 2
+    assert figures() == {"reported": 2, "filed": 1, "fixed_on_site": 1}  # read back stored

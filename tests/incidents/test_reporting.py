@@ -281,6 +281,15 @@ class RecordingRouter:
     def open_cases(self, incidents):
         self.opened.append([i.id for i in incidents])
 
+    def fixable_on_site(self, county_code, category_code):
+        return False
+
+    def photo_added(self, scope, incident):
+        return None
+
+    def readable_as_party(self, scope):
+        return None  # no cases here: the area scope alone
+
 
 def test_router_gets_each_new_incident_once_and_never_replays(
     app, client, hierarchy, as_worker, monkeypatch

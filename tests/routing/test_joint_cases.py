@@ -75,3 +75,42 @@ def test_only_the_county_overrides_with_a_reason(people, report, act, upload_pho
     assert (no_reason.status_code, no_reason.json["code"]) == (422, "workflow.note_required")
     closed = act(dispatcher, incident["id"], "close", override=True, note="协办单位已电话确认")
     assert closed.status_code == 200, closed.json
+
+
+def test_a_cooperating_township_team_reads_the_incident_and_nobody_else_gains(
+    client, db_session, people, report, act, upload_photo, make_user
+):
+    """A township team of another township listed as 协办 opens the incident, its photos and
+    trail, and records its part; its neighbours' other cases stay hidden, as do its
+    colleagues without a handler role."""
+    from gridsvc.routing.cases.models import Case
+    from tests.routing.conftest import T2
+
+    t2 = people["teams"]["t2"]
+    joint = report("0501", lonlat=(112.812, 27.871))
+    other = report("0501", lonlat=(112.813, 27.872))
+    photo = upload_photo(people["worker"], joint["id"], "report", colour=(70, 70, 70))
+    lead2 = bearer(people["lead2"])
+    url = f"/api/v1/incidents/{joint['id']}"
+    assert client.get(url, headers=lead2).status_code == 404  # not a party yet
+
+    case = db_session.get(Case, joint["id"])
+    case.cooperating_ids = [t2]  # the county names 城正街街道's team as 协办
+    db_session.flush()
+    assert client.get(url, headers=lead2).status_code == 200
+    assert client.get(f"{url}/events", headers=lead2).status_code == 200
+    assert [p["id"] for p in client.get(f"{url}/photos", headers=lead2).json] == [photo]
+    assert client.get(f"{url}/photos/{photo}/thumbnail", headers=lead2).status_code == 200
+    listed = client.get("/api/v1/incidents?limit=500", headers=lead2).json["items"]
+    assert joint["id"] in [i["id"] for i in listed]
+    assert other["id"] not in [i["id"] for i in listed]
+    assert act(people["lead"], joint["id"], "accept").status_code == 200
+    assisted = act(people["lead2"], joint["id"], "assist", note="配合清理占道摊点")
+    assert assisted.status_code == 200, assisted.json
+
+    # Nobody else gains: the other T1 case, a T2 grid worker, and T2 staff of no team.
+    assert client.get(f"/api/v1/incidents/{other['id']}", headers=lead2).status_code == 404
+    t2_worker = make_user(role="grid_worker", county_code=COUNTY, township_code=T2)
+    t2_teamless = make_user(role="officer", county_code=COUNTY, township_code=T2)
+    for user in (t2_worker, t2_teamless):
+        assert client.get(url, headers=bearer(user)).status_code == 404

@@ -84,3 +84,124 @@ def test_on_site_fix_refusals(client, people, report, act, upload_photo, admin_h
     foreign = upload_photo(worker, other_incident["id"], "verification", colour=(5, 5, 5))
     mixed = act(worker, incident["id"], "fix_on_site", photo_ids=[before, foreign])
     assert mixed.json["code"] == "workflow.on_site_photos_required"
+
+
+# --- resolved_on_site on the report itself: the last of its two photos closes it -----------
+
+
+def _on_site_body(category="0104", lonlat=(112.85, 27.87)):
+    import uuid
+    from datetime import UTC, datetime
+
+    return {
+        "client_id": str(uuid.uuid4()),
+        "category": category,
+        "location": {"type": "Point", "coordinates": list(lonlat)},
+        "reported_at": datetime.now(UTC).isoformat(),
+        "description": "路边暴露垃圾，已当场清理",
+        "resolved_on_site": True,
+    }
+
+
+def _case_count(incident_id):
+    from sqlalchemy import func, select
+
+    from gridsvc.extensions import db
+    from gridsvc.routing.cases.models import Case
+
+    return db.session.scalar(select(func.count()).where(Case.incident_id == incident_id))
+
+
+def test_a_report_resolved_on_site_closes_with_its_second_photo(
+    client, people, upload_photo, admin_headers
+):
+    _fixable(client, admin_headers)
+    worker = bearer(people["worker"])
+    body = _on_site_body()
+    filed = client.post("/api/v1/incidents", json=body, headers=worker)
+    assert filed.status_code == 201, filed.json
+    incident_id = filed.json["id"]
+    assert filed.json["status"] == "reported"
+    # A retry of the same report (lost answer) replays it: still one incident, one case.
+    again = client.post("/api/v1/incidents", json=body, headers=worker)
+    assert (again.status_code, again.json["id"]) == (201, incident_id)  # the first answer
+    assert _case_count(incident_id) == 1
+    # The same client_id without the flag is another report: refused, as any changed payload.
+    changed = client.post(
+        "/api/v1/incidents", json={**body, "resolved_on_site": False}, headers=worker
+    )
+    assert changed.json["code"] == "incident.client_id_reused"
+
+    upload_photo(people["worker"], incident_id, "report", colour=(30, 30, 30))
+    read = client.get(f"/api/v1/incidents/{incident_id}", headers=worker).json
+    assert read["status"] == "reported"  # only the before photo so far
+    upload_photo(people["worker"], incident_id, "verification", colour=(30, 250, 250))
+    read = client.get(f"/api/v1/incidents/{incident_id}", headers=worker).json
+    assert read["status"] == "closed"
+    case = client.get(f"/api/v1/incidents/{incident_id}/case", headers=worker).json
+    assert (case["on_site"], case["closed_at"] is not None) == (True, True)
+    events = client.get(f"/api/v1/incidents/{incident_id}/events", headers=admin_headers).json
+    step = next(e for e in events["items"] if e["action"] == "fix_on_site")
+    assert step["actor_id"] == people["worker"].id
+    # Sending the last photo again changes nothing.
+    upload_photo(people["worker"], incident_id, "verification", colour=(30, 250, 250))
+    assert _case_count(incident_id) == 1
+
+
+def test_resolved_on_site_refusals(client, people, upload_photo, admin_headers):
+    worker = bearer(people["worker"])
+    not_fixable = client.post(
+        "/api/v1/incidents", json=_on_site_body(category="0102"), headers=worker
+    )
+    assert (not_fixable.status_code, not_fixable.json["code"]) == (
+        422,
+        "incident.not_fixable_on_site",
+    )
+    assert "resolved_on_site" in not_fixable.json["errors"]
+
+    _fixable(client, admin_headers)
+    by_lead = client.post("/api/v1/incidents", json=_on_site_body(), headers=bearer(people["lead"]))
+    assert (by_lead.status_code, by_lead.json["code"]) == (
+        422,
+        "incident.on_site_grid_worker_only",
+    )
+
+    # Photos from someone other than the reporter never close the worker's report.
+    filed = client.post("/api/v1/incidents", json=_on_site_body(), headers=worker).json
+    upload_photo(people["worker"], filed["id"], "report", colour=(40, 40, 40))
+    upload_photo(people["dispatcher"], filed["id"], "verification", colour=(40, 250, 250))
+    read = client.get(f"/api/v1/incidents/{filed['id']}", headers=worker).json
+    assert read["status"] == "reported"
+
+    # An ordinary report of a fixable category is not closed by its photos.
+    plain = {**_on_site_body(lonlat=(112.84, 27.86))}
+    del plain["resolved_on_site"]
+    ordinary = client.post("/api/v1/incidents", json=plain, headers=worker).json
+    upload_photo(people["worker"], ordinary["id"], "report", colour=(50, 50, 50))
+    upload_photo(people["worker"], ordinary["id"], "verification", colour=(50, 250, 250))
+    read = client.get(f"/api/v1/incidents/{ordinary['id']}", headers=worker).json
+    assert read["status"] == "reported"
+
+
+def test_resolved_on_site_in_a_sync_batch_is_checked_per_item(client, people, admin_headers):
+    _fixable(client, admin_headers)
+    batch = {
+        "incidents": [
+            _on_site_body(),
+            _on_site_body(category="0102", lonlat=(112.84, 27.86)),
+        ]
+    }
+    worker = bearer(people["worker"])
+    answer = client.post("/api/v1/sync", json=batch, headers=worker)
+    assert answer.status_code == 200, answer.json
+    first, second = answer.json["incidents"]
+    assert first["result"] == "created"
+    assert first["incident"]["routing"]["resolved_on_site"] is True
+    assert (second["result"], second["problem"]["code"]) == (
+        "error",
+        "incident.not_fixable_on_site",
+    )
+    resent = client.post("/api/v1/sync", json=batch, headers=worker).json["incidents"]
+    assert resent[0]["result"] == "replayed"
+    assert resent[0]["incident"]["id"] == first["incident"]["id"]
+    assert _case_count(first["incident"]["id"]) == 1

@@ -13,8 +13,11 @@ from collections.abc import Sequence
 from gridsvc.incidents import Filing, Incident
 from gridsvc.prepared import Prepared
 from gridsvc.routing.cases.calls import new_call_rows
+from gridsvc.routing.cases.on_site import ON_SITE_PENDING, complete_on_site
+from gridsvc.routing.cases.visibility import readable_as_party
 from gridsvc.routing.deadlines.clock import deadline
 from gridsvc.routing.decision import COUNTY_CALL, TOWNSHIP_TEAM, county_world, route_many
+from gridsvc.routing.directory.responsibility import entry_in_force
 from gridsvc.routing.notices.notify import Notice, notify_many
 
 
@@ -28,14 +31,28 @@ class CaseIntake:
     def open_cases(self, incidents: Sequence[Incident]) -> None:
         open_cases(incidents)
 
+    def fixable_on_site(self, county_code: str, category_code: str) -> bool:
+        entry = entry_in_force(county_code, category_code)
+        return entry is not None and entry.fixable_on_site
+
+    def photo_added(self, scope, incident: Incident) -> None:
+        complete_on_site(scope, incident)
+
+    def readable_as_party(self, scope):
+        return readable_as_party(scope)
+
 
 def decide_stored(reports: Sequence) -> list[dict]:
     """The stored form of the routing decision (target, teams, deadlines, reason) per report."""
     decisions, worlds = route_many(reports, [(r.lon, r.lat) for r in reports])
-    return [
+    stored = [
         d.as_dict(worlds[r.county_code].directory.teams)
         for r, d in zip(reports, decisions, strict=True)
     ]
+    for r, d in zip(reports, stored, strict=True):
+        if getattr(r, "resolved_on_site", False):
+            d[ON_SITE_PENDING] = True  # on_site.complete_on_site closes it when the photos arrive
+    return stored
 
 
 # One round trip files what routing decided for a whole batch: the cases and the "routed"
