@@ -1,7 +1,7 @@
 """assessment: the settled case facts count on-the-spot fixes (自处置, fixed_on_site)
 
 Revision ID: c3f1a9e2b7d6
-Revises: 5b7e2c91d4a0
+Revises: 9c3f1a7e5b20
 Create Date: 2026-12-02 15:50:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3f1a9e2b7d6'
-down_revision = '5b7e2c91d4a0'
+down_revision = '9c3f1a7e5b20'
 branch_labels = None
 depends_on = None
 
