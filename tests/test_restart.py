@@ -61,8 +61,14 @@ class PrivateCluster:
     def run(self, tool: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
         command = [str(self.bin / tool), *args]
         if self.owner:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs)  # noqa: S603
+            # runuser lives in /usr/sbin, which a minimal PATH (CI's) leaves out.
+            runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+            assert runuser, "runuser (util-linux) is needed to run PostgreSQL as postgres"
+            command = [runuser, "-u", "postgres", "--", *command]
+        # From /: the postgres user may not enter the current directory (a private checkout).
+        return subprocess.run(  # noqa: S603
+            command, check=True, capture_output=True, text=True, cwd="/", **kwargs
+        )
 
     def init(self) -> None:
         self.run(
