@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from gridsvc.assessment.daily import settle
+from gridsvc.localtime import SHANGHAI
 from tests.assessment.conftest import COUNTY, T1, bj
 from tests.assessment.test_indicators import T1_MARCH, _march
 from tests.conftest import bearer
@@ -57,11 +58,15 @@ def test_settled_march_stays_until_recomputed(client, db_session, lay_case, peop
 def test_a_live_day_counts_as_of_now(client, lay_case, people):
     """Received an hour ago, filed, due tomorrow: filed, not yet 应结案, not overdue."""
     now = datetime.now(UTC)
-    lay_case(now - timedelta(hours=1), "0102", "t1", 2, 24, status="accepted",
+    received = now - timedelta(hours=1)
+    lay_case(received, "0102", "t1", 2, 24, status="accepted",
              accepted_at=now - timedelta(minutes=30))  # fmt: skip
     assert settle(COUNTY, now) == {"days": 0, "cases": 0}
+    # The Beijing day it was received: "today" would miss it between 00:00 and 01:00 Beijing time.
+    day = received.astimezone(SHANGHAI).date().isoformat()
     total = client.get(
-        "/api/v1/indicators?period=day&by=county", headers=bearer(people["supervisor"])
+        f"/api/v1/indicators?period=day&from={day}&by=county",
+        headers=bearer(people["supervisor"]),
     ).json["total"]
     assert (total["reported"], total["filed"], total["due"], total["resolution_overdue"]) == (
         1,
