@@ -69,3 +69,20 @@ def rate(fn: Callable[[], int], rounds: int = 5) -> tuple[float, list[float]]:
 def show(label: str, median: float, rates: list[float], unit: str) -> None:
     spread = f"min {min(rates):,.0f} max {max(rates):,.0f}"
     print(f"{label:<44} median {median:>12,.0f} {unit}   ({spread}, {len(rates)} rounds)")
+
+
+def bench_account(username: str, role: str, county: str) -> int:
+    """The id of a bench account, created on first use (inside an app context; the caller
+    commits). It has no password: bench accounts cannot log in, their tokens are minted."""
+    from sqlalchemy import select
+
+    from gridsvc.accounts.models import User
+    from gridsvc.extensions import db
+
+    found = db.session.scalar(select(User.id).where(User.username == username))
+    if found is not None:
+        return found
+    account = User(username=username, password_hash="!", role=role, county_code=county)  # noqa: S106
+    db.session.add(account)
+    db.session.flush()
+    return account.id

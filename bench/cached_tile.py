@@ -22,7 +22,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import bench_app
+from bench._common import bench_account, bench_app
 from bench.tiles import CENTRE, COUNTY, tile_of
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "3000"))
@@ -41,17 +41,7 @@ def main() -> None:
     with app.app_context():
         if not db.session.scalar(text("SELECT count(*) FROM generations")):
             load_demo_boundaries(echo=lambda line: print(line, flush=True))
-        user = db.session.scalar(text("SELECT id FROM users WHERE username = 'bench_cached'"))
-        if user is None:
-            account = User(
-                username="bench_cached",
-                password_hash="!",  # noqa: S106  (no password: bench accounts cannot log in)
-                role="county_dispatcher",
-                county_code=COUNTY,
-            )
-            db.session.add(account)
-            db.session.flush()
-            user = account.id
+        user = bench_account("bench_cached", "county_dispatcher", COUNTY)
         db.session.commit()
         token = create_access_token(identity=db.session.get(User, user))
         number = db.session.scalar(text("SELECT max(number) FROM generations"))

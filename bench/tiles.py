@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import bench_app
+from bench._common import bench_account, bench_app
 from bench._pygeoapi import compare
 
 COUNTY = "430302"
@@ -97,24 +97,13 @@ def same_features(one: bytes, other: bytes) -> bool:
 
 def build(app) -> int:
     """The demo boundaries and the incidents (once); returns the dispatcher's user id."""
-    from gridsvc.accounts.models import User
     from gridsvc.demo.boundaries import load_demo_boundaries
     from gridsvc.extensions import db
 
     with app.app_context():
         load_demo_boundaries(echo=lambda line: print(line, flush=True))
         db.session.commit()
-        user = db.session.scalar(text("SELECT id FROM users WHERE username = 'bench_tiles'"))
-        if user is None:
-            account = User(
-                username="bench_tiles",
-                password_hash="!",  # noqa: S106  (no password: bench accounts cannot log in)
-                role="county_dispatcher",
-                county_code=COUNTY,
-            )
-            db.session.add(account)
-            db.session.flush()
-            user = account.id
+        user = bench_account("bench_tiles", "county_dispatcher", COUNTY)
         have = db.session.execute(
             text("SELECT count(*), count(DISTINCT geom) > 1 FROM incidents")
         ).one()
