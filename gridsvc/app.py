@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.auth import install_jwt_callbacks
     from gridsvc.assessment.api import blp as assessment_blp
     from gridsvc.boundaries.api import blp as boundaries_blp
+    from gridsvc.console import install_console
     from gridsvc.incidents.api import blp as incidents_blp
     from gridsvc.incidents.category_api import blp as categories_blp
     from gridsvc.incidents.photo_api import blp as photos_blp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(assessment_blp, url_prefix="/api/v1")
     api.register_blueprint(maps_blp, url_prefix="/api/v1")
     api.register_blueprint(ogc_blp, url_prefix="/api/v1")
+    install_console(app)  # HTML pages, outside the OpenAPI spec: /console/
 
     @app.get("/healthz")
     def healthz():

@@ -58,8 +58,26 @@ class Config:
     # Tokens: short access, long refresh; revocations live in PostgreSQL.
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int("JWT_ACCESS_MINUTES", 30))
     JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=_int("JWT_REFRESH_DAYS", 30))
-    JWT_TOKEN_LOCATION = ("headers",)
+    # Phones send a bearer header; the web console's browser carries the same tokens in HttpOnly
+    # cookies (POST /auth/session), with a double-submit CSRF token on every write. The header is
+    # read first, so a phone's request is never asked for a CSRF token.
+    JWT_TOKEN_LOCATION = ("headers", "cookies")
     JWT_ERROR_MESSAGE_KEY = "detail"
+    JWT_COOKIE_CSRF_PROTECT = True
+    JWT_CSRF_IN_COOKIES = True  # the csrf_* cookies are readable by our own JS (api.js)
+    JWT_COOKIE_SAMESITE = "Lax"
+    # Secure cookies need https: on by default in production, off over plain http in development.
+    JWT_COOKIE_SECURE = _env("JWT_COOKIE_SECURE", "1" if ENV_NAME == "production" else "0") == "1"
+    # The refresh cookie goes to the refresh and logout endpoints only, not with every request.
+    JWT_REFRESH_COOKIE_PATH = "/api/v1/auth/"
+    JWT_REFRESH_CSRF_COOKIE_PATH = "/"
+
+    # The web console's optional basemap under the grids: an XYZ tile URL template with {z}/{x}/{y}
+    # (天地图, or any intranet tile server) and its key, substituted for {key}. None: the grids are
+    # the base (a government intranet often has no tile server at all).
+    CONSOLE_BASEMAP_URL = _env("CONSOLE_BASEMAP_URL")
+    CONSOLE_BASEMAP_KEY = _env("CONSOLE_BASEMAP_KEY")
+    CONSOLE_BASEMAP_ATTRIBUTION = _env("CONSOLE_BASEMAP_ATTRIBUTION", "")
     # Per-process caches (tokens, categories, workers' grids, routing inputs, the locate index)
     # re-read the database's versions of what they hold at most this often (gridsvc/caching.py):
     # another process's edit is seen within this many seconds, this process's own at once.

@@ -15,6 +15,8 @@ source "$HERE/bootstrap.sh"
 source "$HERE/database.sh"
 # shellcheck source=scripts/redis.sh
 source "$HERE/redis.sh"
+# shellcheck source=scripts/console.sh
+source "$HERE/console.sh"
 
 RUN_DIR="$VAR_DIR/run"
 PIDS=()
@@ -22,6 +24,7 @@ PIDS=()
 setup() {
     acquire_setup_lock
     bootstrap_venv
+    console_build
     db_resolve
     log "database: $(redact "$DB_URL") (from $DB_SOURCE)"
     db_ensure_database "$DB_URL"
@@ -138,6 +141,7 @@ serve() {
         cat >&2 <<EOF
 
   gridsvc is up:
+    console    http://$host:$port/console/
     API docs   http://$host:$port/api/v1/docs
     OpenAPI    http://$host:$port/api/v1/openapi.json
     health     http://$host:$port/healthz, /readyz

@@ -15,6 +15,8 @@ source "$HERE/common.sh"
 source "$HERE/bootstrap.sh"
 # shellcheck source=scripts/database.sh
 source "$HERE/database.sh"
+# shellcheck source=scripts/console.sh
+source "$HERE/console.sh"
 
 RESULTS_DIR="$VAR_DIR/test-results"
 
@@ -25,8 +27,10 @@ main() {
 
     acquire_setup_lock
     bootstrap_venv
-    # Browser tests drive Debian's Chromium (never a browser downloaded by `playwright install`).
-    [[ -x /usr/bin/chromium ]] || apt_install chromium
+    # Browser tests drive Debian's Chromium (never a browser downloaded by `playwright install`),
+    # with the CJK fonts their screenshots need, against the console built as `make run` builds it.
+    ensure_browser_test_tools
+    console_build
     db_resolve
     test_url="$(setting TEST_DATABASE_URL)"
     [[ -n "$test_url" ]] || test_url="$(url_with_db "$DB_URL" gridsvc_test)"

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
-from flask_jwt_extended import current_user, get_jwt
+from flask_jwt_extended import (
+    current_user,
+    get_jwt,
+    get_jwt_request_location,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+)
 from flask_limiter.util import get_remote_address
 
 from gridsvc.accounts import api_tokens, service
@@ -15,6 +22,7 @@ from gridsvc.accounts.schemas import (
     LoginIn,
     LogoutIn,
     RefreshOut,
+    SessionOut,
     TokensOut,
     UserCreate,
     UserListArgs,
@@ -51,24 +59,29 @@ class Login(MethodView):
         delay left; the ``Retry-After`` header is never shorter (the per-address limiter raises
         it to its own window's reset).
         """
-        try:
-            user = service.authenticate(
-                data["username"], data["password"], address=get_remote_address()
+        return _log_in(data)
+
+
+def _log_in(data: dict):
+    """Check the credentials and open a session: its tokens, or the refusal as a response."""
+    try:
+        user = service.authenticate(
+            data["username"], data["password"], address=get_remote_address()
+        )
+    except service.LOGIN_REFUSALS as refused:
+        # The failure count must last although the answer is an error, which @atomic would
+        # roll back; this commits nothing else (a failed login writes nothing but the count).
+        db.session.commit()
+        if isinstance(refused, service.Throttled):
+            return problem(
+                refused.status,
+                refused.code,
+                refused.detail,
+                headers={"Retry-After": str(refused.retry_after)},
+                **refused.extra,
             )
-        except service.LOGIN_REFUSALS as refused:
-            # The failure count must last although the answer is an error, which @atomic would
-            # roll back; this commits nothing else (a failed login writes nothing but the count).
-            db.session.commit()
-            if isinstance(refused, service.Throttled):
-                return problem(
-                    refused.status,
-                    refused.code,
-                    refused.detail,
-                    headers={"Retry-After": str(refused.retry_after)},
-                    **refused.extra,
-                )
-            raise
-        return service.issue_tokens(user)
+        raise
+    return service.issue_tokens(user)
 
 
 def _login_key() -> str:
@@ -82,8 +95,17 @@ class Refresh(MethodView):
     @blp.response(200, RefreshOut)
     @blp.doc(security=[{"bearerAuth": []}])
     def post(self):
-        """Trade a refresh token (as the bearer) for a new access token of the same session."""
-        return service.refresh_access(current_user, get_jwt())
+        """Trade a refresh token (as the bearer) for a new access token of the same session.
+
+        A browser session (``POST /auth/session``) sends the refresh token as its cookie, with the
+        ``X-CSRF-TOKEN`` header from the ``csrf_refresh_token`` cookie: the new access token is
+        then set as the access cookie too."""
+        tokens = service.refresh_access(current_user, get_jwt())
+        if get_jwt_request_location() != "cookies":
+            return tokens
+        response = jsonify(RefreshOut().dump(tokens))
+        set_access_cookies(response, tokens["access_token"])
+        return response
 
 
 @blp.route("/auth/logout")
@@ -97,6 +119,44 @@ class Logout(MethodView):
         token refreshed from it. A ``refresh_token`` of another session of the caller ends that
         session too."""
         service.logout(get_jwt(), data.get("refresh_token"))
+
+
+@blp.route("/auth/session")
+class BrowserSession(MethodView):
+    @limiter.limit(_login_limit, key_func=lambda: _login_key())
+    @atomic
+    @blp.arguments(LoginIn)
+    @blp.response(201, SessionOut)
+    @blp.alt_response(429, description="auth.throttled: too many failures for this username")
+    @blp.doc(security=[])
+    def post(self, data):
+        """Log in a browser (the web console): the tokens go into HttpOnly cookies, not the body.
+
+        The same credentials check and throttling as ``/auth/login``. The answer sets
+        ``access_token_cookie`` and ``refresh_token_cookie`` (HttpOnly, SameSite=Lax, Secure in
+        production) and the ``csrf_access_token`` / ``csrf_refresh_token`` cookies the page's
+        script copies into the ``X-CSRF-TOKEN`` header of every write (double submit).
+        """
+        answer = _log_in(data)
+        if not isinstance(answer, dict):
+            return answer  # a refusal already rendered (throttled)
+        response = jsonify(SessionOut().dump(answer))
+        response.status_code = 201
+        set_access_cookies(response, answer["access_token"])
+        set_refresh_cookies(response, answer["refresh_token"])
+        return response
+
+    @roles_required()
+    @atomic
+    @blp.response(204)
+    def delete(self):
+        """Log out a browser: end the session (both tokens) and clear every session cookie.
+
+        Needs the access cookie and its CSRF header, so another site cannot log a user out."""
+        service.logout(get_jwt(), None)
+        response = current_app.response_class(status=204)
+        unset_jwt_cookies(response)
+        return response
 
 
 @blp.route("/me")

@@ -15,6 +15,7 @@ from functools import wraps
 
 from flask import Flask, g
 from flask_jwt_extended import JWTManager, current_user, verify_jwt_in_request
+from flask_jwt_extended.exceptions import CSRFError
 from sqlalchemy import text
 
 from gridsvc.accounts import api_tokens
@@ -132,6 +133,16 @@ def install_jwt_callbacks(jwt: JWTManager, app: Flask) -> None:
     @jwt.user_lookup_error_loader
     def _no_user(_header: dict, _payload: dict):
         return problem(401, "auth.user_inactive", "The account no longer exists or is disabled.")
+
+    # The library answers a failed CSRF check as a missing token (401), which would send the
+    # console to refresh and retry in vain: it is a refusal of this request, not of the session.
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(error: CSRFError):
+        return problem(
+            403,
+            "auth.csrf_failed",
+            f"A write with the session cookie needs the X-CSRF-TOKEN header ({error}).",
+        )
 
     @jwt.needs_fresh_token_loader
     def _not_fresh(_header: dict, _payload: dict):

@@ -43,6 +43,13 @@ class TokensOut(Schema):
     user = fields.Nested(UserOut)
 
 
+class SessionOut(Schema):
+    """A browser login: the tokens travel in cookies, so the body only says who logged in."""
+
+    expires_in = fields.Integer()
+    user = fields.Nested(UserOut)
+
+
 class RefreshOut(Schema):
     access_token = fields.String()
     token_type = fields.String()

@@ -15,10 +15,12 @@ from gridsvc.i18n.localize import (
     localize_report,
 )
 from gridsvc.i18n.negotiation import SUPPORTED, request_language
+from gridsvc.i18n.zh_kernel import VALUES as ZH_WORDS
 
 __all__ = [
     "CATALOGUE",
     "SUPPORTED",
+    "ZH_WORDS",
     "Message",
     "install_language_headers",
     "known_codes",

@@ -36,7 +36,21 @@ MESSAGES = {
     "auth.token_missing": (
         "未登录",
         "请求缺少登录令牌：请先登录，并在 Authorization 请求头中带上 Bearer 令牌。",
-        {"Missing Authorization Header": "缺少 Authorization 请求头：请先登录。"},
+        {
+            "Missing Authorization Header": "缺少 Authorization 请求头：请先登录。",
+            "Missing JWT in headers or cookies ({reasons})": (
+                "缺少登录令牌（Authorization 请求头或登录 Cookie）：请先登录。（{reasons}）"
+            ),
+        },
+    ),
+    "auth.csrf_failed": (
+        "请求未通过安全校验",
+        "使用登录 Cookie 提交修改时须带上 X-CSRF-TOKEN 请求头：请刷新页面后重试。",
+        {
+            "A write with the session cookie needs the X-CSRF-TOKEN header ({reason}).": (
+                "使用登录 Cookie 提交修改时须带上 X-CSRF-TOKEN 请求头：请刷新页面后重试。（{reason}）"
+            )
+        },
     ),
     "auth.token_revoked": ("令牌已注销", "该令牌已被注销，请重新登录。"),
     "auth.user_inactive": ("账号不可用", "该账号已不存在或已被停用。"),
