@@ -80,4 +80,6 @@ def load_demo_incidents(echo=print) -> None:
             if action == "dispatch" and officer is not None:
                 data["assignee_id"] = officer.id
             workflow.act(Scope.of(lead), lead, incident, data)
-    echo(f"demo: {created} incidents reported in 雨湖路街道 ({len(REPORTS) - created} already there)")
+    echo(
+        f"demo: {created} incidents reported in 雨湖路街道 ({len(REPORTS) - created} already there)"
+    )

@@ -97,23 +97,17 @@ def test_team_lead_sees_the_queue_dispatches_a_case_and_the_officer_has_it(conso
     console.screenshot(officer, "queue-officer")
 
 
+def _post(base_url, path, body: bytes, headers: dict) -> dict:
+    """A phone's request to the served app (plain http to our own server)."""
+    request = urllib.request.Request(f"{base_url}/api/v1/{path}", body, headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        return json.load(answer)
+
+
 def _login_bearer(base_url, username):
     body = json.dumps({"username": username, "password": "gridsvc-demo"}).encode()
-    request = urllib.request.Request(
-        f"{base_url}/api/v1/auth/login", body, {"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310  (our server)
-        return json.load(answer)["access_token"]
-
-
-def _post(base_url, path, token, body: bytes, content_type: str):
-    request = urllib.request.Request(
-        f"{base_url}/api/v1/{path}",
-        body,
-        {"Content-Type": content_type, "Authorization": f"Bearer {token}"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310  (our server)
-        return json.load(answer)
+    answer = _post(base_url, "auth/login", body, {"Content-Type": "application/json"})
+    return answer["access_token"]
 
 
 def _png() -> bytes:
@@ -139,14 +133,25 @@ def test_a_new_report_appears_without_reload_with_its_photo(console, console_ser
         "description": "新上报：夜市摊点占道",
         "address": "雨湖路 88 号",
     }
-    created = _post(console_server, "incidents", token, json.dumps(report).encode(), "application/json")
+    bearer = {"Authorization": f"Bearer {token}"}
+    created = _post(
+        console_server,
+        "incidents",
+        json.dumps(report).encode(),
+        {**bearer, "Content-Type": "application/json"},
+    )
     boundary = "----consoletest"
     form = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nreport\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
-        "Content-Type: image/png\r\n\r\n"
-    ).encode() + _png() + f"\r\n--{boundary}--\r\n".encode()
-    _post(console_server, f"incidents/{created['id']}/photos", token, form, f"multipart/form-data; boundary={boundary}")
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nreport\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + _png()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    multipart = {**bearer, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    _post(console_server, f"incidents/{created['id']}/photos", form, multipart)
 
     new = page.locator(f'#queue-list li[data-id="{created["id"]}"]')
     expect(new).to_be_visible(timeout=20000)  # polled from /me/feed, no reload
