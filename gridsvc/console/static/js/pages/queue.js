@@ -12,6 +12,10 @@ import { el, showEmpty, showError, showLoading, toast } from "../ui.js";
 import { showIncident } from "./incident-panel.js";
 
 const POLL_MS = 5000;
+// The feed only hands out changes once every older transaction in the database has ended (so it
+// never skips one committed late): a long transaction delays it. The queue itself is re-read at
+// this slower pace too, so a new case shows up within it whatever the feed is waiting for.
+const REFRESH_MS = 30000;
 // The statuses a case in a team's queue can have, in workflow order.
 const QUEUE_STATUSES = ["reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "reopened", "returned"];
 
@@ -23,7 +27,8 @@ const incidentView = document.getElementById("incident-view");
 const state = {
   teamId: config().user.team_id,
   features: [],
-  known: new Set(), // incident ids seen, so the feed can tell new cases from changed ones
+  known: new Set(), // incident ids seen, so new cases can be told from changed ones
+  loaded: false, // after the first load, a case not seen before is announced
   categories: new Map(),
   members: new Map(),
   hover: null,
@@ -231,7 +236,12 @@ async function loadQueue() {
   try {
     const queue = await api(`teams/${state.teamId}/queue`, { query: filterQuery() });
     state.features = queue.features;
-    for (const f of queue.features) state.known.add(f.properties.incident_id);
+    for (const f of queue.features) {
+      const p = f.properties;
+      if (state.loaded) announce(p.incident_id, categoryName(p.category));
+      state.known.add(p.incident_id);
+    }
+    state.loaded = true;
     if (queue.team) document.getElementById("team-name").textContent = queue.team.name;
     renderCounts(queue.counts || {});
     renderList();
@@ -239,6 +249,11 @@ async function loadQueue() {
   } catch (error) {
     showError(list, error);
   }
+}
+
+function announce(id, category) {
+  if (!state.known.has(id)) toast(`新案件 #${id}：${category}`, "ok");
+  state.known.add(id);
 }
 
 async function drainFeed() {
@@ -255,10 +270,7 @@ async function pollFeed() {
     const answer = await api("me/feed", { query: { cursor: state.feedCursor, limit: 500 } });
     state.feedCursor = answer.cursor;
     if (!answer.items.length) return;
-    for (const item of answer.items) {
-      if (!state.known.has(item.id)) toast(`新案件 #${item.id}：${item.category_name || categoryName(item.category)}`, "ok");
-      state.known.add(item.id);
-    }
+    for (const item of answer.items) announce(item.id, item.category_name || categoryName(item.category));
     await loadQueue();
     if (state.selected !== null && answer.items.some((item) => item.id === state.selected)) {
       await openIncident(state.selected);
@@ -290,6 +302,7 @@ async function main() {
   startCountdowns(list);
   await drainFeed().catch(() => {});
   setInterval(pollFeed, POLL_MS);
+  setInterval(() => loadQueue(), REFRESH_MS);
   await mapReady;
   document.body.dataset.ready = "true"; // for the browser tests: map, list and feed are in place
   const opened = /^#incident-(\d+)$/.exec(location.hash);
