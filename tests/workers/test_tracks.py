@@ -183,15 +183,16 @@ def test_partitions_are_created_per_month_on_demand_and_are_no_drift(
         partition_name(old.year, old.month),
         partition_name(*recent.timetuple()[:2]),
     ]
-    # An attached month carries the parent's indexes (replay key, last-patrolled lookups).
+    # An attached month carries the parent's indexes (replay key, last-patrolled lookups, the
+    # BRIN on t that the day summaries and the archive scan).
     indexes = db.session.execute(
         text("SELECT indexdef FROM pg_indexes WHERE tablename = :t ORDER BY indexname"),
         {"t": partition_name(old.year, old.month)},
     ).scalars()
-    assert [("(grid_code, t)" in i, "UNIQUE" in i and "(user_id, t)" in i) for i in indexes] == [
-        (True, False),
-        (False, True),
-    ]
+    assert [
+        ("(grid_code, t)" in i, "UNIQUE" in i and "(user_id, t)" in i, "brin (t)" in i)
+        for i in indexes
+    ] == [(True, False, False), (False, True, False), (False, False, True)]
     # A second batch into the same months creates nothing; the drift check ignores partitions.
     assert post_track(client, worker, walk((112.81, 27.86), (112.81, 27.87), recent, n=3))
     context = MigrationContext.configure(
