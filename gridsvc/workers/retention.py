@@ -8,7 +8,7 @@ may still change is summarised again (the reports then answer from ``patrol_days
 ``TRACK_ARCHIVE_DIR`` set the partition is copied to a Parquet file first.
 
 Safe to run anywhere, any time: one runner at a time (a transaction-level advisory lock, tried,
-not waited for; one partition per transaction), partition creators serialised on their lock, the current month never expires,
+not waited for; one partition per transaction), the current month never expires,
 nor a month a late upload may still reach (``TRACK_MAX_AGE_DAYS``), and a second run finds
 nothing left to do.
 """
@@ -23,7 +23,7 @@ from sqlalchemy import text
 
 from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI
-from gridsvc.workers import partitions, summarise
+from gridsvc.workers import summarise
 from gridsvc.workers.partitions import PARENT, list_partitions
 
 RUNNER_KEY = 0x7472_6B72  # "trkr": one retention run at a time
@@ -118,8 +118,8 @@ def _summarise_month(year: int, month: int, now: datetime) -> int:
 
 def _detach_and_drop(name: str) -> None:
     # Names come from the catalogue and matched NAME above, never from input.
+    # No need to take the partition creators' lock: they create months an upload can still
+    # reach, which never expire; taking it after reading the parent could deadlock with them.
     db.session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-    # Serialise with partition creators (partitions.ensure_partitions takes the same lock).
-    db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": partitions.LOCK_KEY})
     db.session.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
     db.session.execute(text(f"DROP TABLE {name}"))
