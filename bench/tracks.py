@@ -44,9 +44,9 @@ COUNTY = "430302"
 COUNTY_BOX = (112.80, 27.85, 112.90, 27.95)
 GRIDS_PER_VILLAGE_SIDE = 5  # 4 villages × 25 = 100 grids
 BATCH = int(os.environ.get("BENCH_TRACKS_BATCH", "500"))
-BATCHES_PER_ROUND = 10  # per client
+BATCHES_PER_ROUND = int(os.environ.get("BENCH_TRACKS_BATCHES", "5"))  # per client and round
 CLIENTS = int(os.environ.get("BENCH_TRACKS_CLIENTS", "4"))
-ROUNDS = int(os.environ.get("BENCH_TRACKS_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_TRACKS_ROUNDS", "9"))
 PORT = int(os.environ.get("BENCH_PORT", "8103"))
 FIGURE_POINTS = 2_000
 

@@ -109,6 +109,11 @@ def test_bad_batch_crs_is_422_and_a_bad_point_crs_fails_that_point(client, hiera
     body = post_track(client, worker, points).get_json()
     assert [e["code"] for e in body["errors"]] == ["crs.unknown"]
     assert body["created"] == 1
+    points[0]["crs"] = ["EPSG:4326"]  # not a string: refused for that point, not a 500
+    points[0]["t"] = local(yesterday(), 8).isoformat()
+    body = post_track(client, worker, points).get_json()
+    assert [(e["index"], e["code"]) for e in body["errors"]] == [(0, "crs.unknown")]
+    assert body["replayed"] == 1
 
 
 def test_gcj02_points_are_stored_in_wgs84(client, hierarchy, make_worker):
