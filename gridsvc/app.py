@@ -172,8 +172,10 @@ def _register_cli(app: Flask) -> None:
     from gridsvc.boundaries.cli import boundaries_cli
     from gridsvc.demo import demo_cli
     from gridsvc.routing.cli import routing_cli
+    from gridsvc.workers.cli import tracks_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(boundaries_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(routing_cli)
+    app.cli.add_command(tracks_cli)

@@ -184,6 +184,12 @@ class Config:
     PATROL_MAX_GAP_SECONDS = _int("PATROL_MAX_GAP_SECONDS", 300)  # longer pauses are off patrol
     PATROL_BUFFER_M = float(_env("PATROL_BUFFER_M", "50"))  # what a patrol "sees" either side
     PATROL_ALERT_AFTER_SECONDS = _int("PATROL_ALERT_AFTER_SECONDS", 900)  # out of grid this long
+    # Raw track points are kept this many Asia/Shanghai months (the current one included), then
+    # their monthly partition is summarised, optionally archived, detached and dropped; the
+    # per-day patrol summaries are kept for good. At least 1: the current month is never dropped.
+    TRACK_RETENTION_MONTHS = _int("TRACK_RETENTION_MONTHS", 13)
+    # A directory for a Parquet copy of each partition before it is dropped (unset: no archive).
+    TRACK_ARCHIVE_DIR = _env("TRACK_ARCHIVE_DIR")
 
     MEDIA_DIR = _env("MEDIA_DIR", str(ROOT / "var" / "media"))
     UPLOAD_DIR = _env("UPLOAD_DIR", str(ROOT / "var" / "uploads"))

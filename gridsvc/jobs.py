@@ -17,6 +17,7 @@ from gridsvc.config import Config
 TASK_MODULES = [
     "gridsvc.accounts.tasks",
     "gridsvc.boundaries.tasks",
+    "gridsvc.workers.tasks",
     "gridsvc.incidents.tasks",
     "gridsvc.routing.tasks",
     "gridsvc.assessment.tasks",
@@ -62,6 +63,11 @@ celery.conf.update(
             "task": "boundaries.requeue_stale_merges",
             "schedule": 300.0,
         },
+        "workers-summarise-patrol-days": {
+            "task": "workers.summarise_patrol_days",
+            "schedule": 3600.0,
+        },
+        "workers-drop-expired-tracks": {"task": "workers.drop_expired_tracks", "schedule": 86400.0},
         "incidents-purge-idempotency-keys": {
             "task": "incidents.purge_idempotency_keys",
             "schedule": 86400.0,

@@ -192,6 +192,9 @@ class TrackPoint(db.Model):
             "t",
             postgresql_where=text("NOT implausible_speed"),
         ),
+        # A day's or a month's points in time order (the daily summaries, the Parquet archive):
+        # the table is appended in time order, so a BRIN index is tiny and nearly free to keep.
+        Index("ix_track_points_t_brin", "t", postgresql_using="brin"),
         {"postgresql_partition_by": "RANGE (t)"},
     )
 
@@ -208,3 +211,55 @@ class TrackPoint(db.Model):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class PatrolDay(db.Model):
+    """A worker's patrol figures of one Asia/Shanghai day, kept for good.
+
+    Raw ``track_points`` are dropped after ``TRACK_RETENTION_MONTHS``; these rows (and the per-grid
+    rows of :class:`PatrolDayGrid`) keep what the reports read — the figures of
+    :mod:`gridsvc.workers.patrol_figures` of the unified layer, as computed when summarised.
+    """
+
+    __tablename__ = "patrol_days"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    township_code: Mapped[str] = mapped_column(String(9))
+    points: Mapped[int] = mapped_column(Integer)
+    flagged_points: Mapped[int] = mapped_column(Integer)
+    distance_m: Mapped[float] = mapped_column(Float)
+    patrol_s: Mapped[float] = mapped_column(Float)
+    inside_s: Mapped[float] = mapped_column(Float)
+    inside_share: Mapped[float | None] = mapped_column(Float)
+    first_t: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_t: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    alerts: Mapped[list] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class PatrolDayGrid(db.Model):
+    """One worker × grid × day: the worker's figures in an assigned grid, and for every grid the
+    worker's plausible points touched, how many and the last one (``seen_points``, ``last_t``:
+    what "patrolled that day" and "last patrolled" need once the raw points are gone)."""
+
+    __tablename__ = "patrol_day_grids"
+    __table_args__ = (
+        # "When was this grid last patrolled" after retention dropped the raw points.
+        Index("ix_patrol_day_grids_grid_last_t", "grid_code", "last_t"),
+    )
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    assigned: Mapped[bool] = mapped_column(Boolean)
+    points: Mapped[int] = mapped_column(Integer, server_default="0")
+    inside_s: Mapped[float] = mapped_column(Float, server_default="0")
+    coverage: Mapped[float | None] = mapped_column(Float)
+    covered_m2: Mapped[float | None] = mapped_column(Float)
+    seen_points: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_t: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -22,7 +22,7 @@ from gridsvc.boundaries.queries import generation_filter
 from gridsvc.extensions import db
 from gridsvc.geo.convert import to_geojson
 from gridsvc.localtime import SHANGHAI
-from gridsvc.workers import patrol_figures
+from gridsvc.workers import day_summaries, patrol_figures
 from gridsvc.workers.access import require_township, visible_user
 
 POINTS_SQL = text(
@@ -35,10 +35,17 @@ ASSIGNED_SQL = text(
     " WHERE user_id = ANY(:users) AND layer = :layer AND valid_from < :end"
     " AND (valid_to IS NULL OR valid_to > :start) ORDER BY user_id, grid_code, valid_from"
 )
+# The raw points first; the day summaries only when retention dropped every raw point of the
+# grid (any kept point is newer than every dropped one; COALESCE skips the second scan).
 LAST_PATROLLED_SQL = text(
-    "SELECT c.code, (SELECT max(p.t) FROM track_points p"
-    "  WHERE p.grid_code = c.code AND NOT p.implausible_speed) AS last_t"
+    "SELECT c.code, COALESCE("
+    " (SELECT max(p.t) FROM track_points p WHERE p.grid_code = c.code AND NOT p.implausible_speed),"
+    " (SELECT max(s.last_t) FROM patrol_day_grids s WHERE s.grid_code = c.code)) AS last_t"
     " FROM unnest(CAST(:codes AS text[])) AS c(code)"
+)
+SEEN_SQL = text(
+    "SELECT grid_code, count(*) FROM track_points WHERE grid_code = ANY(:codes)"
+    " AND t >= :start AND t < :end AND NOT implausible_speed GROUP BY grid_code"
 )
 
 
@@ -86,31 +93,57 @@ def _from_epoch(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC).astimezone(SHANGHAI)
 
 
-def _figures_for(
-    users: list[int], day: date, layer: str
-) -> tuple[dict[int, dict], dict[str, tuple], dict[int, list]]:
-    """Per user the day's figures; also the polygons and assignments used."""
+def _assignments(users: list[int], day: date, layer: str):
+    """The assignments that overlapped the day, the polygons of their grids (in force at the
+    day's end) and, per user, assigned grid code -> polygon."""
     start, end = day_bounds(day)
     params = {"users": users, "start": start, "end": end, "layer": layer}
-    points: dict[int, list] = defaultdict(list)
-    for row in db.session.execute(POINTS_SQL, params):
-        points[row.user_id].append(row[1:])
     held: dict[int, list] = defaultdict(list)
     for row in db.session.execute(ASSIGNED_SQL, params):
         held[row.user_id].append(row)
     polygons = _grid_polygons({r.grid_code for rows in held.values() for r in rows}, end, layer)
+    assigned = {
+        user: {r.grid_code: polygons[r.grid_code][1] for r in held[user] if r.grid_code in polygons}
+        for user in users
+    }
+    return held, polygons, assigned
+
+
+def _figures_for(
+    users: list[int], day: date, layer: str
+) -> tuple[dict[int, dict], dict[str, tuple], dict[int, list]]:
+    """Per user the day's figures; also the polygons and assignments used.
+
+    From the raw points while their month is kept, else from the stored day summaries (which
+    hold the unified layer's figures).
+    """
+    held, polygons, assigned = _assignments(users, day, layer)
+    if layer == UNIFIED_LAYER and not day_summaries.raw_points_kept(day):
+        figures = day_summaries.figures_from_summaries(users, day, assigned, settings())
+    else:
+        figures = _figures_from_points(users, day, assigned)
+    return figures, polygons, held
+
+
+def _figures_from_points(users: list[int], day: date, assigned: dict[int, dict]) -> dict[int, dict]:
+    start, end = day_bounds(day)
+    points: dict[int, list] = defaultdict(list)
+    for row in db.session.execute(POINTS_SQL, {"users": users, "start": start, "end": end}):
+        points[row.user_id].append(row[1:])
     config = settings()
     figures = {}
     for user in users:
-        grids = {
-            r.grid_code: polygons[r.grid_code][1] for r in held[user] if r.grid_code in polygons
-        }
         rows = points.get(user, [])
         day_points = patrol_figures.DayPoints.from_rows(rows)
-        figures[user] = patrol_figures.compute(day_points, grids, config)
+        figures[user] = patrol_figures.compute(day_points, assigned[user], config)
         figures[user]["first_t"] = _local(rows[0][0]) if rows else None
         figures[user]["last_t"] = _local(rows[-1][0]) if rows else None
-    return figures, polygons, held
+    return figures
+
+
+def figures_of_day(users: list[int], day: date) -> dict[int, dict]:
+    """The unified layer's figures of ``users`` on ``day`` from the raw points (for summaries)."""
+    return _figures_from_points(users, day, _assignments(users, day, UNIFIED_LAYER)[2])
 
 
 def worker_day(scope: Scope, user_id: int, day: date, layer: str = UNIFIED_LAYER) -> dict:
@@ -181,15 +214,12 @@ def township_summary(scope: Scope, township: str, day: date, layer: str = UNIFIE
     figures, _polygons, _held = _figures_for([w.id for w in workers], day, layer)
     start, end = day_bounds(day)
     codes = [g.code for g in grids]
-    seen = dict(
-        db.session.execute(
-            text(
-                "SELECT grid_code, count(*) FROM track_points WHERE grid_code = ANY(:codes)"
-                " AND t >= :start AND t < :end AND NOT implausible_speed GROUP BY grid_code"
-            ),
-            {"codes": codes, "start": start, "end": end},
-        ).all()
-    )
+    if day_summaries.raw_points_kept(day):
+        seen = dict(
+            db.session.execute(SEEN_SQL, {"codes": codes, "start": start, "end": end}).all()
+        )
+    else:
+        seen = day_summaries.seen_from_summaries(codes, day)
     last = last_patrolled(codes)
     best: dict[str, float] = {}
     for fig in figures.values():

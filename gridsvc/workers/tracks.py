@@ -10,8 +10,9 @@ never fails the others. The write path is built for volume:
 - plausibility (speed from the previous point, GPS accuracy) and distances are vectorised with
   pyproj's geodesic;
 - grids come from :func:`gridsvc.boundaries.queries.locate_many` (the in-process index);
-- rows go through ``COPY`` into a temporary staging table and one ``INSERT … SELECT … ON CONFLICT
-  (user_id, t) DO NOTHING RETURNING t``: a replayed point is stored once and reported ``replayed``.
+- rows go by ``COPY`` straight into ``track_points`` after one read of the instants already stored
+  (:mod:`gridsvc.workers.track_writes`): a replayed point is stored once and reported
+  ``replayed``, also when two uploads of it race.
 
 Flags: a point is ``implausible_speed`` when reaching it *and* leaving it would both need more than
 ``TRACK_MAX_SPEED_MPS`` (a single GPS jump, not the honest point after it); ``poor_accuracy`` when
@@ -20,56 +21,24 @@ the phone reports an accuracy radius above ``TRACK_MAX_ACCURACY_M``. Flagged poi
 
 from __future__ import annotations
 
-import io
 import math
 from datetime import datetime, timedelta
 
 import numpy as np
 from flask import current_app
-from pyproj import Geod
-from sqlalchemy import text
 
 from gridsvc.accounts import utcnow
 from gridsvc.boundaries.queries import locate_many
 from gridsvc.errors import TooLarge, as_problem, problem_body
-from gridsvc.extensions import db
 from gridsvc.geo.crs import CGCS2000, WGS84, check_point, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
+from gridsvc.workers import track_writes
 from gridsvc.workers.partitions import ensure_partitions
 
-GEOD = Geod(ellps="WGS84")
 _PLAIN = (WGS84, CGCS2000)
-NULL = "\\N"  # COPY text format
 _NUMBERS = (int, float)  # exact types: JSON true/false must not pass as 1/0
-
-STAGING_DDL = text(
-    "CREATE TEMP TABLE IF NOT EXISTS track_points_staging ("
-    " t timestamptz, lon float8, lat float8, accuracy_m float8, speed_mps float8,"
-    " implausible_speed boolean, poor_accuracy boolean, grid_code varchar(32)"
-    ") ON COMMIT DELETE ROWS"
-)
-# One round trip: insert what is new, empty the staging table (the same transaction may ingest
-# again), answer the instants actually stored.
-INSERT_SQL = (
-    "WITH stored AS ("
-    " INSERT INTO track_points (user_id, t, county_code, township_code, geom, accuracy_m,"
-    " speed_mps, implausible_speed, poor_accuracy, grid_code)"
-    " SELECT %(user)s, s.t, %(county)s, %(township)s, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326),"
-    " s.accuracy_m, s.speed_mps, s.implausible_speed, s.poor_accuracy, s.grid_code"
-    " FROM track_points_staging s"
-    " ON CONFLICT (user_id, t) DO NOTHING RETURNING t"
-    "), emptied AS (DELETE FROM track_points_staging)"
-    " SELECT t FROM stored"
-)
-# The stored point before a batch, for the first point's speed. Only the last hour counts (an
-# older point says nothing about a jump), which also keeps the scan small when the planner's
-# statistics lag behind the bulk writes.
-PREVIOUS_WINDOW = timedelta(hours=1)
-PREVIOUS_SQL = text(
-    "SELECT t AS at, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM track_points"
-    " WHERE user_id = :u AND t < :t AND t > :since AND NOT implausible_speed"
-    " ORDER BY t DESC LIMIT 1"
-)
+# PostgreSQL keeps UTC offsets up to 15:59; Python parses up to 23:59.
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 
 
 def _error(code: str, detail: str, status: int = 422) -> dict:
@@ -87,13 +56,16 @@ def _number(value) -> float | None:
 
 
 def _parse_time(value) -> datetime | None:
-    if not isinstance(value, str) or len(value) > 40:
+    if type(value) is not str or len(value) > 40:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) > MAX_UTC_OFFSET:
+        return None
+    return moment
 
 
 class _Batch:
@@ -157,56 +129,100 @@ def ingest_track_points(principal, points: list[dict], crs: str | None = None) -
     return results  # type: ignore[return-value]
 
 
-def _validate(points: list, batch_crs: str, results: list, cfg) -> _Batch:
+def _validate(points, batch_crs: str, results: list, cfg) -> _Batch:
     now = utcnow()
     newest = now + timedelta(seconds=cfg["TRACK_MAX_FUTURE_SECONDS"])
     oldest = now - timedelta(days=cfg["TRACK_MAX_AGE_DAYS"])
     crs_cache: dict = {}
     batch = _Batch()
+    # The hot loop (up to 5,000 points a request): the common point, every check passed, is
+    # taken in one expression with local names; any other goes through _check, which names the
+    # first check it fails (the same checks, in the order the errors report them).
+    parse, finite, numbers, nan = datetime.fromisoformat, math.isfinite, _NUMBERS, math.nan
+    add_index, add_t, add_lon, add_lat = (
+        batch.index.append,
+        batch.t.append,
+        batch.lon.append,
+        batch.lat.append,
+    )
+    add_acc, add_crs = batch.accuracy.append, batch.crs.append
     for i, point in enumerate(points):
-        if not isinstance(point, dict):
-            results[i] = _error("track.bad_point", "A track point is an object {t, lon, lat}.")
-            continue
-        t = _parse_time(point.get("t"))
-        if t is None:
-            results[i] = _error("track.bad_time", "t must be an RFC 3339 time with an offset.")
-            continue
-        if t > newest:
-            results[i] = _error("track.future_time", f"t ({point['t']}) lies in the future.")
-            continue
-        if t < oldest:
-            results[i] = _error(
-                "track.too_old", f"t is more than {cfg['TRACK_MAX_AGE_DAYS']} days old."
+        if type(point) is dict:
+            raw, lon, lat, acc = (
+                point.get("t"),
+                point.get("lon"),
+                point.get("lat"),
+                point.get("accuracy_m"),
             )
-            continue
-        lon, lat = point.get("lon"), point.get("lat")
-        if (
-            type(lon) not in _NUMBERS
-            or type(lat) not in _NUMBERS
-            or not (math.isfinite(lon) and math.isfinite(lat))
-        ):
-            results[i] = _error("coordinates.out_of_range", "lon and lat must be finite numbers.")
-            continue
-        accuracy = point.get("accuracy_m")
-        if accuracy is not None:
-            accuracy = _number(accuracy)
-            if accuracy is None or accuracy < 0:
-                results[i] = _error("track.bad_accuracy", "accuracy_m must be a number >= 0.")
-                continue
-        point_crs = batch_crs
-        if point.get("crs") is not None:
-            raw = point["crs"]
-            if raw not in crs_cache:
+            if (
+                type(raw) is str
+                and len(raw) <= 40
+                and type(lon) in numbers
+                and type(lat) in numbers
+                and finite(lon)
+                and finite(lat)
+                and (acc is None or (type(acc) in numbers and finite(acc) and acc >= 0))
+                and point.get("crs") is None
+            ):
                 try:
-                    crs_cache[raw] = normalize_crs(raw)
-                except (GeoInputError, TypeError) as exc:
-                    crs_cache[raw] = exc
-            point_crs = crs_cache[raw]
-            if isinstance(point_crs, Exception):
-                results[i] = _error("crs.unknown", f"Unknown crs {raw!r}.")
-                continue
-        batch.add(i, t, lon, lat, math.nan if accuracy is None else accuracy, point_crs)
+                    t = parse(raw)
+                except ValueError:
+                    t = None
+                offset = t.utcoffset() if t is not None else None
+                if offset is not None and abs(offset) <= MAX_UTC_OFFSET and oldest <= t <= newest:
+                    add_index(i)
+                    add_t(t)
+                    add_lon(lon)
+                    add_lat(lat)
+                    add_acc(nan if acc is None else float(acc))
+                    add_crs(batch_crs)
+                    continue
+        outcome = _check(point, batch_crs, crs_cache, newest, oldest, cfg)
+        if type(outcome) is dict:
+            results[i] = outcome
+        else:
+            batch.add(i, *outcome)
     return batch
+
+
+def _check(point, batch_crs: str, crs_cache: dict, newest, oldest, cfg) -> dict | tuple:
+    """One point through every check: the error result of the first it fails, else
+    (t, lon, lat, accuracy, crs)."""
+    if not isinstance(point, dict):
+        return _error("track.bad_point", "A track point is an object {t, lon, lat}.")
+    t = _parse_time(point.get("t"))
+    if t is None:
+        return _error("track.bad_time", "t must be an RFC 3339 time with an offset within ±15:59.")
+    if t > newest:
+        return _error("track.future_time", f"t ({point['t']}) lies in the future.")
+    if t < oldest:
+        return _error("track.too_old", f"t is more than {cfg['TRACK_MAX_AGE_DAYS']} days old.")
+    lon, lat = point.get("lon"), point.get("lat")
+    if (
+        type(lon) not in _NUMBERS
+        or type(lat) not in _NUMBERS
+        or not (math.isfinite(lon) and math.isfinite(lat))
+    ):
+        return _error("coordinates.out_of_range", "lon and lat must be finite numbers.")
+    accuracy = point.get("accuracy_m")
+    if accuracy is not None:
+        accuracy = _number(accuracy)
+        if accuracy is None or accuracy < 0:
+            return _error("track.bad_accuracy", "accuracy_m must be a number >= 0.")
+    point_crs = batch_crs
+    if point.get("crs") is not None:
+        raw = point["crs"]
+        if type(raw) is not str:  # a list or an object would not even hash
+            return _error("crs.unknown", "crs must be a string such as EPSG:4326 or GCJ02.")
+        if raw not in crs_cache:
+            try:
+                crs_cache[raw] = normalize_crs(raw)
+            except (GeoInputError, TypeError) as exc:
+                crs_cache[raw] = exc
+        point_crs = crs_cache[raw]
+        if isinstance(point_crs, Exception):
+            return _error("crs.unknown", f"Unknown crs {raw!r}.")
+    return t, lon, lat, math.nan if accuracy is None else accuracy, point_crs
 
 
 def _convert(batch: _Batch, results: list) -> None:
@@ -249,77 +265,31 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
     acc = np.asarray([batch.accuracy[k] for k in order], dtype=float)
     # Months first, before this transaction reads track_points (see partitions.py).
     ensure_partitions(t[0], t[-1])
-    speed, jump = _speeds(principal.id, t, lon, lat, cfg["TRACK_MAX_SPEED_MPS"])
-    poor = np.nan_to_num(acc, nan=0.0) > cfg["TRACK_MAX_ACCURACY_M"]
-    located = locate_many(list(zip(lon.tolist(), lat.tolist(), strict=True)), number=None)
-    grids = [r["grid"]["code"] if r["grid"] else None for r in located]
-    stored = _copy_insert(principal, t, lon, lat, acc, speed, jump, poor, grids)
-    for k, moment in zip(order, t, strict=True):
-        results[batch.index[k]] = {"status": "created" if moment in stored else "replayed"}
-
-
-def _speeds(user_id: int, t: list[datetime], lon, lat, max_speed: float):
-    """Speed from the previous point (the stored one before the batch, when there is one) and
-    the spike flag: reaching *and* leaving the point would both be implausibly fast."""
-    prev = db.session.execute(
-        PREVIOUS_SQL, {"u": user_id, "t": t[0], "since": t[0] - PREVIOUS_WINDOW}
-    ).first()
-    secs = np.fromiter((m.timestamp() for m in t), dtype=float, count=len(t))
-    if prev is not None:
-        secs = np.concatenate([[prev.at.timestamp()], secs])
-        lon = np.concatenate([[prev.lon], lon])
-        lat = np.concatenate([[prev.lat], lat])
-    n = len(secs)
-    step = np.full(n, np.nan)  # step[i]: speed from point i-1 to point i
-    if n > 1:
-        _, _, dist = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
-        step[1:] = np.asarray(dist) / np.maximum(secs[1:] - secs[:-1], 1e-3)
-    fast_in = np.nan_to_num(step, nan=0.0) > max_speed
-    fast_out = np.zeros(n, dtype=bool)
-    fast_out[:-1] = fast_in[1:]
-    # A point with no predecessor is judged by the next two steps (it is the odd one out when
-    # leaving it is too fast but the step after is plausible).
-    jump = fast_in & fast_out
-    # The last point has no way out: it is the jump unless the point before it was.
-    jump[-1] = fast_in[-1] and not (n > 1 and jump[-2])
-    # A point with no predecessor is the odd one out when leaving it is too fast but the step
-    # after that is plausible.
-    if n > 2 and np.isnan(step[0]) and fast_out[0] and not fast_in[2]:
-        jump[0] = True
-    if prev is not None:
-        step, jump = step[1:], jump[1:]
-    return step, jump
-
-
-def _copy_insert(principal, t, lon, lat, acc, speed, jump, poor, grids) -> set[datetime]:
-    def column(values: np.ndarray) -> list[str]:
-        return [NULL if v != v else repr(v) for v in values.tolist()]  # NaN -> NULL
-
-    flag = {True: "t", False: "f"}
-    lines = [
-        f"{m.isoformat()}\t{x!r}\t{y!r}\t{a}\t{v}\t{flag[j]}\t{flag[p]}\t{g or NULL}\n"
-        for m, x, y, a, v, j, p, g in zip(
-            t,
-            lon.tolist(),
-            lat.tolist(),
-            column(acc),
-            column(speed),
-            jump.tolist(),
-            poor.tolist(),
+    previous, stored = track_writes.stored_before(principal.id, t)
+    speed, jump = track_writes.speeds(previous, t, lon, lat, cfg["TRACK_MAX_SPEED_MPS"])
+    new = np.fromiter((m not in stored for m in t), dtype=bool, count=len(t))
+    created: set[datetime] | None = set()
+    if new.any():
+        poor = np.nan_to_num(acc, nan=0.0) > cfg["TRACK_MAX_ACCURACY_M"]
+        where = np.flatnonzero(new)
+        grids = _grid_codes(lon[where], lat[where])
+        rows = track_writes.rows_text(
+            principal,
+            [t[k] for k in where.tolist()],
+            lon[where],
+            lat[where],
+            acc[where],
+            speed[where],
+            jump[where],
+            poor[where],
             grids,
-            strict=True,
         )
-    ]
-    buffer = io.StringIO("".join(lines))
-    db.session.execute(STAGING_DDL)
-    cursor = db.session.connection().connection.cursor()
-    cursor.copy_expert("COPY track_points_staging FROM STDIN", buffer)
-    cursor.execute(
-        INSERT_SQL,
-        {
-            "user": principal.id,
-            "county": principal.county_code,
-            "township": principal.township_code,
-        },
-    )
-    return {r[0] for r in cursor.fetchall()}
+        created = track_writes.write(rows)
+    for k, moment, fresh in zip(order, t, new.tolist(), strict=True):
+        done = fresh if created is None else moment in created
+        results[batch.index[k]] = {"status": "created" if done else "replayed"}
+
+
+def _grid_codes(lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
+    located = locate_many(list(zip(lon.tolist(), lat.tolist(), strict=True)), number=None)
+    return [r["grid"]["code"] if r["grid"] else None for r in located]

@@ -41,6 +41,12 @@ class Tracks(MethodView):
     def post(self, data):
         """Upload a batch of my GPS points (up to TRACK_MAX_POINTS, 5,000 by default).
 
+        Batch size for the app: send at least 100 points per request (a point every 30 s is a
+        request every 50 minutes or more; at 500 points a request costs the server little more
+        than storing the rows), and at most TRACK_MAX_POINTS. Offline, keep the points and send
+        them in such batches when the network is back (points up to TRACK_MAX_AGE_DAYS old are
+        accepted). Single points or batches of ten cost ten times more per point.
+
         Always 200 when the batch itself is acceptable: ``created`` new points, ``replayed``
         points already stored (same worker and ``t`` — a retried upload stores nothing twice),
         ``rejected`` points listed in ``errors`` by index with a problem code
@@ -71,7 +77,10 @@ class WorkerPatrols(MethodView):
     @blp.response(200, PatrolDay)
     def get(self, args, user_id):
         """A worker's patrol figures for one day: distance, time on patrol and inside the assigned
-        grids, coverage per grid, out-of-grid alerts, when each grid was last patrolled."""
+        grids, coverage per grid, out-of-grid alerts, when each grid was last patrolled.
+
+        Days whose raw points were dropped (older than TRACK_RETENTION_MONTHS) answer from the
+        stored day summaries, with the same figures."""
         return patrols.worker_day(current_scope(), user_id, _day(args))
 
 

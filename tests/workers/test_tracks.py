@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
+import numpy as np
 import prcoords
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,7 +14,8 @@ from sqlalchemy import text
 
 from gridsvc.extensions import alembic_include_object, db
 from gridsvc.localtime import SHANGHAI
-from gridsvc.workers.partitions import list_partitions, partition_name
+from gridsvc.workers import track_writes
+from gridsvc.workers.partitions import ensure_partitions, list_partitions, partition_name
 from gridsvc.workers.tracks import ingest_track_points
 from tests.conftest import bearer
 from tests.workers.helpers import GRID, T1, local, post_track, walk, yesterday
@@ -60,18 +63,21 @@ def test_future_old_and_malformed_times_fail_only_their_points(client, hierarchy
         {"t": (now - timedelta(days=45)).isoformat(), "lon": 112.81, "lat": 27.86},
         {"t": "2026-05-01T08:00:00", "lon": 112.81, "lat": 27.86},  # no offset
         {"t": "yesterday", "lon": 112.81, "lat": 27.86},
+        # Python reads offsets up to ±23:59, PostgreSQL stores up to ±15:59: refused, not a 500.
+        {"t": "2026-05-01T08:00:00+20:00", "lon": 112.81, "lat": 27.86},
         {"t": now.isoformat(), "lon": 112.81, "lat": 27.86, "accuracy_m": -3},
         "not a point",
     ]
     body = post_track(client, worker, [good[0], *bad, good[1], good[2]]).get_json()
-    assert (body["created"], body["rejected"]) == (3, 6)
+    assert (body["created"], body["rejected"]) == (3, 7)
     assert [(e["index"], e["code"]) for e in body["errors"]] == [
         (1, "track.future_time"),
         (2, "track.too_old"),
         (3, "track.bad_time"),
         (4, "track.bad_time"),
-        (5, "track.bad_accuracy"),
-        (6, "track.bad_point"),
+        (5, "track.bad_time"),
+        (6, "track.bad_accuracy"),
+        (7, "track.bad_point"),
     ]
 
 
@@ -103,6 +109,11 @@ def test_bad_batch_crs_is_422_and_a_bad_point_crs_fails_that_point(client, hiera
     body = post_track(client, worker, points).get_json()
     assert [e["code"] for e in body["errors"]] == ["crs.unknown"]
     assert body["created"] == 1
+    points[0]["crs"] = ["EPSG:4326"]  # not a string: refused for that point, not a 500
+    points[0]["t"] = local(yesterday(), 8).isoformat()
+    body = post_track(client, worker, points).get_json()
+    assert [(e["index"], e["code"]) for e in body["errors"]] == [(0, "crs.unknown")]
+    assert body["replayed"] == 1
 
 
 def test_gcj02_points_are_stored_in_wgs84(client, hierarchy, make_worker):
@@ -134,6 +145,31 @@ def test_repeated_point_in_one_batch_and_overlapping_retry_store_once(
     body = post_track(client, worker, points[2:]).get_json()  # overlaps the first batch
     assert (body["created"], body["replayed"]) == (2, 2)
     assert len(stored(worker.id)) == 6
+
+
+def test_a_concurrent_upload_of_the_same_points_is_caught_by_the_safe_path(hierarchy, make_worker):
+    """Between the read of stored instants and the COPY, another upload stored two of the points:
+    the COPY hits the primary key, the savepoint undoes it, the safe path stores the rest."""
+    worker = make_worker()
+    points = walk((112.81, 27.86), (112.81, 27.861), local(yesterday(), 9), n=5)
+    t = [datetime.fromisoformat(p["t"]) for p in points]
+    lon = np.asarray([p["lon"] for p in points])
+    lat = np.asarray([p["lat"] for p in points])
+    ensure_partitions(t[0], t[-1])
+    speed, jump = track_writes.speeds(None, t, lon, lat, 33.0)
+    acc, poor = np.full(5, 8.0), np.zeros(5, dtype=bool)
+    rows = track_writes.rows_text(worker, t, lon, lat, acc, speed, jump, poor, [GRID] * 5)
+    racer = "".join(rows.splitlines(keepends=True)[1:3])  # points 1 and 2, stored by the racer
+    cursor = db.session.connection().connection.cursor()
+    cursor.copy_expert(f"COPY track_points ({track_writes.COLUMNS}) FROM STDIN", io.StringIO(racer))
+    # What stored_before does before its read (which, in the race, saw none of the five); the
+    # racer's rows lie before it, as another transaction's commit would.
+    cursor.execute("SAVEPOINT track_copy")
+
+    created = track_writes.write(rows)
+    assert created == {t[0], t[3], t[4]}
+    assert [row[0] for row in stored(worker.id)] == t  # each once, the racer's two included
+    assert {row[3] for row in stored(worker.id)} == {GRID}
 
 
 def test_ingest_function_for_the_offline_sync(app, hierarchy, make_worker, make_user):
@@ -183,15 +219,16 @@ def test_partitions_are_created_per_month_on_demand_and_are_no_drift(
         partition_name(old.year, old.month),
         partition_name(*recent.timetuple()[:2]),
     ]
-    # An attached month carries the parent's indexes (replay key, last-patrolled lookups).
+    # An attached month carries the parent's indexes (replay key, last-patrolled lookups, the
+    # BRIN on t that the day summaries and the archive scan).
     indexes = db.session.execute(
         text("SELECT indexdef FROM pg_indexes WHERE tablename = :t ORDER BY indexname"),
         {"t": partition_name(old.year, old.month)},
     ).scalars()
-    assert [("(grid_code, t)" in i, "UNIQUE" in i and "(user_id, t)" in i) for i in indexes] == [
-        (True, False),
-        (False, True),
-    ]
+    assert [
+        ("(grid_code, t)" in i, "UNIQUE" in i and "(user_id, t)" in i, "brin (t)" in i)
+        for i in indexes
+    ] == [(True, False, False), (False, True, False), (False, False, True)]
     # A second batch into the same months creates nothing; the drift check ignores partitions.
     assert post_track(client, worker, walk((112.81, 27.86), (112.81, 27.87), recent, n=3))
     context = MigrationContext.configure(
