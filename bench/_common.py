@@ -118,7 +118,9 @@ def libpq_url(app) -> str:
 
 
 @contextmanager
-def production_server(app, port: int, extra_env: dict | None = None) -> Iterator[str]:
+def production_server(
+    app, port: int, extra_env: dict | None = None, command: list[str] | None = None
+) -> Iterator[str]:
     """gunicorn with production's settings (gunicorn.conf.py: gthread, 2 workers) on the bench
     database; yields its base URL and stops it on the way out.
 
@@ -133,7 +135,9 @@ def production_server(app, port: int, extra_env: dict | None = None) -> Iterator
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
     }
-    command = [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "gridsvc.wsgi:app"]
+    command = command or [
+        str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "gridsvc.wsgi:app"
+    ]  # fmt: skip
     # Production's log level too (a JSON line per request): the log goes to a file, as a
     # journal would take it, not to this terminal.
     log = open(Path(tempfile.gettempdir()) / f"gridsvc-bench-{port}.log", "ab")  # noqa: SIM115
