@@ -121,8 +121,8 @@ def libpq_url(app) -> str:
 def production_server(
     app, port: int, extra_env: dict | None = None, command: list[str] | None = None
 ) -> Iterator[str]:
-    """gunicorn with production's settings (gunicorn.conf.py: gthread, 2 workers) on the bench
-    database; yields its base URL and stops it on the way out.
+    """The server as production runs it (gridsvc/serving.py: Granian, 2 workers) on the bench
+    database, or ``command``; yields its base URL and stops it on the way out.
 
     The bench process mints tokens with its app's JWT key, so the server gets the same key.
     """
@@ -135,9 +135,7 @@ def production_server(
         "PYTHONPATH": str(ROOT),
         **(extra_env or {}),
     }
-    command = command or [
-        str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "gridsvc.wsgi:app"
-    ]  # fmt: skip
+    command = command or [sys.executable, "-m", "gridsvc.serving"]
     # Production's log level too (a JSON line per request): the log goes to a file, as a
     # journal would take it, not to this terminal.
     log = open(Path(tempfile.gettempdir()) / f"gridsvc-bench-{port}.log", "ab")  # noqa: SIM115
@@ -153,7 +151,7 @@ def production_server(
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn on port {port} did not come up")
+                raise RuntimeError(f"the server on port {port} did not come up")
             time.sleep(0.3)
         yield base
     finally:
