@@ -1,6 +1,6 @@
 """The edge, honestly: hot paths through real HTTP against production's server vs the best raw SQL.
 
-API side: gunicorn as production runs it (gunicorn.conf.py: gthread, 2 workers) on the bench
+API side: the server as production runs it (gridsvc/serving.py: Granian, 2 workers) on the bench
 database, loaded by ``wrk`` with 8 keep-alive connections; a Lua script builds every request
 (random points, fresh client_ids). Raw side: ``pgbench -M prepared`` with 4 clients running the
 SQL that does the same work, against the same database and indexes:
