@@ -1,4 +1,4 @@
-# gridsvc application image: gunicorn by default; the same image runs the Celery worker, beat and
+# gridsvc application image: Granian (gridsvc/serving.py) by default; the same image runs the Celery worker, beat and
 # the migration job (see scripts/docker-entrypoint.sh and docker-compose.yml).
 #
 #   docker build -t gridsvc .
@@ -52,7 +52,6 @@ COPY --from=console-vendor /build/vendor ./gridsvc/console/static/vendor
 COPY migrations ./migrations
 COPY geodata ./geodata
 COPY scripts/docker-entrypoint.sh ./scripts/docker-entrypoint.sh
-COPY gunicorn.conf.py ./gunicorn.conf.py
 
 # Code stays root-owned (read-only to the app); only /data (media, uploads) is writable.
 RUN groupadd --system --gid 10001 gridsvc \

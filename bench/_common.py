@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import os
+import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -86,3 +94,174 @@ def bench_account(username: str, role: str, county: str) -> int:
     db.session.add(account)
     db.session.flush()
     return account.id
+
+
+# --- Through HTTP: a production server on the bench database, and the raw side beside it ---------
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({os.cpu_count()} cores)"
+
+
+def database_url(app) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def libpq_url(app) -> str:
+    """The app's database as pgbench and psql take it (no SQLAlchemy driver suffix)."""
+    url = make_url(database_url(app)).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def production_server(
+    app, port: int, extra_env: dict | None = None, command: list[str] | None = None
+) -> Iterator[str]:
+    """The server as production runs it (gridsvc/serving.py: Granian, 2 workers) on the bench
+    database, or ``command``; yields its base URL and stops it on the way out.
+
+    The bench process mints tokens with its app's JWT key, so the server gets the same key.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(app),
+        "JWT_SECRET_KEY": app.config["JWT_SECRET_KEY"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "PORT": str(port),
+        "PYTHONPATH": str(ROOT),
+        **(extra_env or {}),
+    }
+    command = command or [sys.executable, "-m", "gridsvc.serving"]
+    # Production's log level too (a JSON line per request): the log goes to a file, as a
+    # journal would take it, not to this terminal.
+    log = open(Path(tempfile.gettempdir()) / f"gridsvc-bench-{port}.log", "ab")  # noqa: SIM115
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server on port {port} did not come up")
+            time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+_WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+_WRK_COUNT = re.compile(r"(\d+) requests in")
+_WRK_NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
+_PGBENCH_TPS = re.compile(r"tps = ([\d.]+) \((?:without initial connection time|excluding)")
+
+
+def wrk(
+    url: str,
+    lua: str,
+    seconds: float,
+    connections: int = 8,
+    threads: int = 2,
+    *,
+    counted: bool = False,
+):
+    """Requests/s that ``wrk`` reaches with ``connections`` keep-alive clients and ``lua``
+    building each request; any answer other than 2xx fails the bench (a fast error is no rate).
+    ``counted``: (requests/s, requests answered)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua)
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{round(seconds)}s",
+        "-s",
+        script.name,
+        url,
+    ]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    finally:
+        os.unlink(script.name)
+    failed = _WRK_NON_2XX.search(out)
+    if failed:
+        raise RuntimeError(f"{failed.group(1)} requests failed:\n{out}")
+    rate = float(_WRK_RATE.search(out).group(1))
+    return (rate, int(_WRK_COUNT.search(out).group(1))) if counted else rate
+
+
+def pgbench(url: str, script_text: str, seconds: float, clients: int = 4) -> float:
+    """Transactions/s of ``script_text`` under ``pgbench -M prepared`` with ``clients``."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(script_text)
+    command = ["pgbench", "-n", "-M", "prepared", f"-c{clients}", f"-j{min(clients, 2)}"]
+    command += [f"-T{max(1, round(seconds))}", "-f", script.name, url]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
+    finally:
+        os.unlink(script.name)
+    found = _PGBENCH_TPS.search(run.stdout)
+    if run.returncode != 0 or found is None or "aborted" in run.stdout + run.stderr:
+        raise RuntimeError(f"pgbench failed:\n{run.stdout}\n{run.stderr}")
+    return float(found.group(1))
+
+
+@dataclass
+class Pair:
+    """One row of the table: an API side and the raw side it is compared with."""
+
+    label: str
+    api: Callable[[], float]  # one round: items/s
+    raw: Callable[[], float] | None
+    unit: str
+    target: float | None = None  # API / raw, or None for an absolute rate
+    api_rates: list[float] = field(default_factory=list)
+    raw_rates: list[float] = field(default_factory=list)
+
+
+def interleaved(pairs: list[Pair], rounds: int) -> None:
+    """Run every side once per round, in turn, so machine load hits all of them alike."""
+    for number in range(1, rounds + 1):
+        for pair in pairs:
+            pair.api_rates.append(pair.api())
+            if pair.raw is not None:
+                pair.raw_rates.append(pair.raw())
+        print(f"  round {number}/{rounds} done; {load_average()}", flush=True)
+
+
+def table(pairs: list[Pair]) -> str:
+    """Markdown: medians, ranges, and the median of the per-round ratios."""
+    lines = [
+        "| path | API (median, min-max) | raw (median, min-max) | API / raw (median of rounds) |",
+        "|---|---|---|---|",
+    ]
+    for pair in pairs:
+        api = _spread(pair.api_rates, pair.unit)
+        if pair.raw is None:
+            lines.append(f"| {pair.label} | {api} | - | - |")
+            continue
+        ratios = [a / r for a, r in zip(pair.api_rates, pair.raw_rates, strict=True)]
+        ratio = f"**{statistics.median(ratios):.1%}** ({min(ratios):.1%}-{max(ratios):.1%})"
+        if pair.target is not None:
+            ratio += f", target >= {pair.target:.0%}"
+        raw = _spread(pair.raw_rates, "tps")
+        lines.append(f"| {pair.label} | {api} | {raw} | {ratio} |")
+    return "\n".join(lines)
+
+
+def _spread(rates: list[float], unit: str) -> str:
+    median = statistics.median(rates)
+    return f"{median:,.0f} {unit} ({min(rates):,.0f}-{max(rates):,.0f})"

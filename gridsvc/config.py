@@ -86,11 +86,12 @@ class Config:
     # Limits everywhere: the whole request body (uploads have their own, larger cap).
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
-    # Request heads: below gunicorn's limits (gunicorn.conf.py) and nginx's buffers, so the app
+    # Request heads: below the server's limits (gridsvc/serving.py: Granian's buffer, and the 100
+    # header fields its HTTP parser takes) and nginx's buffers, so the app
     # answers 414 / 431 as problem+json before either server answers in HTML.
     MAX_URL_BYTES = 4096
     MAX_HEADER_BYTES = 8000
-    MAX_HEADER_COUNT = 100
+    MAX_HEADER_COUNT = 90
     # JSON bodies: a MultiPolygon inside a body is 6 levels deep; deeper than this is refused (400)
     # before any consumer recurses into it (gridsvc/jsonio.py).
     JSON_MAX_DEPTH = _int("JSON_MAX_DEPTH", 32)

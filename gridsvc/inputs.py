@@ -173,7 +173,7 @@ def too_deep(max_depth: int) -> TooDeep:
 
 
 def check_head_sizes(config: Any) -> None:
-    """414 / 431 as problem+json, below the server's own limits (gunicorn.conf.py, nginx), which
+    """414 / 431 as problem+json, below the server's own limits (gridsvc/serving.py, nginx), which
     would answer in HTML: the app's limits are the smaller, so clients meet these first."""
     target = request.environ.get("RAW_URI") or request.full_path
     if len(target) > config["MAX_URL_BYTES"]:

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: ``gunicorn gridsvc.wsgi:app``."""
+"""WSGI entry point: ``gridsvc.wsgi:app``, served by Granian (gridsvc/serving.py)."""
 
 from gridsvc import create_app
 

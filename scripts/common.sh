@@ -172,7 +172,7 @@ remember() {
 }
 
 # Export every KEY=VALUE of .env that the environment does not already set (for processes such
-# as gunicorn and celery, which do not read .env themselves).
+# as the server and celery, which do not read .env themselves).
 export_env_file() {
     local line key value
     [[ -f "$ENV_FILE" ]] || return 0

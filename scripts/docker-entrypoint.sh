@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Container entry point: one image, four roles. `web` (default) serves with gunicorn; `worker` and
+# Container entry point: one image, four roles. `web` (default) serves with Granian; `worker` and
 # `beat` run Celery; `migrate` applies the Alembic migrations (and loads the demo county when
 # LOAD_DEMO=1), then exits. Anything else is executed as given (e.g. `flask --app gridsvc users ...`).
 
@@ -10,11 +10,11 @@ role="${1:-web}"
 
 case "$role" in
 web)
-    # The settings `make run` uses (gthread workers, timeouts: /app/gunicorn.conf.py). Inside
-    # the container gunicorn listens on every interface of the container's own network; the
+    # The settings `make run` uses (gridsvc/serving.py: Granian, workers, threads). Inside
+    # the container the server listens on every interface of the container's own network; the
     # compose file publishes only nginx, which forwards to it.
     export BIND="${BIND:-0.0.0.0}"
-    exec gunicorn gridsvc.wsgi:app --config /app/gunicorn.conf.py --worker-tmp-dir /dev/shm "$@"
+    exec python -m gridsvc.serving "$@"
     ;;
 worker)
     exec celery -A gridsvc.worker:celery worker \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: set up whatever is missing, migrate, load the demo county, then serve.
 #
-# gunicorn (web), a Celery worker and Celery beat run side by side in the foreground; when any of
+# Granian (web, gridsvc/serving.py), a Celery worker and Celery beat run side by side in the foreground; when any of
 # them exits (or on Ctrl-C / SIGTERM) the others are stopped too, so nothing is left behind.
 # Set-up is idempotent: a second run keeps the data and the secrets and skips pip.
 
@@ -64,7 +64,7 @@ stop_all() {
         sleep 0.2
     done
     for pid in "${PIDS[@]}"; do
-        pkill -KILL -P "$pid" 2>/dev/null || true # its own children (gunicorn/celery pool workers)
+        pkill -KILL -P "$pid" 2>/dev/null || true # its own children (server/celery pool workers)
         kill -KILL "$pid" 2>/dev/null || true
     done
 }
@@ -76,7 +76,7 @@ wait_until_up() {
 import sys, urllib.request
 urllib.request.urlopen(sys.argv[1], timeout=2)
 EOF
-        # Stop waiting if gunicorn already died (e.g. an import error).
+        # Stop waiting if the server already died (e.g. an import error).
         kill -0 "${PIDS[0]}" 2>/dev/null || return 1
         sleep 0.2
     done
@@ -107,25 +107,16 @@ local_address() {
 }
 
 serve() {
-    local port="${PORT:-8000}" level="${LOG_LEVEL:-INFO}" host status=0 extra=()
+    local port="${PORT:-8000}" level="${LOG_LEVEL:-INFO}" host status=0
     check_port
     host="$(local_address)"
-    # gunicorn.conf.py reads these (and WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_TIMEOUT).
+    # gridsvc/serving.py reads these (and WEB_CONCURRENCY, WEB_THREADS, HEADER_READ_TIMEOUT_MS).
     BIND="$(bind_address)"
     export BIND PORT="$port" LOG_LEVEL="$level"
     mkdir -p "$RUN_DIR"
     _drop_stale_beat_pidfile
-    # gunicorn >= 24 opens a control socket, by default one per user in ~/.gunicorn: two
-    # checkouts served at once would fight over it, so each gets its own under var/run.
-    if gunicorn --help 2>/dev/null | grep -q -- '--control-socket'; then
-        if ((${#RUN_DIR} < 90)); then
-            extra+=(--control-socket "$RUN_DIR/gunicorn.ctl")
-        else
-            extra+=(--no-control-socket)
-        fi
-    fi
-    log "starting gunicorn on $BIND:$port (gunicorn.conf.py), a Celery worker and Celery beat"
-    gunicorn gridsvc.wsgi:app --config "$ROOT/gunicorn.conf.py" "${extra[@]}" &
+    log "starting Granian on $BIND:$port (gridsvc/serving.py), a Celery worker and Celery beat"
+    python -m gridsvc.serving &
     PIDS+=($!)
     celery -A gridsvc.worker:celery worker --loglevel "$level" \
         --concurrency "${CELERY_CONCURRENCY:-2}" &

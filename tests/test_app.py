@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 import pytest
 
@@ -163,3 +164,20 @@ def test_readyz_is_503_problem_when_the_database_is_unreachable(monkeypatch):
     response = app.test_client().get("/readyz")
     assert_problem(response, 503, "server.not_ready")
     assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_minted_request_ids_are_unique_32_hex_and_new_after_a_fork(client):
+    from gridsvc.logs import request_ids
+
+    ids = [client.get("/healthz").headers["X-Request-ID"] for _ in range(50)]
+    assert len(set(ids)) == 50
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child reports the id it mints, then leaves at once
+        os.write(write, request_ids.new().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    in_child = os.read(read, 64).decode()
+    os.close(read), os.close(write)
+    assert in_child[:16] != ids[-1][:16]  # its own prefix, not the parent's

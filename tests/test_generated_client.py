@@ -1,7 +1,7 @@
 """A client generated from the served spec works against the served app, errors included.
 
 The phone and county teams generate their clients from /api/v1/openapi.json. This test does
-what they do: gunicorn serves the app (as `make run` does, tests/test_serving.py), the off-the-
+what they do: the app is served (as `make run` does, tests/test_serving.py), the off-the-
 shelf generator openapi-python-client builds a Python client from the spec it downloads, and the
 client, imported from a temporary folder, logs in as a committed grid worker, reports an
 incident, reads it back, and gets a 422 back as a typed ``Problem`` with its string ``code``.

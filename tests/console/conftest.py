@@ -1,4 +1,4 @@
-"""Browser test harness: the demo county served by gunicorn, driven by Debian's Chromium.
+"""Browser test harness: the demo county served by Granian (gridsvc.serving), driven by Debian's Chromium.
 
 - A database of its own, ``<test database>_browser``, copied at the start of the session from a
   template holding the migrated schema and ``flask demo load`` (as ``make run`` loads it). The
@@ -6,7 +6,7 @@
   geodata change (its fingerprint is the template's comment), so a second run starts in seconds.
   Browser tests really commit; the copy is thrown away next session, the test database proper
   is never touched.
-- gunicorn with the repository's gunicorn.conf.py on a free port, as ``make run`` serves.
+- `python -m gridsvc.serving` (Granian, as ``make run`` serves) on a free port.
 - Playwright for Python launching ``/usr/bin/chromium`` (``CHROMIUM_PATH``) headless via
   ``executable_path`` (never ``playwright install``), 1366×768, locale zh-CN, in the UTC zone on
   purpose: pages must show Beijing time whatever the computer's zone is.
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from gridsvc.config import TestConfig
-from tests.test_serving import GUNICORN, ROOT, free_port, healthz
+from tests.test_serving import ROOT, free_port, healthz
 
 DEMO_PASSWORD = "gridsvc-demo"
 RESULTS = ROOT / "var" / "test-results" / "console"
@@ -116,7 +116,7 @@ def console_database() -> str:
 
 @pytest.fixture(scope="session")
 def console_server(console_database, tmp_path_factory):
-    """gunicorn serving the demo copy on a free port: its base URL. Stopped after the session."""
+    """The served app (Granian) serving the demo copy on a free port: its base URL. Stopped after the session."""
     port = free_port()
     work = tmp_path_factory.mktemp("console-server")
     env = {
@@ -132,25 +132,25 @@ def console_server(console_database, tmp_path_factory):
         "JWT_COOKIE_SECURE": "0",
     }
     env.pop("REDIS_URL", None)
-    command = [str(GUNICORN), "gridsvc.wsgi:app", "-c", str(ROOT / "gunicorn.conf.py")]
-    command.append("--no-control-socket")
-    log = (work / "gunicorn.log").open("w")
-    process = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
+    command = [sys.executable, "-m", "gridsvc.serving"]
+    log = (work / "server.log").open("w")
+    process = subprocess.Popen(  # noqa: S603  (our own server, fixed arguments)
         command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert process.poll() is None, (work / "gunicorn.log").read_text()[-2000:]
+            assert process.poll() is None, (work / "server.log").read_text()[-2000:]
             try:
                 healthz(port, 1)
                 break
             except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not come up in 60 s"
+                assert time.monotonic() < deadline, "the server did not come up in 60 s"
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(process.pid, signal.SIGQUIT)
+        # SIGINT: Granian's shutdown of its main process and workers.
+        os.killpg(process.pid, signal.SIGINT)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -1,7 +1,7 @@
-"""OGC API - Features read by clients nobody here wrote, over real HTTP from gunicorn: GDAL's
+"""OGC API - Features read by clients nobody here wrote, over real HTTP from the served app: GDAL's
 OAPIF driver (pyogrio's GDAL, signed in with HTTP Basic) and OWSLib (Bearer), both walking every
 grid of the demo county through ``next`` links. The demo boundaries and the token are committed
-(gunicorn's processes must see them) and deleted again after the test."""
+(the server's processes must see them) and deleted again after the test."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from gridsvc.config import TestConfig
 from gridsvc.extensions import db
 from tests.factories import UserFactory
 from tests.test_outage import standalone_app
-from tests.test_serving import served  # noqa: F401  (the gunicorn fixture)
+from tests.test_serving import served  # noqa: F401  (the served-app fixture)
 
 CLIENT = Path(__file__).with_name("oapif_client.py")
 # Tables the demo boundaries and the token fill, children first (so deleting them is allowed).
