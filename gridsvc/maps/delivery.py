@@ -74,13 +74,7 @@ def boundary_tile(scope: Scope, layer_name: str, z: int, x: int, y: int, args: d
         return Response(status=304, headers=headers)
     if number is None:  # nothing published yet
         return Response(status=204, headers=headers)
-
-    def render() -> bytes:
-        return tiles.area_tile(scope, layer, z, x, y, number=number, grid_layer=grid_layer)
-
-    # TILE_CACHE_ENTRIES=0 renders every request (bench/tiles.py times rendering that way).
-    body = _tile_cache().get(key, render) if _cache_entries() else render()
-    return _tile_response(body, headers)
+    return _tile_response(rendered_tile(key), headers)
 
 
 def tile_key(
@@ -103,9 +97,17 @@ def not_modified(tag: str, if_none_match: str | None) -> bool:
     return bool(if_none_match) and tag in {v.strip() for v in if_none_match.split(",")}
 
 
-def cached_tile(key: tuple) -> bytes | None:
-    """The rendered tile when this process holds it for the current generations version."""
-    return _tile_cache().peek(key) if _cache_entries() else None
+def rendered_tile(key: tuple) -> bytes:
+    """The tile named by ``key`` (:func:`tile_key`), from the cache or rendered into it."""
+    layer, grid_layer, number, county, z, x, y = key
+
+    def render() -> bytes:
+        caller_county = None if county == "all" else county
+        spec = tiles.LAYERS[layer]
+        return tiles.area_tile(caller_county, spec, z, x, y, number=number, grid_layer=grid_layer)
+
+    # TILE_CACHE_ENTRIES=0 renders every request (bench/tiles.py times rendering that way).
+    return _tile_cache().get(key, render) if _cache_entries() else render()
 
 
 def incidents_tile(scope: Scope, z: int, x: int, y: int, args: dict) -> Response:

@@ -1,10 +1,10 @@
-"""The lean path for boundary tiles this process already knows: 304s and cached 200s without Flask.
+"""The lean path for boundary tiles of callers this process knows: 304s and 200s without Flask.
 
 A map asks for hundreds of tiles a minute, nearly all of them tiles of a published generation it
-has seen before (304) or that this process has rendered already. Through Flask, flask-smorest,
-webargs and flask-jwt-extended such an answer costs ~600 µs of CPU, most of it machinery; this
-WSGI middleware answers it in a small fraction of that (bench/cached_tile.py, README
-"Performance"), and hands everything else to the app unchanged.
+has seen before (304) or that this process has rendered already; the rest are one statement each.
+Through Flask, flask-smorest, webargs and flask-jwt-extended each costs about a millisecond of
+CPU besides the statement, most of it machinery; this WSGI middleware answers in ~50 µs
+(bench/cached_tile.py, README "Performance") and hands everything else to the app unchanged.
 
 It answers only what the full path has already decided, with the same policy:
 
@@ -15,9 +15,11 @@ It answers only what the full path has already decided, with the same policy:
   an expired token, or any change to accounts (a logout, a revocation, an edited or deactivated
   user: the same version the full path's own token cache obeys) sends the request back through
   the full path, which answers 401 as before. API tokens (QGIS) always take the full path.
-* **The tile.** A 304 when ``If-None-Match`` holds the tile's strong ETag, a 200/204 when this
-  process holds the rendered tile for the current ``generations`` version; the ETag, the cache
-  headers and the key are ``delivery``'s own. The current generation number must be cached too.
+* **The tile.** A 304 when ``If-None-Match`` holds the tile's strong ETag, else the tile from
+  this process's cache or rendered into it (one prepared statement, in the request's only
+  transaction); the ETag, the cache headers, the key and the renderer are ``delivery``'s own.
+  The current generation number must be cached (the full path caches it); a render that fails
+  is handed to the full path, which answers the problem.
 * **The request.** Only a GET of exactly ``/api/v1/tiles/{townships|villages|grids}/z/x/y.mvt``
   with nothing but ``generation``/``layer`` in a well-formed query, z/x/y in range and heads within
   the app's limits. Anything else, including every error, is the full path's to answer.
@@ -41,6 +43,7 @@ from marshmallow import ValidationError
 
 from gridsvc.boundaries import LAYER_NAME
 from gridsvc.caching import versions_of
+from gridsvc.extensions import db
 from gridsvc.maps import delivery, tiles
 
 TILE_PATH = re.compile(
@@ -130,8 +133,10 @@ class FastTiles:
         headers = delivery.tile_headers(key, explicit=bool(explicit))
         if delivery.not_modified(headers["ETag"], environ.get("HTTP_IF_NONE_MATCH")):
             return "304 NOT MODIFIED", list(headers.items()), b""
-        body = delivery.cached_tile(key)
-        if body is None:
+        try:
+            body = delivery.rendered_tile(key)
+        except Exception:  # noqa: BLE001  (the full path tries again and answers the problem)
+            db.session.rollback()
             return None
         if not body:
             return "204 NO CONTENT", list(headers.items()), b""
