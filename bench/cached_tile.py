@@ -42,7 +42,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8105"))  # the lean path; the full one 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-INPROC_REQUESTS = 20_000
+INPROC_REQUESTS = 3_000
 
 
 def wrk(port: int, path: str, headers: dict[str, str]) -> float:
