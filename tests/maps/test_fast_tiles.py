@@ -183,3 +183,22 @@ def test_a_new_generation_is_never_answered_from_the_old(
     assert newer.status_code == 200
     assert newer.headers["ETag"] != old.headers["ETag"]
     assert newer.data != old.data
+
+
+def test_a_failure_on_the_lean_path_hands_the_request_over(
+    client, make_user, hierarchy, lean, monkeypatch
+):
+    """Rendering fails (the database went away, say): the full path answers, as problem+json."""
+    from gridsvc.maps import delivery
+
+    headers = bearer(make_user(role="supervisor", township_code=None))
+    assert client.get(TILE, headers=headers).status_code == 200  # the token is known now
+
+    def broken(_key):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(delivery, "rendered_tile", broken)
+    before = lean.served
+    answer = client.get(f"{TILE}?generation={hierarchy.number}", headers=headers)
+    assert_problem(answer, 500, "server.internal_error")  # Flask's handler, not a bare 500
+    assert lean.served == before
