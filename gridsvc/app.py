@@ -133,7 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(assessment_blp, url_prefix="/api/v1")
     api.register_blueprint(maps_blp, url_prefix="/api/v1")
     api.register_blueprint(ogc_blp, url_prefix="/api/v1")
-    install_fast_tiles(app)  # known tokens' 304s and cached tiles, in front of Flask
+    install_fast_tiles(app)  # known tokens' boundary tiles (304s, 200s), in front of Flask
 
     @app.get("/healthz")
     def healthz():
