@@ -43,7 +43,6 @@ from marshmallow import ValidationError
 
 from gridsvc.boundaries import LAYER_NAME
 from gridsvc.caching import versions_of
-from gridsvc.extensions import db
 from gridsvc.maps import delivery, tiles
 
 TILE_PATH = re.compile(
@@ -138,11 +137,9 @@ class FastTiles:
         headers = delivery.tile_headers(key, explicit=bool(explicit))
         if delivery.not_modified(headers["ETag"], environ.get("HTTP_IF_NONE_MATCH")):
             return "304 NOT MODIFIED", list(headers.items()), b""
-        try:
-            body = delivery.rendered_tile(key)
-        except Exception:
-            db.session.rollback()  # the full path tries again and answers the problem
-            raise
+        # A failure propagates: our app context's teardown ends the session, and __call__ hands
+        # the request to the full path, which tries again and answers the problem.
+        body = delivery.rendered_tile(key)
         if not body:
             return "204 NO CONTENT", list(headers.items()), b""
         listed = [
