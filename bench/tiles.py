@@ -1,15 +1,22 @@
-"""Tile benchmark: grids and incidents tiles at z10-z16 through the API (real HTTP) vs the raw
-ST_AsMVT query, and cached tiles (304 and the in-process cache) per second.
+"""Tile benchmark: grids and incidents tiles at z10-z16 through the API vs the raw ST_AsMVT
+statement, over real HTTP against the server with production's settings, several clients at once.
 
-Targets (issue 13): an uncached tile through the API within 15 % of the raw query's time (the
-same statement through psycopg2, same run, interleaved rounds, median of per-round ratios); a
-cached tile served at >= 5,000 tiles/s. The API runs in this process under werkzeug's threaded
-server on a loopback port, so each round can drop the rendered-tile cache (it measures
-rendering, not the cache) and the client talks HTTP/1.1 keep-alive like a map does.
+Target (issue 13): an uncached tile through the API within 15 % of the raw statement's time.
+- The API: Granian with gridsvc/serving.py's settings (2 workers) on BENCH_PORT (8105), the
+  rendered-tile cache off (TILE_CACHE_ENTRIES=0) so every grids request renders; HTTP/1.1
+  keep-alive clients, as a map keeps its connections.
+- Raw: the same statement (grids: the text gridsvc/maps/tiles.py prepares; incidents: what the
+  API runs for a county dispatcher) PREPAREd on each client's own psycopg2 connection and
+  EXECUTEd with the generic plan, autocommit: one round trip, no planning.
+- Both sides run BENCH_CLIENTS clients at once (default 2, the number of workers); each round
+  runs the raw side then the API side, BENCH_REQUESTS requests per client; the figure is the
+  median per-request latency over all rounds and the median of per-round ratios.
+Cached tiles per second: bench/cached_tile.py.
 
 Data: the demo county (雨湖区, 473 unified grids, specialist layers) and BENCH_INCIDENTS
 incidents with cases across it, in its own database (BENCH_DATABASE_URL's name + ``_tiles``).
-Run: ``PYTHONPATH=. .venv/bin/python bench/tiles.py``.
+Run: ``PYTHONPATH=. .venv/bin/python bench/tiles.py``; ``BENCH_PART=ogc`` for only the
+pygeoapi comparison (both sides on werkzeug, as before).
 """
 
 from __future__ import annotations
@@ -25,18 +32,22 @@ import time
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import bench_account, bench_app
 from bench._pygeoapi import compare
+from bench._served import served
 
 COUNTY = "430302"
 CENTRE = (112.854, 27.929)
 ZOOMS = range(10, 17)
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
+REQUESTS_PER_ROUND = int(os.environ.get("BENCH_REQUESTS", "4"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2"))  # concurrent clients on each side
+PORT = int(os.environ.get("BENCH_PORT", "8105"))
 N_INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "100000"))
-CACHED_REQUESTS = 3000
 
 INCIDENTS_SQL = f"""
 INSERT INTO incidents (client_id, request_hash, category_code, status, geom, raw_lon, raw_lat,
@@ -123,6 +134,8 @@ def build(app) -> int:
 
 
 def serve(app) -> int:
+    """werkzeug on a free port, in this process: only for the pygeoapi comparison, which runs
+    pygeoapi under werkzeug too."""
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -130,112 +143,164 @@ def serve(app) -> int:
     return server.server_port
 
 
-def main() -> None:
-    from flask_jwt_extended import create_access_token
+def prepared(cursor, name: str, sql: str, names: list[str]) -> str:
+    """PREPARE ``sql`` (its ``%(name)s`` placeholders become $1..$n, in ``names`` order); returns
+    the EXECUTE statement taking the same dict of values."""
+    for position, parameter in enumerate(names, 1):
+        sql = sql.replace(f"%({parameter})s", f"${position}")
+    cursor.execute(f"PREPARE {name} AS {sql}")
+    return f"EXECUTE {name} ({', '.join(f'%({p})s' for p in names)})"
 
-    from gridsvc.accounts.models import User
-    from gridsvc.boundaries import queries
-    from gridsvc.extensions import db
-    from gridsvc.maps import delivery, tiles
 
-    app = bench_app("tiles")
-    user_id = build(app)
-    port = serve(app)
-    with app.app_context():
-        token = create_access_token(identity=db.session.get(User, user_id))
-        number = db.session.scalar(text("SELECT max(number) FROM generations"))
-        raw = db.engine.raw_connection()
-        cursor = raw.cursor()
-    grid_sql = tiles.AREA_TILE_SQL.format(
-        extent=tiles.EXTENT,
-        buffer=tiles.BUFFER,
-        snapped=tiles.SNAPPED,
-        columns=tiles.GRID_COLUMNS,
-        generation=queries.generation_filter(number),
-        scope=" AND a.county_code = :county",
-    )
-    grid_sql = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", grid_sql)
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    headers = {"Authorization": f"Bearer {token}"}
-    print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
-    if os.environ.get("BENCH_PART") == "ogc":  # only the pygeoapi comparison
-        compare(app.config["SQLALCHEMY_DATABASE_URI"], port, headers, ROUNDS)
-        return
+def grid_statement(number: int) -> str:
+    from gridsvc.maps import tiles
 
-    def api(path: str, extra: dict | None = None) -> tuple[int, bytes, dict]:
-        conn.request("GET", path, headers={**headers, **(extra or {})})
-        answer = conn.getresponse()
-        return answer.status, answer.read(), dict(answer.getheaders())
+    sql = tiles.area_tile_sql(grid=True, number=number, scoped=True)
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
-    def raw_grid(z, x, y) -> bytes:
-        cursor.execute(
-            grid_sql,
-            {
+
+class RawClient:
+    """One client of the raw side: its own connection, both tile statements prepared on it."""
+
+    def __init__(self, dsn: str, number: int, user_id: int) -> None:
+        import psycopg2
+
+        from gridsvc.maps import tiles
+
+        self.connection = psycopg2.connect(dsn)
+        self.connection.autocommit = True
+        self.cursor = self.connection.cursor()
+        # The API runs its grids statement with the generic plan (gridsvc/prepared.py): so do we.
+        self.cursor.execute("SET plan_cache_mode = force_generic_plan")
+        grid_params = ["z", "x", "y", "margin", "pixel", "name", "level", "layer", "county"]
+        self.grid_sql = prepared(self.cursor, "grid_tile", grid_statement(number), grid_params)
+        self.incidents_sql = prepared(
+            self.cursor, "incident_tile", RAW_INCIDENTS, ["z", "x", "y", "county", "user"]
+        )
+        self.tiles, self.user_id = tiles, user_id
+
+    def get(self, layer: str, z: int, x: int, y: int) -> bytes:
+        if layer == "grids":
+            values = {
                 "z": z,
                 "x": x,
                 "y": y,
-                "margin": tiles.BUFFER / tiles.EXTENT,
-                "pixel": tiles.snap_step(z),
+                "margin": self.tiles.BUFFER / self.tiles.EXTENT,
+                "pixel": self.tiles.snap_step(z),
                 "name": "grids",
                 "level": "grid",
                 "layer": "unified",
                 "county": COUNTY,
-            },
-        )
-        return bytes(cursor.fetchone()[0] or b"")
+            }
+            self.cursor.execute(self.grid_sql, values)
+        else:
+            values = {"z": z, "x": x, "y": y, "county": COUNTY, "user": self.user_id}
+            self.cursor.execute(self.incidents_sql, values)
+        return bytes(self.cursor.fetchone()[0] or b"")
 
-    def raw_incidents(z, x, y) -> bytes:
-        cursor.execute(RAW_INCIDENTS, {"z": z, "x": x, "y": y, "county": COUNTY, "user": user_id})
-        return bytes(cursor.fetchone()[0] or b"")
 
-    print(f"{'tile':<16}{'bytes':>9}{'raw ms':>9}{'API ms':>9}{'API/raw':>9}")
-    for layer, raw_fn in (("grids", raw_grid), ("incidents", raw_incidents)):
-        for z in ZOOMS:
-            x, y = tile_of(*CENTRE, z)
-            path = f"/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt"
-            if layer == "grids":
-                path += f"?generation={number}"
-            status, body, _ = api(path)
-            assert status == 200, (status, body[:300])
-            assert same_features(body, raw_fn(z, x, y)), f"{path}: the API and the raw query differ"
-            raw_ms, api_ms = [], []
-            for _ in range(ROUNDS):
-                started = time.perf_counter()
-                raw_fn(z, x, y)
-                raw_ms.append((time.perf_counter() - started) * 1000)
-                with app.app_context():
-                    delivery._tile_cache().clear()  # measure rendering, not the cache
-                started = time.perf_counter()
-                api(path)
-                api_ms.append((time.perf_counter() - started) * 1000)
-            ratio = statistics.median(a / r for a, r in zip(api_ms, raw_ms, strict=True))
-            print(
-                f"{layer} z{z:<9}{len(body):>9,}{statistics.median(raw_ms):>9.1f}"
-                f"{statistics.median(api_ms):>9.1f}{ratio:>9.2f}"
-            )
+class ApiClient:
+    """One client of the API side: an HTTP/1.1 keep-alive connection, as a map keeps one."""
 
-    z = 14
-    x, y = tile_of(*CENTRE, z)
-    path = f"/api/v1/tiles/grids/{z}/{x}/{y}.mvt?generation={number}"
-    status, _body, got = api(path)
-    tag = got["ETag"]
-    for label, extra, expected in (
-        ("304 on If-None-Match", {"If-None-Match": tag}, 304),
-        ("200 from the in-process cache", {}, 200),
-    ):
-        rates = []
-        for _ in range(3):
-            started = time.perf_counter()
-            for _ in range(CACHED_REQUESTS):
-                status, _, _ = api(path, extra)
-                assert status == expected, status
-            rates.append(CACHED_REQUESTS / (time.perf_counter() - started))
+    def __init__(self, port: int, token: str) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def fetch(self, path: str, extra: dict | None = None) -> tuple[int, bytes, dict]:
+        try:
+            return self._fetch(path, extra)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # the server may close idle keep-alive connections, as a
+            # browser finds too: open a new one and ask again.
+            self.connection.close()
+            return self._fetch(path, extra)
+
+    def _fetch(self, path: str, extra: dict | None) -> tuple[int, bytes, dict]:
+        self.connection.request("GET", path, headers={**self.headers, **(extra or {})})
+        answer = self.connection.getresponse()
+        return answer.status, answer.read(), dict(answer.getheaders())
+
+
+def timed_together(calls: list) -> list[float]:
+    """Run each client's ``call`` REQUESTS_PER_ROUND times, all clients at once; the latencies
+    (ms) of every call."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(calls))
+
+    def client(call) -> None:
+        mine = []
+        start.wait()
+        for _ in range(REQUESTS_PER_ROUND):
+            began = time.perf_counter()
+            call()
+            mine.append((time.perf_counter() - began) * 1000)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def main() -> None:
+    from flask_jwt_extended import create_access_token
+
+    from gridsvc.accounts.models import User
+    from gridsvc.extensions import db
+
+    app = bench_app("tiles")
+    user_id = build(app)
+    with app.app_context():
+        token = create_access_token(identity=db.session.get(User, user_id))
+        number = db.session.scalar(text("SELECT max(number) FROM generations"))
+    database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
+    if os.environ.get("BENCH_PART") == "ogc":  # only the pygeoapi comparison
+        port = serve(app)
+        compare(database_uri, port, {"Authorization": f"Bearer {token}"}, ROUNDS)
+        return
+
+    dsn = make_url(database_uri).set(drivername="postgresql").render_as_string(False)
+    # The rendered-tile cache off (TILE_CACHE_ENTRIES=0): every grids request renders.
+    with served(database_uri, PORT, app.config["JWT_SECRET_KEY"], TILE_CACHE_ENTRIES="0"):
+        raws = [RawClient(dsn, number, user_id) for _ in range(CLIENTS)]
+        apis = [ApiClient(PORT, token) for _ in range(CLIENTS)]
         print(
-            f"cached grids z14, {label}: median {statistics.median(rates):,.0f} tiles/s "
-            f"(one keep-alive client; {', '.join(f'{r:,.0f}' for r in rates)})"
+            f"Granian (gridsvc/serving.py) on :{PORT}, tile cache off; {CLIENTS} concurrent clients"
+            f" per side, {ROUNDS} interleaved rounds of {REQUESTS_PER_ROUND} requests per client"
         )
-    raw.close()
-    compare(app.config["SQLALCHEMY_DATABASE_URI"], port, headers, ROUNDS)
+        print(f"{'tile':<16}{'bytes':>9}{'raw ms':>9}{'API ms':>9}{'API/raw':>9}")
+        for layer in ("grids", "incidents"):
+            for z in ZOOMS:
+                x, y = tile_of(*CENTRE, z)
+                path = f"/api/v1/tiles/{layer}/{z}/{x}/{y}.mvt"
+                if layer == "grids":
+                    path += f"?generation={number}"
+                status, body, _ = apis[0].fetch(path)
+                assert status == 200, (status, body[:300])
+                assert same_features(body, raws[0].get(layer, z, x, y)), f"{path}: sides differ"
+                raw_ms, api_ms, ratios = [], [], []
+                for _ in range(ROUNDS):
+                    raw_round = timed_together(
+                        [lambda r=r: r.get(layer, z, x, y) for r in raws]  # noqa: B023
+                    )
+                    api_round = timed_together(
+                        [lambda a=a: a.fetch(path) for a in apis]  # noqa: B023
+                    )
+                    raw_ms += raw_round
+                    api_ms += api_round
+                    ratios.append(statistics.median(api_round) / statistics.median(raw_round))
+                print(
+                    f"{layer} z{z:<9}{len(body):>9,}{statistics.median(raw_ms):>9.2f}"
+                    f"{statistics.median(api_ms):>9.2f}{statistics.median(ratios):>9.2f}"
+                )
+        for raw in raws:
+            raw.connection.close()
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Patrol track benchmark: ingest through real HTTP vs raw COPY, patrol figures vs raw SQL.
 
-Ingest (issue 17): ``POST /api/v1/tracks`` in batches of 500 against gunicorn (gunicorn.conf.py:
-2 gthread workers, port ``BENCH_PORT``, default 8103) with ``CLIENTS`` concurrent clients (4),
+Ingest (issue 17): ``POST /api/v1/tracks`` in batches of 500 against the production server
+(gridsvc/serving.py: Granian, 2 workers, port ``BENCH_PORT``, default 8103) with ``CLIENTS`` concurrent clients (4),
 each a worker account of its own sending its own walk; the raw side runs ``COPY`` of the same rows
 (EWKT points, one transaction per batch, as the API commits per request) on as many concurrent
 connections. Rounds are interleaved (API, raw, API, raw …) and the ratio quoted is the median of
@@ -171,7 +171,7 @@ def walk(rng, start: datetime, n: int, x: float, y: float, step_s: float = 5.0):
 
 
 def serve(app, port: int, workers: int = 2) -> subprocess.Popen:
-    """gunicorn on the bench database with the production settings file; waits for /healthz."""
+    """The production server (gridsvc/serving.py, Granian) on the bench database; waits for /healthz."""
     env = {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -181,14 +181,9 @@ def serve(app, port: int, workers: int = 2) -> subprocess.Popen:
         "WEB_CONCURRENCY": str(workers),
         "PYTHONPATH": str(ROOT),
     }
-    log = open(Path(tempfile.gettempdir()) / f"bench-tracks-gunicorn-{port}.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "-c",
-            "gunicorn.conf.py",
-            "gridsvc.wsgi:app",
-        ],
+    log = open(Path(tempfile.gettempdir()) / f"bench-tracks-served-{port}.log", "wb")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gridsvc.serving"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -203,7 +198,7 @@ def serve(app, port: int, workers: int = 2) -> subprocess.Popen:
         except OSError:
             time.sleep(0.1)
     server.terminate()
-    raise RuntimeError(f"gunicorn did not answer on :{port}; see {log.name}")
+    raise RuntimeError(f"the server did not answer on :{port}; see {log.name}")
 
 
 def in_parallel(jobs: list) -> float:
@@ -333,7 +328,7 @@ def main() -> None:
             raw.close()
     label = f"{BATCH}/batch, {CLIENTS} clients"
     show(
-        f"POST /api/v1/tracks via gunicorn ({label})",
+        f"POST /api/v1/tracks via Granian ({label})",
         statistics.median(api_rates),
         api_rates,
         "points/s",

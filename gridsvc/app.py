@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.incidents.category_api import blp as categories_blp
     from gridsvc.incidents.photo_api import blp as photos_blp
     from gridsvc.maps.api import blp as maps_blp
+    from gridsvc.maps.fast_tiles import install_fast_tiles
     from gridsvc.maps.ogc_api import blp as ogc_blp
     from gridsvc.routing.cases.api import blp as cases_blp
     from gridsvc.routing.directory.api import blp as directory_blp
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(maps_blp, url_prefix="/api/v1")
     api.register_blueprint(ogc_blp, url_prefix="/api/v1")
     install_console(app)  # HTML pages, outside the OpenAPI spec: /console/
+    install_fast_tiles(app)  # known tokens' boundary tiles (304s, 200s), in front of Flask
 
     @app.get("/healthz")
     def healthz():

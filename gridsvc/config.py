@@ -113,6 +113,9 @@ class Config:
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
     # Vector tiles: rendered boundary tiles kept per process; incidents drawn at most per tile.
     TILE_CACHE_ENTRIES = _int("TILE_CACHE_ENTRIES", 4_096)
+    # The lean path for known tokens' boundary tiles (gridsvc/maps/fast_tiles.py); 0 sends
+    # every tile through Flask (to compare, or to rule it out).
+    TILE_FAST_PATH = _env("TILE_FAST_PATH", "1") == "1"
     TILE_MAX_FEATURES = _int("TILE_MAX_FEATURES", 20_000)
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500

@@ -13,6 +13,7 @@ Incident tiles change with every report: private, a few seconds, never cached he
 from __future__ import annotations
 
 from flask import Response, current_app, request
+from flask_jwt_extended import get_jwt
 
 from gridsvc.accounts import Scope, policy
 from gridsvc.boundaries import store
@@ -26,23 +27,33 @@ TILE_FORMAT = 1  # bump when the attributes or the simplification change: every 
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 INCIDENTS_MAX_AGE = "private, max-age=10"
+# Set by the lean path (gridsvc/maps/fast_tiles.py) on a request it hands on: called with the
+# caller's county and verified claims once the full path has accepted the token.
+REMEMBER_CALLER = "gridsvc.maps.remember_caller"
 
 _current_number: VersionedCache[int | None] = VersionedCache("generations", max_entries=1)
 _rendered: VersionedCache[bytes] | None = None
 
 
+def _cache_entries() -> int:
+    return current_app.config["TILE_CACHE_ENTRIES"]
+
+
 def _tile_cache() -> VersionedCache[bytes]:
     global _rendered
     if _rendered is None:
-        _rendered = VersionedCache(
-            "generations", max_entries=current_app.config["TILE_CACHE_ENTRIES"]
-        )
+        _rendered = VersionedCache("generations", max_entries=max(_cache_entries(), 1))
     return _rendered
 
 
 def current_generation() -> int | None:
     """The newest published generation number, read once per cache check, not per tile."""
     return _current_number.get("current", store.current_generation_number)
+
+
+def current_generation_if_cached() -> int | None:
+    """The current generation number when this process holds it (None: not cached, or none)."""
+    return _current_number.peek("current")
 
 
 def boundary_tile(scope: Scope, layer_name: str, z: int, x: int, y: int, args: dict) -> Response:
@@ -54,23 +65,49 @@ def boundary_tile(scope: Scope, layer_name: str, z: int, x: int, y: int, args: d
             raise NotFound(f"generation {explicit} does not exist", code="generation.not_found")
         number = explicit
     grid_layer = tiles.grid_layer_name(layer, args.get("layer"))
-    county = scope.county_code or "all"
-    tag = f'"tile{TILE_FORMAT}-{layer.name}-{grid_layer}-g{number}-{county}-{z}-{x}-{y}"'
-    headers = {
-        "ETag": tag,
-        "Cache-Control": IMMUTABLE if explicit else REVALIDATE,
-        "Vary": "Authorization",
-    }
-    if tag in {value.strip() for value in request.headers.get("If-None-Match", "").split(",")}:
+    key = tile_key(layer.name, grid_layer, number, scope.county_code, z, x, y)
+    headers = tile_headers(key, explicit=bool(explicit))
+    remember_token = request.environ.get(REMEMBER_CALLER)
+    if remember_token is not None:  # the lean path may answer this token's next requests
+        remember_token(scope.county_code, get_jwt())
+    if not_modified(headers["ETag"], request.headers.get("If-None-Match")):
         return Response(status=304, headers=headers)
     if number is None:  # nothing published yet
         return Response(status=204, headers=headers)
-    key = (layer.name, grid_layer, number, county, z, x, y)
-    body = _tile_cache().get(
-        key,
-        lambda: tiles.area_tile(scope, layer, z, x, y, number=number, grid_layer=grid_layer),
-    )
-    return _tile_response(body, headers)
+    return _tile_response(rendered_tile(key), headers)
+
+
+def tile_key(
+    layer: str, grid_layer: str, number: int | None, county: str | None, z: int, x: int, y: int
+) -> tuple:
+    """What a published boundary tile depends on (the cache key; the ETag names the same)."""
+    return (layer, grid_layer, number, county or "all", z, x, y)
+
+
+def tile_headers(key: tuple, *, explicit: bool) -> dict[str, str]:
+    layer, grid_layer, number, county, z, x, y = key
+    return {
+        "ETag": f'"tile{TILE_FORMAT}-{layer}-{grid_layer}-g{number}-{county}-{z}-{x}-{y}"',
+        "Cache-Control": IMMUTABLE if explicit else REVALIDATE,
+        "Vary": "Authorization",
+    }
+
+
+def not_modified(tag: str, if_none_match: str | None) -> bool:
+    return bool(if_none_match) and tag in {v.strip() for v in if_none_match.split(",")}
+
+
+def rendered_tile(key: tuple) -> bytes:
+    """The tile named by ``key`` (:func:`tile_key`), from the cache or rendered into it."""
+    layer, grid_layer, number, county, z, x, y = key
+
+    def render() -> bytes:
+        caller_county = None if county == "all" else county
+        spec = tiles.LAYERS[layer]
+        return tiles.area_tile(caller_county, spec, z, x, y, number=number, grid_layer=grid_layer)
+
+    # TILE_CACHE_ENTRIES=0 renders every request (bench/tiles.py times rendering that way).
+    return _tile_cache().get(key, render) if _cache_entries() else render()
 
 
 def incidents_tile(scope: Scope, z: int, x: int, y: int, args: dict) -> Response:

@@ -15,6 +15,8 @@ from gridsvc.incidents import Incident, visible_incidents
 from gridsvc.maps.tiles import BUFFER, EXTENT
 from gridsvc.routing import Case, Team
 
+NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
+
 
 def check_team_filter(scope: Scope, team_id: int | None) -> None:
     """A team named in the filter goes through the policy like any id: another county's is 404."""
@@ -59,6 +61,11 @@ def incident_tile(scope: Scope, z: int, x: int, y: int, filters: dict, max_featu
     stmt = select(func.ST_AsMVT(literal_column("t"), "incidents", EXTENT, "geom")).where(
         rows.c.geom.is_not(None)
     )
+    # A tile is a few hundred index hits: PostgreSQL's parallel plan (a parallel seq scan it
+    # favours for the per-row cost of ST_AsMVTGeom) took 30-800 ms where the GiST index takes
+    # 1-10 ms (bench/tiles.py). One round trip more, not a compile per request (joining the SET
+    # to the statement's text would bypass SQLAlchemy's compiled cache: ~3 ms of CPU).
+    db.session.execute(NO_PARALLEL)  # ends with the request's transaction
     return bytes(db.session.execute(stmt).scalar() or b"")
 
 

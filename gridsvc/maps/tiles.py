@@ -17,14 +17,13 @@ The test decodes tiles and checks that neighbours still meet along their whole e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import text
-
-from gridsvc.accounts import Scope
 from gridsvc.boundaries import ADMIN_LAYER, UNIFIED_LAYER, queries
 from gridsvc.errors import DomainError
-from gridsvc.extensions import db
+from gridsvc.prepared import Prepared
 
 EXTENT = 4096  # tile coordinate units per side (the MVT default)
 BUFFER = 64  # units drawn beyond the tile's edge
@@ -151,21 +150,53 @@ GRID_COLUMNS = (
 )
 
 
-def area_tile(
-    scope: Scope, layer: TileLayer, z: int, x: int, y: int, *, number: int, grid_layer: str
-) -> bytes:
-    """The MVT of one boundary layer in generation ``number`` (empty bytes: nothing there)."""
-    sql = AREA_TILE_SQL.format(
+# Parameters of the tile statement, in $n order; ``county`` only where the caller has one.
+AREA_PARAMETERS = (
+    ("z", "int"),
+    ("x", "int"),
+    ("y", "int"),
+    ("margin", "float8"),
+    ("pixel", "float8"),
+    ("name", "text"),
+    ("level", "text"),
+    ("layer", "text"),
+    ("county", "text"),
+)
+
+
+def area_tile_sql(*, grid: bool, number: int, scoped: bool) -> str:
+    """The tile statement with ``:name`` placeholders (bench/tiles.py times this same text)."""
+    return AREA_TILE_SQL.format(
         extent=EXTENT,
         buffer=BUFFER,
         snapped=SNAPPED,
-        columns=GRID_COLUMNS if layer.level == "grid" else AREA_COLUMNS,
+        columns=GRID_COLUMNS if grid else AREA_COLUMNS,
         generation=queries.generation_filter(number),
         # Boundaries are readable county-wide (the boundaries room's rule): a township's map
         # needs its neighbours for context.
-        scope=" AND a.county_code = :county" if scope.county_code else "",
+        scope=" AND a.county_code = :county" if scoped else "",
     )
-    params = {
+
+
+@lru_cache(maxsize=256)
+def _area_statement(grid: bool, number: int, scoped: bool) -> Prepared:
+    """Prepared once per pooled connection: a tile costs one EXECUTE with the generic plan (no
+    planning: the GiST ``&&`` on the tile's box serves every tile), as bench/tiles.py's raw side.
+    The generation's number is part of the text (few generations, each plan its own)."""
+    sql = area_tile_sql(grid=grid, number=number, scoped=scoped)
+    for position, (name, _type) in enumerate(AREA_PARAMETERS, 1):
+        sql = re.sub(rf"(?<![:\w]):{name}\b", f"${position}", sql)
+    kind = f"{'grid' if grid else 'area'}_{'county' if scoped else 'all'}_g{number}"
+    return Prepared(f"gridsvc_tile_{kind}", AREA_PARAMETERS, sql)
+
+
+def area_tile(
+    county: str | None, layer: TileLayer, z: int, x: int, y: int, *, number: int, grid_layer: str
+) -> bytes:
+    """The MVT of one boundary layer in generation ``number`` as a caller of ``county`` (None:
+    every county) sees it; empty bytes when nothing is there."""
+    statement = _area_statement(layer.level == "grid", number, county is not None)
+    values = {
         "z": z,
         "x": x,
         "y": y,
@@ -174,9 +205,10 @@ def area_tile(
         "name": layer.name,
         "level": layer.level,
         "layer": grid_layer if layer.level == "grid" else ADMIN_LAYER,
-        "county": scope.county_code,
+        "county": county,
     }
-    return bytes(db.session.execute(text(sql), params).scalar() or b"")
+    _columns, rows = statement.run(values)
+    return bytes(rows[0][0] or b"")
 
 
 def grid_layer_name(layer: TileLayer, requested: str | None) -> str:
