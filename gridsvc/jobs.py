@@ -62,6 +62,10 @@ celery.conf.update(
             "task": "boundaries.requeue_stale_merges",
             "schedule": 300.0,
         },
+        "boundaries-requeue-stale-publishes": {
+            "task": "boundaries.requeue_stale_publishes",
+            "schedule": 300.0,
+        },
         "incidents-purge-idempotency-keys": {
             "task": "incidents.purge_idempotency_keys",
             "schedule": 86400.0,
