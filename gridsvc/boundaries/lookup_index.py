@@ -1,24 +1,30 @@
 """An in-process index of the current generation's subdivided parts, for fast locate.
 
-One GiST probe per point caps SQL bulk lookups near 20,000 points/s on this hardware; a shapely
-STRtree over the same ``area_parts`` rows answers hundreds of thousands per second. The index is
-kept while the database's ``generations`` version holds (gridsvc/caching.py), so a publish in any
-process makes every worker rebuild on its next bulk request; older generations are always answered by SQL. Single
-lookups use the index only when it is already built and current (a build takes seconds on a large
-layer, too long for one phone's request); they fall back to the GiST table otherwise.
+One GiST probe per point caps SQL bulk lookups near 20,000 points/s on this hardware; an
+in-process index over the same ``area_parts`` rows answers far more. The index is packed into
+flat arrays (:mod:`gridsvc.boundaries.packed_parts`, ~30 MB at 100,000 grids where a shapely
+STRtree took ~200 MB) and kept while the database's ``generations`` version holds
+(gridsvc/caching.py): a publish in any process makes every worker rebuild it. Older generations
+are always answered by SQL.
+
+A rebuild never stalls lookups. With ``build_in_background`` (production) the stale index keeps
+answering — for the generation it was built for, which its answers name — while a thread builds
+the new one in chunks, yielding between them; the new index replaces the old in one assignment.
+Without a warm index at all, single lookups fall back to the GiST table and bulk ones build it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from flask import current_app
 from sqlalchemy import text
 
+from gridsvc.boundaries.packed_parts import LEVEL_NAMES, PackedBuilder, PackedParts
 from gridsvc.caching import VersionedCache
 from gridsvc.extensions import db
 
@@ -28,63 +34,62 @@ NEWEST_SQL = text(
     "SELECT id, number FROM generations WHERE number = (SELECT max(number) FROM generations)"
 )
 PARTS_SQL = text(
-    "SELECT ST_AsBinary(p.geom) AS wkb, a.level, a.code, a.name"
+    "SELECT ST_AsBinary(p.geom) AS wkb, a.id, a.level, a.code, a.name"
     " FROM area_parts p JOIN areas a ON a.id = p.area_id"
     " WHERE p.gen_to IS NULL AND p.layer IN ('admin', :layer)"
 )
+# Rows read and packed at a time: a chunk holds the GIL for a few milliseconds, then the build
+# sleeps for a moment so a request thread of the same process gets its turn.
+CHUNK_ROWS = 2_000
+YIELD_SECONDS = 0.002
+LEVEL_NUMBER = {name: i for i, name in enumerate(LEVEL_NAMES)}
 
 
 @dataclass(frozen=True)
 class PartsIndex:
     key: tuple
     number: int
-    tree: shapely.STRtree
-    level: np.ndarray
-    code: np.ndarray
-    name: np.ndarray
+    parts: PackedParts
 
     def lookup(self, lons: np.ndarray, lats: np.ndarray) -> list[tuple[int, str, str, str]]:
-        """(point index, level, code, name) for every part containing a point."""
-        points = shapely.points(lons, lats)
-        point_idx, part_idx = self.tree.query(points, predicate="intersects")
-        return list(
-            zip(
-                point_idx.tolist(),
-                self.level[part_idx].tolist(),
-                self.code[part_idx].tolist(),
-                self.name[part_idx].tolist(),
-                strict=True,
-            )
-        )
+        """(point index, level, code, name) for every area containing a point."""
+        return self.parts.lookup(lons, lats)
 
 
 # layer -> its index (None: no published generation yet). A publish in any process bumps the
-# ``generations`` version; every process then rebuilds on its next bulk request.
+# ``generations`` version; every process then rebuilds.
 _indexes: VersionedCache[PartsIndex | None] = VersionedCache("generations", max_entries=16)
+# layer -> the last index built, current or not: what answers while its successor is built.
+_latest: dict[str, PartsIndex] = {}
 _build_lock = threading.Lock()
 _building: set[str] = set()
 
 
 def warm_index(layer: str, *, build_in_background: bool = False) -> PartsIndex | None:
-    """The index when it is built and still current, else None (the caller uses SQL).
+    """The index when it is built and current; None when the caller should use SQL.
 
-    With ``build_in_background`` a missing or stale index is rebuilt in a thread, so the next
-    requests find it warm while this one is answered from the database.
+    With ``build_in_background`` a missing or stale index is rebuilt in a thread, and until it is
+    ready the stale one (if any) is answered: the generation before the publish, named as such.
     """
     index = _indexes.peek(layer)
-    if index is not None:
+    if index is not None or not build_in_background:
         return index
-    if build_in_background and layer not in _building:
+    if layer not in _building:
         _building.add(layer)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         threading.Thread(target=_build_in_background, args=(app, layer), daemon=True).start()
-    return None
+    return _latest.get(layer)
+
+
+def building(layer: str) -> bool:
+    """Whether a background build of ``layer`` is under way (tests and benchmarks wait on it)."""
+    return layer in _building
 
 
 def _build_in_background(app, layer: str) -> None:
     try:
         with app.app_context():
-            current_index(layer)
+            current_index(layer, pause=YIELD_SECONDS)
             db.session.remove()
     except Exception:
         log.exception("building the locate index failed", extra={"layer": layer})
@@ -92,31 +97,53 @@ def _build_in_background(app, layer: str) -> None:
         _building.discard(layer)
 
 
-def current_index(layer: str) -> PartsIndex | None:
+def current_index(layer: str, *, pause: float = 0.0) -> PartsIndex | None:
     """The index for ``layer`` (plus the admin levels) at the newest generation; None if empty."""
     index = _indexes.peek(layer)
     if index is not None:
         return index
-    with _build_lock:  # one build at a time: a build holds a whole layer in memory
-        return _indexes.get(layer, lambda: _load(layer))
+    with _build_lock:  # one build at a time: a build holds a chunk of GEOS geometries in memory
+        index = _indexes.get(layer, lambda: _load(layer, pause))
+    if index is not None:
+        _latest[layer] = index  # the swap: one assignment, seen whole by every thread
+    else:
+        _latest.pop(layer, None)
+    return index
 
 
-def _load(layer: str) -> PartsIndex | None:
+def _load(layer: str, pause: float) -> PartsIndex | None:
     newest = db.session.execute(NEWEST_SQL).first()
     if newest is None:
         return None
-    rows = db.session.execute(PARTS_SQL, {"layer": layer}).all()
-    geoms = shapely.from_wkb([bytes(r.wkb) for r in rows])
+    builder = PackedBuilder()
+    area_of: dict[int, int] = {}  # area id -> its index in the columns below
+    levels: list[int] = []
+    codes: list[str] = []
+    names: list[str | None] = []
+    result = db.session.execute(
+        PARTS_SQL, {"layer": layer}, execution_options={"stream_results": True}
+    )
+    for rows in result.partitions(CHUNK_ROWS):
+        index = np.empty(len(rows), dtype=np.int32)
+        for k, row in enumerate(rows):
+            position = area_of.get(row.id)
+            if position is None:
+                position = area_of[row.id] = len(codes)
+                levels.append(LEVEL_NUMBER[row.level])
+                codes.append(row.code)
+                names.append(row.name)
+            index[k] = position
+        builder.add([bytes(r.wkb) for r in rows], index)
+        if pause:
+            time.sleep(pause)
     return PartsIndex(
         key=(newest.id, newest.number, layer),
         number=newest.number,
-        tree=shapely.STRtree(geoms),
-        level=np.array([r.level for r in rows], dtype=object),
-        code=np.array([r.code for r in rows], dtype=object),
-        name=np.array([r.name for r in rows], dtype=object),
+        parts=builder.build(np.array(levels, dtype=np.int8), codes, names),
     )
 
 
 def drop_all() -> None:
     """Forget every built index (benchmarks measure a cold start with it)."""
     _indexes.clear()
+    _latest.clear()
