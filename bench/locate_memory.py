@@ -3,7 +3,8 @@
 Each representation is built in a fresh process (a child of this script), so one's freed pages
 do not flatter the other: ``packed`` is gridsvc's index (flat numpy arrays, boundaries/
 packed_parts.py), ``strtree`` the representation it replaced (a shapely STRtree over every part,
-with object arrays of levels, codes and names), built from the same rows. Each child reports its
+with object arrays of levels, codes and names), built from the same rows; both hand their
+freed heap back (malloc_trim) before RSS is read. Each child reports its
 RSS before and after the build (after a ``gc.collect()``), the build time, and lookups/s: single
 points one call at a time and batches of 10,000, on the same random points. The child
 representations run one after the other, alternating, for ``ROUNDS`` rounds.
@@ -43,6 +44,7 @@ def _strtree_index(layer: str):
     """The index as it was before issue 17: GEOS geometries in an STRtree (for comparison)."""
     import shapely
 
+    from gridsvc.boundaries import lookup_index
     from gridsvc.boundaries.lookup_index import PARTS_SQL
     from gridsvc.extensions import db
 
@@ -53,6 +55,7 @@ def _strtree_index(layer: str):
     code = np.array([r.code for r in rows], dtype=object)
     name = np.array([r.name for r in rows], dtype=object)
     del rows
+    lookup_index._return_freed_memory()  # as the packed build does, so both are measured alike
 
     def lookup(lons, lats):
         point_idx, part_idx = tree.query(shapely.points(lons, lats), predicate="intersects")

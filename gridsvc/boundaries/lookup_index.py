@@ -15,6 +15,7 @@ Without a warm index at all, single lookups fall back to the GiST table and bulk
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
@@ -136,11 +137,30 @@ def _load(layer: str, pause: float) -> PartsIndex | None:
         builder.add([bytes(r.wkb) for r in rows], index)
         if pause:
             time.sleep(pause)
-    return PartsIndex(
+    index = PartsIndex(
         key=(newest.id, newest.number, layer),
         number=newest.number,
         parts=builder.build(np.array(levels, dtype=np.int8), codes, names),
     )
+    del builder, area_of, codes, names
+    _return_freed_memory()
+    return index
+
+
+def _return_freed_memory() -> None:
+    """Hand the build's freed heap back to the system (glibc keeps it otherwise).
+
+    The rows, WKB and GEOS geometries of the chunks are freed by now, but glibc's allocator keeps
+    freed small blocks for reuse: without the trim a worker's RSS stays ~40 MB above the index.
+    """
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+try:
+    _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+except (OSError, AttributeError):  # not glibc: nothing to trim
+    _malloc_trim = None
 
 
 def drop_all() -> None:
