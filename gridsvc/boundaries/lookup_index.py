@@ -39,10 +39,13 @@ PARTS_SQL = text(
     " FROM area_parts p JOIN areas a ON a.id = p.area_id"
     " WHERE p.gen_to IS NULL AND p.layer IN ('admin', :layer)"
 )
-# Rows read and packed at a time: a chunk holds the GIL for a few milliseconds, then the build
-# sleeps for a moment so a request thread of the same process gets its turn.
-CHUNK_ROWS = 2_000
-YIELD_SECONDS = 0.002
+# Rows read and packed at a time: a chunk holds the GIL for a few milliseconds. A background
+# build then sleeps BACKGROUND_SHARE⁻¹ - 1 times as long as the chunk took, so it holds the GIL
+# for at most that share of the time: request threads of the same process, which take the GIL
+# back after every socket and database call, then rarely find it held (measured without this:
+# lookups of 1-5 s while a 100,000-grid index was rebuilt on a loaded machine).
+CHUNK_ROWS = 1_000
+BACKGROUND_SHARE = 0.2
 LEVEL_NUMBER = {name: i for i, name in enumerate(LEVEL_NAMES)}
 
 
@@ -90,7 +93,7 @@ def building(layer: str) -> bool:
 def _build_in_background(app, layer: str) -> None:
     try:
         with app.app_context():
-            current_index(layer, pause=YIELD_SECONDS)
+            current_index(layer, share=BACKGROUND_SHARE)
             db.session.remove()
     except Exception:
         log.exception("building the locate index failed", extra={"layer": layer})
@@ -98,13 +101,13 @@ def _build_in_background(app, layer: str) -> None:
         _building.discard(layer)
 
 
-def current_index(layer: str, *, pause: float = 0.0) -> PartsIndex | None:
+def current_index(layer: str, *, share: float = 1.0) -> PartsIndex | None:
     """The index for ``layer`` (plus the admin levels) at the newest generation; None if empty."""
     index = _indexes.peek(layer)
     if index is not None:
         return index
     with _build_lock:  # one build at a time: a build holds a chunk of GEOS geometries in memory
-        index = _indexes.get(layer, lambda: _load(layer, pause))
+        index = _indexes.get(layer, lambda: _load(layer, share))
     if index is not None:
         _latest[layer] = index  # the swap: one assignment, seen whole by every thread
     else:
@@ -112,7 +115,7 @@ def current_index(layer: str, *, pause: float = 0.0) -> PartsIndex | None:
     return index
 
 
-def _load(layer: str, pause: float) -> PartsIndex | None:
+def _load(layer: str, share: float) -> PartsIndex | None:
     newest = db.session.execute(NEWEST_SQL).first()
     if newest is None:
         return None
@@ -124,6 +127,7 @@ def _load(layer: str, pause: float) -> PartsIndex | None:
     result = db.session.execute(
         PARTS_SQL, {"layer": layer}, execution_options={"stream_results": True}
     )
+    started = time.perf_counter()
     for rows in result.partitions(CHUNK_ROWS):
         index = np.empty(len(rows), dtype=np.int32)
         for k, row in enumerate(rows):
@@ -135,8 +139,9 @@ def _load(layer: str, pause: float) -> PartsIndex | None:
                 names.append(row.name)
             index[k] = position
         builder.add([bytes(r.wkb) for r in rows], index)
-        if pause:
-            time.sleep(pause)
+        if share < 1.0:  # give the GIL back for a while (see BACKGROUND_SHARE)
+            time.sleep((time.perf_counter() - started) * (1 / share - 1))
+        started = time.perf_counter()
     index = PartsIndex(
         key=(newest.id, newest.number, layer),
         number=newest.number,
