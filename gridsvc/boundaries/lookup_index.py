@@ -16,37 +16,34 @@ Without a warm index at all, single lookups fall back to the GiST table and bulk
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import text
 
-from gridsvc.boundaries.packed_parts import LEVEL_NAMES, PackedBuilder, PackedParts
+from gridsvc.boundaries import index_build
+from gridsvc.boundaries.index_build import CHUNK_ROWS, NEWEST_SQL, PARTS_SQL
+from gridsvc.boundaries.packed_parts import PackedParts, pack_rows
 from gridsvc.caching import VersionedCache
 from gridsvc.extensions import db
 
 log = logging.getLogger(__name__)
 
-NEWEST_SQL = text(
-    "SELECT id, number FROM generations WHERE number = (SELECT max(number) FROM generations)"
-)
-PARTS_SQL = text(
-    "SELECT ST_AsBinary(p.geom) AS wkb, a.id, a.level, a.code, a.name"
-    " FROM area_parts p JOIN areas a ON a.id = p.area_id"
-    " WHERE p.gen_to IS NULL AND p.layer IN ('admin', :layer)"
-)
 # Rows read and packed at a time: a chunk holds the GIL for a few milliseconds. A background
 # build then sleeps BACKGROUND_SHARE⁻¹ - 1 times as long as the chunk took, so it holds the GIL
 # for at most that share of the time: request threads of the same process, which take the GIL
 # back after every socket and database call, then rarely find it held (measured without this:
 # lookups of 1-5 s while a 100,000-grid index was rebuilt on a loaded machine).
-CHUNK_ROWS = 1_000
 BACKGROUND_SHARE = 0.2
-LEVEL_NUMBER = {name: i for i, name in enumerate(LEVEL_NAMES)}
+BUILD_TIMEOUT_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -116,40 +113,55 @@ def current_index(layer: str, *, share: float = 1.0) -> PartsIndex | None:
 
 
 def _load(layer: str, share: float) -> PartsIndex | None:
+    if current_app.config["LOCATE_INDEX_BUILD"] == "process" and share < 1.0:
+        return _load_in_another_process(layer)
     newest = db.session.execute(NEWEST_SQL).first()
     if newest is None:
         return None
-    builder = PackedBuilder()
-    area_of: dict[int, int] = {}  # area id -> its index in the columns below
-    levels: list[int] = []
-    codes: list[str] = []
-    names: list[str | None] = []
     result = db.session.execute(
         PARTS_SQL, {"layer": layer}, execution_options={"stream_results": True}
     )
     started = time.perf_counter()
-    for rows in result.partitions(CHUNK_ROWS):
-        index = np.empty(len(rows), dtype=np.int32)
-        for k, row in enumerate(rows):
-            position = area_of.get(row.id)
-            if position is None:
-                position = area_of[row.id] = len(codes)
-                levels.append(LEVEL_NUMBER[row.level])
-                codes.append(row.code)
-                names.append(row.name)
-            index[k] = position
-        builder.add([bytes(r.wkb) for r in rows], index)
-        if share < 1.0:  # give the GIL back for a while (see BACKGROUND_SHARE)
+
+    def give_the_gil_back() -> None:  # see BACKGROUND_SHARE
+        nonlocal started
+        if share < 1.0:
             time.sleep((time.perf_counter() - started) * (1 / share - 1))
         started = time.perf_counter()
-    index = PartsIndex(
-        key=(newest.id, newest.number, layer),
-        number=newest.number,
-        parts=builder.build(np.array(levels, dtype=np.int8), codes, names),
-    )
-    del builder, area_of, codes, names
+
+    parts = pack_rows(result.partitions(CHUNK_ROWS), give_the_gil_back)
     _return_freed_memory()
-    return index
+    return PartsIndex(key=(newest.id, newest.number, layer), number=newest.number, parts=parts)
+
+
+def _load_in_another_process(layer: str) -> PartsIndex | None:
+    """Build in a child process and load its arrays: the build shares no GIL with the requests.
+
+    This thread only waits for the child (the GIL free) and then reads ~30 MB of arrays.
+    """
+    with tempfile.TemporaryDirectory(prefix="gridsvc-locate-") as folder:
+        out = os.path.join(folder, "index.npz")
+        env = {
+            **os.environ,
+            index_build.DATABASE_ENV: current_app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+        done = subprocess.run(  # noqa: S603 (this interpreter, our own module)
+            [sys.executable, "-m", "gridsvc.boundaries.index_build", layer, out],
+            env=env,
+            capture_output=True,
+            timeout=BUILD_TIMEOUT_SECONDS,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"index build failed: {done.stderr[-2000:].decode(errors='replace')}"
+            )
+        with open(out + ".json") as meta_file:
+            meta = json.load(meta_file)
+        if meta["number"] is None:
+            return None
+        parts = PackedParts.load(out)
+    return PartsIndex(key=(meta["id"], meta["number"], layer), number=meta["number"], parts=parts)
 
 
 def _return_freed_memory() -> None:

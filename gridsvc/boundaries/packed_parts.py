@@ -14,6 +14,7 @@ No Flask, no database: :mod:`gridsvc.boundaries.lookup_index` feeds it rows and 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,32 @@ PARTS_PER_CELL = 4
 # Pairs of (point, candidate) tested at once: bounds the temporary arrays of a bulk lookup.
 PAIRS_PER_BATCH = 40_000
 LEVEL_NAMES = ("county", "township", "village", "grid")
+LEVEL_NUMBER = {name: i for i, name in enumerate(LEVEL_NAMES)}
+
+
+def pack_rows(
+    chunks: Iterable[Sequence], after_chunk: Callable[[], None] | None = None
+) -> PackedParts:
+    """Pack chunks of rows (``wkb``, area ``id``, ``level``, ``code``, ``name``; one per part)."""
+    builder = PackedBuilder()
+    area_of: dict[int, int] = {}  # area id -> its index in the columns below
+    levels: list[int] = []
+    codes: list[str] = []
+    names: list[str | None] = []
+    for rows in chunks:
+        index = np.empty(len(rows), dtype=np.int32)
+        for k, row in enumerate(rows):
+            position = area_of.get(row.id)
+            if position is None:
+                position = area_of[row.id] = len(codes)
+                levels.append(LEVEL_NUMBER[row.level])
+                codes.append(row.code)
+                names.append(row.name)
+            index[k] = position
+        builder.add([bytes(r.wkb) for r in rows], index)
+        if after_chunk is not None:
+            after_chunk()
+    return builder.build(np.array(levels, dtype=np.int8), codes, names)
 
 
 class PackedBuilder:
@@ -222,6 +249,55 @@ class PackedParts:
             crosses = straddles & (px < (xj - xi) * (py - yi) / (yj - yi) + xi)
         inside = np.bincount(pair, weights=crosses, minlength=len(pair_part)) % 2 == 1
         return pair_point[inside], pair_part[inside]
+
+    def save(self, path: str) -> None:
+        """Write the arrays to an ``.npz`` (a build in another process hands its index over so)."""
+        cells = self.cells
+        grid = [cells.x0, cells.y0, cells.size, cells.nx, cells.ny] if cells else []
+        np.savez(
+            path,
+            bounds=self.bounds,
+            vstart=self.vstart,
+            xy=self.xy,
+            area=self.area,
+            grid=np.array(grid, dtype=np.float64),
+            cell_start=cells.start if cells else np.zeros(0, dtype=np.int64),
+            cell_parts=cells.parts if cells else np.zeros(0, dtype=np.int32),
+            level=self.level,
+            **{
+                f"{name}_{part}": value
+                for name, column in (("codes", self.codes), ("names", self.names))
+                for part, value in (
+                    ("blob", np.frombuffer(column.blob, dtype=np.uint8)),
+                    ("offsets", column.offsets),
+                    ("missing", column.missing),
+                )
+            },
+        )
+
+    @classmethod
+    def load(cls, path: str) -> PackedParts:
+        with np.load(path) as f:
+            grid = f["grid"]
+            cells = None
+            if len(grid):
+                x0, y0, size, nx, ny = grid.tolist()
+                cells = CellIndex(x0, y0, size, int(nx), int(ny), f["cell_start"], f["cell_parts"])
+
+            def column(name: str) -> StringColumn:
+                blob = f[f"{name}_blob"].tobytes()
+                return StringColumn(blob, f[f"{name}_offsets"], f[f"{name}_missing"])
+
+            return cls(
+                bounds=f["bounds"],
+                vstart=f["vstart"],
+                xy=f["xy"],
+                area=f["area"],
+                cells=cells,
+                level=f["level"],
+                codes=column("codes"),
+                names=column("names"),
+            )
 
     def lookup(self, lons: np.ndarray, lats: np.ndarray) -> list[tuple[int, str, str, str | None]]:
         """(point index, level, code, name) for every area holding a point."""

@@ -77,3 +77,18 @@ def test_the_packed_form_is_small():
     packed = _packed(cells, chunk=2_000)
     # 10,000 squares: 5 vertices + a separator each, bounds, the cell lists, the codes.
     assert packed.nbytes < 10_000 * 160
+
+
+def test_the_arrays_survive_a_file(tmp_path):
+    packed = _packed([box(0, 0, 1, 1), box(1, 0, 2, 1)], levels=[2, 3])
+    packed.save(str(tmp_path / "index.npz"))
+    loaded = type(packed).load(str(tmp_path / "index.npz"))
+    xs, ys = np.array([0.5, 1.5, 3.0]), np.array([0.5, 0.5, 0.5])
+    assert (
+        loaded.lookup(xs, ys)
+        == packed.lookup(xs, ys)
+        == [
+            (0, "village", "c0", None),
+            (1, "grid", "c1", "n1"),
+        ]
+    )
