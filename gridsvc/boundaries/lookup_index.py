@@ -7,10 +7,14 @@ STRtree took ~200 MB) and kept while the database's ``generations`` version hold
 (gridsvc/caching.py): a publish in any process makes every worker rebuild it. Older generations
 are always answered by SQL.
 
-A rebuild never stalls lookups. With ``build_in_background`` (production) the stale index keeps
-answering — for the generation it was built for, which its answers name — while a thread builds
-the new one in chunks, yielding between them; the new index replaces the old in one assignment.
-Without a warm index at all, single lookups fall back to the GiST table and bulk ones build it.
+A rebuild does not stall lookups. With ``build_in_background`` (production) the stale index keeps
+answering — for the generation it was built for, which its answers name — while the new one is
+built, and the new index replaces the old in one assignment. The build runs in a child process
+(``LOCATE_INDEX_BUILD=process``, :mod:`gridsvc.boundaries.index_build`): in a thread it would
+share the GIL with the request threads, which take it back after every socket and database
+call. The thread mode (tests: it sees the caller's transaction) builds in chunks and holds the GIL
+for at most ``BACKGROUND_SHARE`` of the time. Without a warm index at all, single lookups fall
+back to the GiST table and bulk ones build it in the request.
 """
 
 from __future__ import annotations
