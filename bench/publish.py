@@ -111,7 +111,7 @@ def serve(app):
     }
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     return subprocess.Popen(  # noqa: S603 (our own venv's tool)
-        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "gridsvc.wsgi:app"],
+        [gunicorn, "-c", str(ROOT / "gunicorn.conf.py"), "--no-control-socket", "gridsvc.wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
