@@ -111,6 +111,9 @@ class Config:
     PROXY_HOPS = _int("PROXY_HOPS", 0)
     RATELIMIT_HEADERS_ENABLED = True
     LOCATE_INDEX_BACKGROUND = True  # single lookups start an index build when none is warm
+    # Background builds run in a child process ("process": no GIL shared with the requests) or
+    # in a thread of the worker ("thread": sees the caller's transaction, as tests need).
+    LOCATE_INDEX_BUILD = _env("LOCATE_INDEX_BUILD", "process")
     # Vector tiles: rendered boundary tiles kept per process; incidents drawn at most per tile.
     TILE_CACHE_ENTRIES = _int("TILE_CACHE_ENTRIES", 4_096)
     # The lean path for known tokens' boundary tiles (gridsvc/maps/fast_tiles.py); 0 sends
@@ -245,6 +248,7 @@ class TestConfig(Config):
     MEDIA_STORAGE = "local"
     # Tests share one connection per test: no second thread may use it.
     LOCATE_INDEX_BACKGROUND = False
+    LOCATE_INDEX_BUILD = "thread"
     SECRET_KEY = "test-secret-key-for-pytest-only-0123456789"  # noqa: S105
     JWT_SECRET_KEY = "test-jwt-key-for-pytest-only-0123456789abc"  # noqa: S105
 

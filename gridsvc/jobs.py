@@ -68,6 +68,10 @@ celery.conf.update(
             "schedule": 3600.0,
         },
         "workers-drop-expired-tracks": {"task": "workers.drop_expired_tracks", "schedule": 86400.0},
+        "boundaries-requeue-stale-publishes": {
+            "task": "boundaries.requeue_stale_publishes",
+            "schedule": 300.0,
+        },
         "incidents-purge-idempotency-keys": {
             "task": "incidents.purge_idempotency_keys",
             "schedule": 86400.0,

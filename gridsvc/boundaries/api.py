@@ -6,7 +6,7 @@ from flask import after_this_request
 from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
-from gridsvc.boundaries import crosswalk_export, merges, queries, uploads
+from gridsvc.boundaries import crosswalk_export, merges, publish_jobs, queries, uploads
 from gridsvc.boundaries.schemas import (
     AreaFeature,
     AreaFeatureCollection,
@@ -23,13 +23,14 @@ from gridsvc.boundaries.schemas import (
     MergeIn,
     MergeOut,
     PublishIn,
+    PublishOut,
     UploadFile,
     UploadForm,
     UploadListArgs,
     UploadOut,
     UploadPage,
 )
-from gridsvc.boundaries.tasks import process_upload, run_merge
+from gridsvc.boundaries.tasks import process_upload, run_merge, run_publish
 from gridsvc.extensions import db
 from gridsvc.geo.crs import features_to_datum, point_to_wgs84
 from gridsvc.http import Blueprint, documents
@@ -75,19 +76,44 @@ class UploadItem(MethodView):
         return uploads.get_upload(current_scope(), upload_id)
 
 
+def _publish_job(source, data):
+    """The 202 of a publish request: the job (a new one queued once committed, or the live one
+    a retry finds) and where to poll it."""
+    job, created = publish_jobs.request_publish(
+        current_scope(), source, data.get("effective_from"), data.get("description")
+    )
+    job_id = str(job.id)
+
+    @after_this_request
+    def _queue(response):
+        # After @atomic's commit: the worker must find the row. A retry queues nothing.
+        if created and response.status_code == 202:
+            run_publish.delay(job_id)
+        return response
+
+    return job, 202, {"Location": f"/api/v1/generation-publishes/{job_id}"}
+
+
 @blp.route("/boundary-uploads/<uuid:upload_id>/publish")
 class UploadPublish(MethodView):
     @roles_required(*EDITORS)
     @atomic
     @blp.arguments(PublishIn)
-    @blp.response(200, GenerationOut)
+    @blp.response(202, PublishOut)
     def post(self, data, upload_id):
-        """Publish a validated upload as a new generation (409 while the report has errors)."""
-        scope = current_scope()
-        upload = uploads.get_upload(scope, upload_id)
-        return uploads.publish_upload(
-            scope, upload, data.get("effective_from"), data.get("description")
-        )
+        """Publish a validated upload as a new generation, in the background: poll ``Location``
+        until ``status`` is done (409 at once while the report has errors). Asking again
+        answers the same job."""
+        return _publish_job(uploads.get_upload(current_scope(), upload_id), data)
+
+
+@blp.route("/generation-publishes/<uuid:publish_id>")
+class PublishItem(MethodView):
+    @roles_required(*EDITORS)
+    @blp.response(200, PublishOut)
+    def get(self, publish_id):
+        """A publish job: queued, running, done (with the generation) or failed (with ``error``)."""
+        return publish_jobs.get_publish(current_scope(), publish_id)
 
 
 @blp.route("/generations")
@@ -247,11 +273,8 @@ class MergePublish(MethodView):
     @roles_required(*EDITORS)
     @atomic
     @blp.arguments(PublishIn)
-    @blp.response(200, GenerationOut)
+    @blp.response(202, PublishOut)
     def post(self, data, merge_id):
-        """Publish the unified layer a merge derived (409 when it has errors or none was derived)."""
-        scope = current_scope()
-        merge = merges.get_merge(scope, merge_id)
-        return merges.publish_merge(
-            scope, merge, data.get("effective_from"), data.get("description")
-        )
+        """Publish the unified layer a merge derived, in the background: poll ``Location``
+        (409 at once when it has errors or none was derived). Asking again answers the same job."""
+        return _publish_job(merges.get_merge(current_scope(), merge_id), data)

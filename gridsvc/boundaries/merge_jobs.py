@@ -12,20 +12,17 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-
-from sqlalchemy import select
+from datetime import UTC, datetime
 
 from gridsvc.accounts import Scope, User
-from gridsvc.boundaries import merges
+from gridsvc.boundaries import job_rows, merges
+from gridsvc.boundaries.job_rows import MAX_ATTEMPTS
 from gridsvc.boundaries.models import GridMerge
 from gridsvc.errors import DomainError, as_problem, problem_body
 from gridsvc.extensions import db
 from gridsvc.geo.errors import GeoInputError
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 3
-STALE_AFTER = timedelta(minutes=30)
 
 
 def creator_scope(merge: GridMerge) -> Scope:
@@ -75,24 +72,9 @@ def _fail(merge: GridMerge, problem: dict) -> GridMerge:
 
 
 def requeue_stale(now: datetime | None = None) -> list[str]:
-    """Merges a lost worker left queued or running: queued again, or failed after the attempts.
+    """Merges a lost worker left queued or running: queued again, or failed after the attempts."""
+    return job_rows.requeue_stale(GridMerge, _give_up, now)
 
-    Returns the ids to queue; the caller commits first, so the worker finds them queued.
-    """
-    now = now or datetime.now(UTC)
-    stale = db.session.scalars(
-        select(GridMerge).where(
-            GridMerge.status.in_(("queued", "running")),
-            GridMerge.created_at < now - STALE_AFTER,
-            (GridMerge.started_at.is_(None)) | (GridMerge.started_at < now - STALE_AFTER),
-        )
-    ).all()
-    requeued = []
-    for merge in stale:
-        if merge.attempts >= MAX_ATTEMPTS:
-            _fail(merge, problem_body(500, "merge.too_many_attempts", "The merge kept failing."))
-        else:
-            merge.status = "queued"
-            requeued.append(str(merge.id))
-    db.session.flush()
-    return requeued
+
+def _give_up(merge: GridMerge) -> None:
+    _fail(merge, problem_body(500, "merge.too_many_attempts", "The merge kept failing."))

@@ -239,9 +239,8 @@ def require_done(merge: GridMerge) -> None:
         raise Conflict("The merge failed; see its error and run it again.", code="merge.failed")
 
 
-def publish_merge(
-    scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
-) -> Generation:
+def check_publishable(scope: Scope, merge: GridMerge) -> None:
+    """What publishing a merge's draft needs (checked by the request and again by the job)."""
     access.check_merge(scope, policy.WRITE, merge)
     require_done(merge)
     if merge.generation_id is None:
@@ -252,7 +251,15 @@ def publish_merge(
         )
         raise Conflict("This merge staged no unified layer to publish.", code=code)
     access.check_draft(scope, merge.generation_id)
+
+
+def publish_merge(
+    scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
+) -> Generation:
+    check_publishable(scope, merge)
     generation = db.session.get(Generation, merge.generation_id)
+    if generation.status != "draft":
+        return generation  # a retried publish
     generation.description = description or f"多网合一 of {', '.join(merge.layers)}"
     generation.summary = merge.report.get("summary", {})
     store.publish(generation, user_id=scope.user_id, effective_from=effective_from)

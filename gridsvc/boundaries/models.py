@@ -31,7 +31,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridsvc.extensions import db
 
@@ -41,6 +41,7 @@ UNIFIED_LAYER = "unified"
 GENERATION_STATUSES = ("draft", "published", "retired")
 UPLOAD_STATUSES = ("queued", "processing", "validated", "invalid", "failed", "published")
 MERGE_STATUSES = ("queued", "running", "done", "failed")
+PUBLISH_STATUSES = MERGE_STATUSES
 
 
 class Generation(db.Model):
@@ -208,3 +209,52 @@ class GridMerge(db.Model):
     generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class GenerationPublish(db.Model):
+    """Publishing a draft (an upload's or a merge's) as a background job.
+
+    A county's layer takes seconds to subdivide, too long for a request: the view records the job
+    and the task ``boundaries.run_publish`` publishes it (publish_jobs.py). At most one job that
+    has not failed exists per draft, so a resent POST finds the first one instead of a second
+    publish (the partial unique index settles a race between two of them).
+    """
+
+    __tablename__ = "generation_publishes"
+    __table_args__ = (
+        CheckConstraint(f"status IN {PUBLISH_STATUSES!r}", name="status_known"),
+        CheckConstraint("num_nonnulls(upload_id, merge_id) = 1", name="one_source"),
+        Index(
+            "uq_generation_publishes_live_draft",
+            "draft_id",
+            unique=True,
+            postgresql_where=text("status <> 'failed'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(16), server_default="queued")
+    upload_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("boundary_uploads.id", ondelete="CASCADE"), index=True
+    )
+    merge_id: Mapped[uuid.UUID | None] = mapped_column(
+        UUID(as_uuid=True), ForeignKey("grid_merges.id", ondelete="CASCADE"), index=True
+    )
+    # The draft generation this job makes current (it keeps its id once published).
+    draft_id: Mapped[int] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"))
+    county_code: Mapped[str | None] = mapped_column(String(6))
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    error: Mapped[dict | None] = mapped_column(JSONB)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    draft: Mapped[Generation] = relationship()
+
+    @property
+    def generation(self) -> Generation | None:
+        """What a done job published; nothing before (a draft is not yet a generation)."""
+        return self.draft if self.status == "done" else None

@@ -265,7 +265,11 @@ def locate_many(
         return []
     lons = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
     lats = np.fromiter((p[1] for p in points), dtype=float, count=len(points))
-    index = current_index(layer) if number is None else None
+    index = None
+    if number is None:
+        # While a publish's new index is built, the old one answers (as single lookups do).
+        background = current_app.config["LOCATE_INDEX_BACKGROUND"]
+        index = warm_index(layer, build_in_background=background) or current_index(layer)
     if index is not None:
         current, hits = index.number, index.lookup(lons, lats)
     else:

@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, post_dump, validate, validates_schema
 
 from gridsvc.boundaries.fields import LAYER_NAME, BBox
-from gridsvc.boundaries.models import LEVELS, MERGE_STATUSES, UPLOAD_STATUSES
+from gridsvc.boundaries.models import LEVELS, MERGE_STATUSES, PUBLISH_STATUSES, UPLOAD_STATUSES
 from gridsvc.geo.crs import OUTPUT_DATUMS
 from gridsvc.geojson import Feature, FeatureCollection
 from gridsvc.i18n import localize_report
@@ -93,6 +93,31 @@ class GenerationOut(Schema):
     published_at = fields.DateTime(allow_none=True)
     effective_from = fields.Date(allow_none=True)
     retired_at = fields.DateTime(allow_none=True)
+
+
+class PublishOut(Schema):
+    """A publish job: poll it (``Location`` of the 202) until ``status`` is done or failed."""
+
+    id = fields.UUID()
+    status = fields.String(
+        validate=validate.OneOf(PUBLISH_STATUSES),
+        metadata={"description": "queued, running, done, or failed (see error)"},
+    )
+    upload_id = fields.UUID(allow_none=True)
+    merge_id = fields.UUID(allow_none=True)
+    draft_id = fields.Integer(metadata={"description": "the draft generation it publishes"})
+    effective_from = fields.Date(allow_none=True)
+    description = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    error = fields.Dict(
+        allow_none=True, metadata={"description": "why it failed, as an RFC 9457 problem"}
+    )
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    generation = fields.Nested(
+        GenerationOut, allow_none=True, metadata={"description": "once done: what was published"}
+    )
 
 
 class GenerationArgs(Schema):

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from gridsvc.boundaries import merge_jobs, uploads
+from collections.abc import Callable
+
+from gridsvc.boundaries import merge_jobs, publish_jobs, uploads
 from gridsvc.extensions import db
 from gridsvc.jobs import celery
+
+
+def _requeue(find_stale: Callable[[], list[str]], task) -> int:
+    """Beat: queue again what a lost worker left behind (``find_stale`` marks the rows)."""
+    requeued = find_stale()
+    db.session.commit()  # before queueing: the worker must find them queued
+    for row_id in requeued:
+        task.delay(row_id)
+    return len(requeued)
 
 
 @celery.task(name="boundaries.process_upload", bind=True, max_retries=3)
@@ -19,11 +30,7 @@ def process_upload(self, upload_id: str) -> str | None:
 @celery.task(name="boundaries.requeue_stale_uploads")
 def requeue_stale_uploads() -> int:
     """Beat: give uploads a lost worker left behind another try (see uploads.requeue_stale)."""
-    requeued = uploads.requeue_stale()
-    db.session.commit()  # before queueing: the worker must find them queued
-    for upload_id in requeued:
-        process_upload.delay(upload_id)
-    return len(requeued)
+    return _requeue(uploads.requeue_stale, process_upload)
 
 
 @celery.task(name="boundaries.run_merge", bind=True, max_retries=3)
@@ -38,8 +45,19 @@ def run_merge(self, merge_id: str) -> str | None:
 @celery.task(name="boundaries.requeue_stale_merges")
 def requeue_stale_merges() -> int:
     """Beat: give merges a lost worker left behind another try (see merge_jobs.requeue_stale)."""
-    requeued = merge_jobs.requeue_stale()
-    db.session.commit()  # before queueing: the worker must find them queued
-    for merge_id in requeued:
-        run_merge.delay(merge_id)
-    return len(requeued)
+    return _requeue(merge_jobs.requeue_stale, run_merge)
+
+
+@celery.task(name="boundaries.run_publish", bind=True, max_retries=3)
+def run_publish(self, publish_id: str) -> str | None:
+    """Publish a draft as the new generation (idempotent; see publish_jobs.py)."""
+    # The attempt is committed first; the publish and ``done`` then commit together.
+    job = publish_jobs.run(publish_id, progress=db.session.commit)
+    db.session.commit()
+    return job.status if job else None
+
+
+@celery.task(name="boundaries.requeue_stale_publishes")
+def requeue_stale_publishes() -> int:
+    """Beat: give publishes a lost worker left behind another try."""
+    return _requeue(publish_jobs.requeue_stale, run_publish)

@@ -276,12 +276,12 @@ def _validate(upload: BoundaryUpload, layer_file, scope: Scope):
     return report, features
 
 
-def publish_upload(
-    scope: Scope, upload: BoundaryUpload, effective_from: date | None, description: str | None
-) -> Generation:
+def check_publishable(scope: Scope, upload: BoundaryUpload) -> None:
+    """What publishing an upload needs, checked when it is asked for (a 4xx at once) and again
+    by the job, on the upload as it is then."""
     access.check_upload(scope, policy.WRITE, upload)
     if upload.status == "published":
-        return db.session.get(Generation, upload.generation_id)  # a retried publish
+        return  # a retried publish: answered with what was published
     if upload.status in ("queued", "processing"):
         raise Conflict(
             "The upload is still being processed.",
@@ -297,6 +297,14 @@ def publish_upload(
             errors_count=errors,
         )
     access.check_draft(scope, upload.generation_id)  # the publisher's own scope, too
+
+
+def publish_upload(
+    scope: Scope, upload: BoundaryUpload, effective_from: date | None, description: str | None
+) -> Generation:
+    check_publishable(scope, upload)
+    if upload.status == "published":
+        return db.session.get(Generation, upload.generation_id)  # a retried publish
     generation = db.session.get(Generation, upload.generation_id)
     generation.description = description or f"{upload.level} upload {upload.filename}"
     generation.summary = (upload.report or {}).get("summary", {})

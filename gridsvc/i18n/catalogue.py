@@ -77,6 +77,7 @@ RESOURCES = {
     "grid": "网格",
     "incident": "事件",
     "merge": "多网合一合并",
+    "publish": "发布任务",
     "notice": "督办通知",
     "photo": "照片",
     "power_item": "权责事项",

@@ -293,4 +293,6 @@ MESSAGES = {
     "merge.failed": ("合并失败", "该合并失败，请查看错误原因后重新合并。"),
     "merge.processing_error": ("合并失败", "合并时发生意外错误。"),
     "merge.too_many_attempts": ("多次合并失败", "合并多次失败，已停止重试。"),
+    "publish.processing_error": ("发布失败", "发布边界版本时发生意外错误。"),
+    "publish.too_many_attempts": ("多次发布失败", "发布多次失败，已停止重试。"),
 }

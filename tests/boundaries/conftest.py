@@ -106,3 +106,17 @@ def merged(client, editor, response) -> dict:
     merge = page.get_json()
     assert merge["status"] == "done", merge.get("error")
     return merge
+
+
+def published(client, headers, response) -> dict:
+    """The generation a publish's 202 queued, as its job shows it once the (eager) job has run."""
+    body = response.get_json()
+    assert response.status_code == 202, body
+    assert response.headers["Location"] == f"/api/v1/generation-publishes/{body['id']}"
+    page = client.get(response.headers["Location"], headers=headers)
+    assert page.status_code == 200
+    job = page.get_json()
+    assert job["status"] == "done", job.get("error")
+    assert job["attempts"] == 1
+    assert job["generation"]["id"] == job["draft_id"]
+    return job["generation"]

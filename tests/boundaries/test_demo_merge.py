@@ -19,7 +19,7 @@ from gridsvc.demo import demo_street_network
 from gridsvc.extensions import db
 from gridsvc.geo.area import to_metric
 from gridsvc.geo.sizing import DEFAULT_RULES, township_type, village_kind
-from tests.boundaries.conftest import merged
+from tests.boundaries.conftest import merged, published
 from tests.conftest import bearer
 
 TOWNSHIPS_SQL = """
@@ -123,8 +123,8 @@ def test_demo_county_derives_an_adoptable_grid(client, demo, editor):
         assert row["straddles"] == (len(row["grids"]) > 1)
 
     # Publishable, through the normal generation path.
-    published = client.post(f"/api/v1/grid-merges/{merge['id']}/publish", json={}, headers=editor)
-    assert published.status_code == 200, published.get_json()
+    response = client.post(f"/api/v1/grid-merges/{merge['id']}/publish", json={}, headers=editor)
+    assert published(client, editor, response)["status"] == "published"
     gaps_overlaps = db.session.execute(
         text(
             """
@@ -206,7 +206,7 @@ def test_demo_county_derives_an_adoptable_grid(client, demo, editor):
         adjusted["report"]["grids"]
     )
     done = client.post(f"/api/v1/grid-merges/{adjusted['id']}/publish", json={}, headers=editor)
-    assert done.status_code == 200, done.get_json()
+    assert published(client, editor, done)["status"] == "published"
     after = dict(
         db.session.execute(
             text(

@@ -18,7 +18,7 @@ from gridsvc.accounts import Scope
 from gridsvc.boundaries import derivation, merge_jobs, merges, store
 from gridsvc.boundaries.models import Generation, GridMerge
 from gridsvc.boundaries.tasks import requeue_stale_merges
-from tests.boundaries.conftest import feature, merged
+from tests.boundaries.conftest import feature, merged, published
 from tests.conftest import bearer
 from tests.test_app import assert_problem
 
@@ -86,8 +86,8 @@ def test_derived_unified_layer_is_staged_and_publishable(client, specialist_laye
     merge = merged(client, editor, response)
     assert merge["report"]["ok"] is True, merge["report"]["findings"][:5]
     assert merge["generation_id"] is not None
-    published = client.post(f"/api/v1/grid-merges/{merge['id']}/publish", json={}, headers=editor)
-    assert published.status_code == 200
+    response = client.post(f"/api/v1/grid-merges/{merge['id']}/publish", json={}, headers=editor)
+    assert published(client, editor, response)["source"] == "merge"
     grids = client.get("/api/v1/grids?township=430302001", headers=editor).get_json()["features"]
     codes = [f["id"] for f in grids]
     assert all(len(c) == 15 for c in codes)

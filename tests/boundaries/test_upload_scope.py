@@ -19,6 +19,7 @@ from tests.boundaries.conftest import (
     feature,
     geojson_bytes,
     grids_of,
+    published,
     upload_request,
 )
 from tests.conftest import bearer
@@ -62,10 +63,8 @@ def test_row7_validation_uses_the_uploaders_township(client, make_user, hierarch
     own = _upload(client, admin, grids_of("430302002001", n=3), "grid")
     mine = client.get(own.headers["Location"], headers=admin).get_json()
     assert mine["status"] == "validated", mine["report"]["findings"][:3]
-    published = client.post(
-        f"/api/v1/boundary-uploads/{mine['id']}/publish", json={}, headers=admin
-    )
-    assert published.status_code == 200, published.get_json()
+    response = client.post(f"/api/v1/boundary-uploads/{mine['id']}/publish", json={}, headers=admin)
+    assert published(client, admin, response)["status"] == "published"
 
 
 def test_row7_uploads_are_seen_by_their_township_and_county_only(client, make_user, hierarchy):

@@ -16,6 +16,7 @@ from tests.boundaries.conftest import (
     VILLAGES,
     feature,
     geojson_bytes,
+    published,
     upload_request,
 )
 from tests.conftest import bearer
@@ -62,11 +63,16 @@ def test_counties_with_repair_validate_publish_and_locate(client, gis_admin):
     }
     assert {"430302", "430321"} <= repaired
     url = f"/api/v1/boundary-uploads/{upload['id']}/publish"
-    generation = client.post(url, json={"description": "湘潭市县界"}, headers=gis_admin).get_json()
+    response = client.post(url, json={"description": "湘潭市县界"}, headers=gis_admin)
+    assert response.get_json()["status"] == "queued"  # as committed, before its job ran
+    generation = published(client, gis_admin, response)
     assert generation["status"] == "published"
     assert generation["number"] >= 1
-    again = client.post(url, json={}, headers=gis_admin).get_json()  # a retried publish
-    assert again["id"] == generation["id"]
+    assert generation["description"] == "湘潭市县界"
+    again = client.post(url, json={}, headers=gis_admin)  # a retried publish: the same job
+    assert again.status_code == 202
+    assert again.headers["Location"] == response.headers["Location"]
+    assert (again.get_json()["status"], again.get_json()["attempts"]) == ("done", 1)
     located = client.get("/api/v1/locate?lon=112.86&lat=27.93", headers=gis_admin).get_json()
     assert located["county"] == {"code": "430302", "name": "雨湖区"}
     assert located["generation"] == generation["number"]
@@ -175,7 +181,7 @@ def test_specialist_layer_summary_counts_the_findings_it_keeps(client, gis_admin
     }
 
     url = f"/api/v1/boundary-uploads/{upload['id']}/publish"
-    generation = client.post(url, json={}, headers=gis_admin).get_json()
+    generation = published(client, gis_admin, client.post(url, json={}, headers=gis_admin))
     assert generation["status"] == "published"
     assert generation["summary"] == summary
 

@@ -19,9 +19,14 @@ def _(w, t, x=None):
     return Req("GET", f"/boundary-uploads/{w.id('upload', t)}")
 
 
-@row("POST /boundary-uploads/{upload_id}/publish", **BOUNDARY_EDITORS)
+@row("POST /boundary-uploads/{upload_id}/publish", ok=(202,), **BOUNDARY_EDITORS)
 def _(w, t, x=None):
     return Req("POST", f"/boundary-uploads/{w.id('upload', t)}/publish", {})
+
+
+@row("GET /generation-publishes/{publish_id}", **BOUNDARY_EDITORS)
+def _(w, t, x=None):
+    return Req("GET", f"/generation-publishes/{w.id('publish', t)}")
 
 
 MERGES = {k: v for k, v in BOUNDARY_EDITORS.items() if k != "A"}

@@ -29,7 +29,7 @@ from sqlalchemy import text
 
 from gridsvc.accounts import SHELL_SCOPE, Scope, api_tokens
 from gridsvc.boundaries import import_local_file, uploads
-from gridsvc.boundaries.models import GridMerge
+from gridsvc.boundaries.models import GenerationPublish, GridMerge
 from gridsvc.extensions import db
 from gridsvc.routing.deadlines.models import SupervisionNotice
 from gridsvc.routing.directory import catalogue, responsibility, teams, zones
@@ -288,6 +288,15 @@ def _boundary_work(w: World) -> None:
         upload = uploads.process(str(upload.id))  # with the uploader's own scope
         assert upload.status == "validated", upload.report
         w.put("upload", target, str(upload.id))
+        job = GenerationPublish(
+            upload_id=upload.id,
+            draft_id=upload.generation_id,
+            county_code=upload.county_code,
+            created_by=upload.created_by,
+        )
+        db.session.add(job)
+        db.session.flush()
+        w.put("publish", target, str(job.id))  # queued, never run: the world stays as it is
     for target, county, township in (("A1", A, A1), ("A2", A, A2), ("B", B, B1)):
         merge = GridMerge(
             id=uuid.uuid4(),

@@ -1,0 +1,94 @@
+"""The packed locate index answers as shapely does, in a fraction of the memory."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon, box
+
+from gridsvc.boundaries.packed_parts import PackedBuilder
+
+
+def _packed(polygons, levels=None, chunk=3):
+    builder = PackedBuilder()
+    for start in range(0, len(polygons), chunk):  # fed in chunks, as the build streams rows
+        wkbs = [shapely.to_wkb(p) for p in polygons[start : start + chunk]]
+        builder.add(wkbs, np.arange(start, start + len(wkbs)))
+    n = len(polygons)
+    levels = np.array(levels if levels is not None else [3] * n, dtype=np.int8)
+    return builder.build(
+        levels, [f"c{i}" for i in range(n)], [f"n{i}" if i % 2 else None for i in range(n)]
+    )
+
+
+def _pairs(packed, xs, ys):
+    points, areas = packed.containing(xs, ys)
+    return set(zip(points.tolist(), areas.tolist(), strict=True))
+
+
+def test_random_polygons_with_holes_agree_with_shapely():
+    rng = np.random.default_rng(3)
+    polygons = []
+    for _ in range(60):
+        cx, cy = rng.uniform(112.0, 113.0), rng.uniform(27.0, 28.0)
+        angles = np.sort(rng.uniform(0, 2 * np.pi, rng.integers(3, 40)))
+        radii = rng.uniform(0.005, 0.05, len(angles))
+        shell = np.column_stack([cx + radii * np.cos(angles), cy + radii * np.sin(angles)])
+        hole = box(cx - 0.002, cy - 0.002, cx + 0.002, cy + 0.002).exterior.coords
+        polygon = shapely.make_valid(Polygon(shell, [hole]))
+        polygons.extend(shapely.get_parts(polygon).tolist())
+    polygons = [p for p in polygons if p.geom_type == "Polygon"]
+    packed = _packed(polygons)
+    xs, ys = rng.uniform(111.95, 113.05, 20_000), rng.uniform(26.95, 28.05, 20_000)
+    expected = set()
+    for k, polygon in enumerate(polygons):
+        inside = np.flatnonzero(shapely.contains_xy(polygon, xs, ys))
+        expected |= {(int(p), k) for p in inside}
+    assert len(expected) > 1_000  # the sample does reach inside the polygons
+    assert _pairs(packed, xs, ys) == expected
+
+
+def test_a_point_in_a_hole_is_outside_and_names_come_back():
+    ring = box(0, 0, 10, 10)
+    holed = Polygon(ring.exterior.coords, [box(4, 4, 6, 6).exterior.coords])
+    packed = _packed([holed, box(4, 4, 6, 6)], levels=[0, 1])
+    assert packed.lookup(np.array([5.0, 1.0, 50.0]), np.array([5.0, 1.0, 50.0])) == [
+        (0, "township", "c1", "n1"),
+        (1, "county", "c0", None),
+    ]
+
+
+def test_a_shared_edge_belongs_to_one_side_only():
+    left, right = box(0, 0, 1, 1), box(1, 0, 2, 1)
+    packed = _packed([left, right])
+    points, _areas = packed.containing(np.array([1.0, 0.5]), np.array([0.5, 0.5]))
+    assert sorted(points.tolist()) == [0, 1]  # each point once: no double answer on the edge
+
+
+def test_an_empty_layer_answers_nothing():
+    packed = PackedBuilder().build(np.zeros(0, dtype=np.int8), [], [])
+    assert packed.lookup(np.array([1.0]), np.array([1.0])) == []
+
+
+def test_the_packed_form_is_small():
+    cells = [
+        box(x, y, x + 0.01, y + 0.01) for x in np.arange(0, 1, 0.01) for y in np.arange(0, 1, 0.01)
+    ]
+    packed = _packed(cells, chunk=2_000)
+    # 10,000 squares: 5 vertices + a separator each, bounds, the cell lists, the codes.
+    assert packed.nbytes < 10_000 * 160
+
+
+def test_the_arrays_survive_a_file(tmp_path):
+    packed = _packed([box(0, 0, 1, 1), box(1, 0, 2, 1)], levels=[2, 3])
+    packed.save(str(tmp_path / "index.npz"))
+    loaded = type(packed).load(str(tmp_path / "index.npz"))
+    xs, ys = np.array([0.5, 1.5, 3.0]), np.array([0.5, 0.5, 0.5])
+    assert (
+        loaded.lookup(xs, ys)
+        == packed.lookup(xs, ys)
+        == [
+            (0, "village", "c0", None),
+            (1, "grid", "c1", "n1"),
+        ]
+    )
