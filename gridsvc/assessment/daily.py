@@ -26,7 +26,7 @@ from gridsvc.localtime import SHANGHAI
 from gridsvc.routing import Case
 
 FACT_FIELDS = [f.name for f in fields(CaseFacts)]
-SETTLE_CHUNK_DAYS = 7
+SETTLE_CHUNK_DAYS = 28
 # The Beijing day of a case, as SQL (matches facts.CaseFacts.day).
 CASE_DAY = func.date(func.timezone("Asia/Shanghai", Incident.received_at))
 
@@ -73,7 +73,7 @@ def of_department(facts: list[CaseFacts], filters: dict) -> list[CaseFacts]:
 def settle(county: str, now: datetime, progress=None) -> dict:
     """Store the figures of the county's days settled by ``now``; the caller commits.
 
-    ``progress`` (the task passes ``db.session.commit``) is called after each week: a county's
+    ``progress`` (the task passes ``db.session.commit``) is called after each chunk: a county's
     first settlement covers a year, and one transaction that long would hold back every reader
     that waits for older transactions to end (the workers' delta feed).
     """
@@ -90,8 +90,9 @@ def settle(county: str, now: datetime, progress=None) -> dict:
     if first is None:
         return {"days": 0, "cases": 0}
     per_day: dict[date, int] = {}
-    # A week at a time, so a county's first settlement (a year of history) stays a series of
-    # short statements, committed by ``progress`` between them.
+    # Four weeks at a time, so a county's first settlement (a year of history) is a series of
+    # statements committed by ``progress`` between them. Each statement scans the county's
+    # cases (there is no index on the receipt instant), so chunks much shorter cost more scans.
     start = datetime.combine(first.astimezone(SHANGHAI).date(), time(0), SHANGHAI)
     while start < cutoff:
         end = min(start + timedelta(days=SETTLE_CHUNK_DAYS), cutoff)
@@ -99,8 +100,8 @@ def settle(county: str, now: datetime, progress=None) -> dict:
         # calendar, which lives in Python (settle_sql's docstring).
         settle_natural(county, start, end, now)
         _settle_in_python(county, start, end, now)
-        # The week's days are marked with their facts, so a stop half-way loses nothing.
-        week = db.session.execute(
+        # The chunk's days are marked with their facts, so a stop half-way loses nothing.
+        marked = db.session.execute(
             insert(SettledDay)
             .from_select(
                 ["county_code", "day", "cases", "settled_at"],
@@ -122,7 +123,7 @@ def settle(county: str, now: datetime, progress=None) -> dict:
             )
             .returning(SettledDay.day, SettledDay.cases)
         ).all()
-        per_day.update({row.day: row.cases for row in week})
+        per_day.update({row.day: row.cases for row in marked})
         if progress is not None:
             progress()
         start = end
