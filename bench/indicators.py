@@ -36,7 +36,7 @@ COUNTY = "439901"
 N = int(os.environ.get("BENCH_INCIDENTS", "1000000"))
 # "facts": lay the settled facts down directly in SQL (the read path alone, in minutes); "cases":
 # lay down incidents and cases and settle them through the service (the whole path; ~25 min for
-# a million cases on the 2-core machine).
+# a million cases on the 2-core machine before settlement was set-based; see bench/settlement.py).
 MODE = os.environ.get("BENCH_MODE", "cases")
 YEAR = 2025
 ROUNDS = 5

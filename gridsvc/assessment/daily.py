@@ -14,18 +14,19 @@ from dataclasses import asdict, fields
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, exists, func, insert, select
+from sqlalchemy import and_, delete, exists, func, insert, literal, select
 
 from gridsvc.accounts import SHELL_SCOPE, Scope
 from gridsvc.assessment.facts import CaseFacts, compute
 from gridsvc.assessment.models import SettledDay, StoredCaseFacts
+from gridsvc.assessment.settle_sql import settle_natural
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident
 from gridsvc.localtime import SHANGHAI
 from gridsvc.routing import Case
 
 FACT_FIELDS = [f.name for f in fields(CaseFacts)]
-SETTLE_CHUNK_DAYS = 7
+SETTLE_CHUNK_DAYS = 28
 # The Beijing day of a case, as SQL (matches facts.CaseFacts.day).
 CASE_DAY = func.date(func.timezone("Asia/Shanghai", Incident.received_at))
 
@@ -72,7 +73,7 @@ def of_department(facts: list[CaseFacts], filters: dict) -> list[CaseFacts]:
 def settle(county: str, now: datetime, progress=None) -> dict:
     """Store the figures of the county's days settled by ``now``; the caller commits.
 
-    ``progress`` (the task passes ``db.session.commit``) is called after each week: a county's
+    ``progress`` (the task passes ``db.session.commit``) is called after each chunk: a county's
     first settlement covers a year, and one transaction that long would hold back every reader
     that waits for older transactions to end (the workers' delta feed).
     """
@@ -89,32 +90,57 @@ def settle(county: str, now: datetime, progress=None) -> dict:
     if first is None:
         return {"days": 0, "cases": 0}
     per_day: dict[date, int] = {}
-    # A week at a time, so a county's first settlement (a year of history) stays small in memory.
+    # Four weeks at a time, so a county's first settlement (a year of history) is a series of
+    # statements committed by ``progress`` between them. Each statement scans the county's
+    # cases (there is no index on the receipt instant), so chunks much shorter cost more scans.
     start = datetime.combine(first.astimezone(SHANGHAI).date(), time(0), SHANGHAI)
     while start < cutoff:
-        known = set(db.session.identity_map.keys())
         end = min(start + timedelta(days=SETTLE_CHUNK_DAYS), cutoff)
-        facts = compute(SHELL_SCOPE, start, end, now, {"county": county}, where=(unsettled(),))
-        week: dict[date, int] = {}
-        for f in facts:
-            week[f.day] = week.get(f.day, 0) + 1
-        if facts:
-            db.session.execute(insert(StoredCaseFacts), [asdict(f) for f in facts])
-            # The week's days are marked with their facts, so a stop half-way loses nothing.
-            db.session.execute(
-                insert(SettledDay),
-                [{"county_code": county, "day": d, "cases": n, "settled_at": now}
-                 for d, n in sorted(week.items())],
-            )  # fmt: skip
-        per_day.update(week)
-        # Let go of the week's rows (a year would not fit), but not of what the caller holds.
-        for key in set(db.session.identity_map.keys()) - known:
-            db.session.expunge(db.session.identity_map[key])
+        # Natural-hours cases in one INSERT ... SELECT; working-hours ones need the office
+        # calendar, which lives in Python (settle_sql's docstring).
+        settle_natural(county, start, end, now)
+        _settle_in_python(county, start, end, now)
+        # The chunk's days are marked with their facts, so a stop half-way loses nothing.
+        marked = db.session.execute(
+            insert(SettledDay)
+            .from_select(
+                ["county_code", "day", "cases", "settled_at"],
+                select(
+                    StoredCaseFacts.county_code,
+                    StoredCaseFacts.day,
+                    func.count(),
+                    literal(now, type_=SettledDay.settled_at.type),
+                )
+                .where(
+                    StoredCaseFacts.county_code == county,
+                    StoredCaseFacts.day >= start.date(),
+                    StoredCaseFacts.day < end.astimezone(SHANGHAI).date(),
+                    ~exists().where(
+                        SettledDay.county_code == county, SettledDay.day == StoredCaseFacts.day
+                    ),
+                )
+                .group_by(StoredCaseFacts.county_code, StoredCaseFacts.day),
+            )
+            .returning(SettledDay.day, SettledDay.cases)
+        ).all()
+        per_day.update({row.day: row.cases for row in marked})
         if progress is not None:
             progress()
         start = end
     db.session.flush()
     return {"days": len(per_day), "cases": sum(per_day.values())}
+
+
+def _settle_in_python(county: str, start: datetime, end: datetime, now: datetime) -> None:
+    """The working-hours cases of [start, end), through facts.compute (the office calendar)."""
+    known = set(db.session.identity_map.keys())
+    working = (unsettled(), Case.deadline_basis == "working")
+    facts = compute(SHELL_SCOPE, start, end, now, {"county": county}, where=working)
+    if facts:
+        db.session.execute(insert(StoredCaseFacts), [asdict(f) for f in facts])
+    # Let go of the week's rows (a year would not fit), but not of what the caller holds.
+    for key in set(db.session.identity_map.keys()) - known:
+        db.session.expunge(db.session.identity_map[key])
 
 
 def recompute(county: str, first: date, last: date, now: datetime) -> dict:

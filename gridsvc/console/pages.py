@@ -36,7 +36,14 @@ PAGES: tuple[Page, ...] = (
     _page("desk", "指挥中心", {"county_dispatcher"}, "placeholder.html", "placeholder.js"),
     _page("department", "县级部门", {"department_handler"}, "placeholder.html", "placeholder.js"),
     _page("data", "数据管理", {"gis_staff"}, "placeholder.html", "placeholder.js"),
-    _page("dashboard", "考核看板", {"supervisor", "admin"}, "placeholder.html", "placeholder.js"),
+    # The county desk reads every figure the dashboard shows (scores and ratings are theirs alone).
+    _page(
+        "dashboard",
+        "考核看板",
+        {"supervisor", "admin", "county_dispatcher"},
+        "dashboard.html",
+        "dashboard.js",
+    ),
 )
 
 BY_PATH = {page.path: page for page in PAGES}

@@ -3,10 +3,17 @@ recomputes; a day not yet settled is read live, as of now."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
-from gridsvc.assessment.daily import settle
+from sqlalchemy import select
+
+from gridsvc.accounts import SHELL_SCOPE
+from gridsvc.assessment.daily import FACT_FIELDS, settle
+from gridsvc.assessment.facts import compute
+from gridsvc.assessment.models import StoredCaseFacts
 from gridsvc.localtime import SHANGHAI
+from gridsvc.routing import Case
 from tests.assessment.conftest import COUNTY, T1, bj
 from tests.assessment.test_indicators import T1_MARCH, _march
 from tests.conftest import bearer
@@ -75,3 +82,30 @@ def test_a_live_day_counts_as_of_now(client, lay_case, people):
         0,
     )
     assert total["response_hours_mean"] == 0.5
+
+
+def test_the_set_based_settlement_stores_what_the_python_rules_compute(db_session, lay_case,
+                                                                       people):  # fmt: skip
+    """settle() puts natural-hours cases through one INSERT … SELECT (settle_sql.py) and the
+    working-hours ones through facts.compute: every stored field equals what compute() says."""
+    _march(lay_case, people)
+    # Filed 150 s after receipt: 2.5 minutes, which both sides round half to even.
+    quick = lay_case(bj(3, 20, 9), "0102", "t1", 2, 24, status="accepted",
+             accepted_at=bj(3, 20, 9) + timedelta(seconds=150))  # fmt: skip
+    now = datetime.now(UTC)
+    computed = compute(SHELL_SCOPE, bj(3, 1), bj(5, 1), now, {"county": COUNTY})
+    expected = {f.incident_id: asdict(f) for f in computed}
+    # The fixture exercises every rule: calls (one rejected), 不呼叫, both deadline bases.
+    assert sum(f.calls for f in computed) >= 2
+    assert sum(f.calls_rejected for f in computed) == 1
+    assert sum(f.not_called for f in computed) == 1
+    assert sum(f.department_id is not None for f in computed) >= 1
+    assert {c.deadline_basis for c in db_session.scalars(select(Case))} == {"natural", "working"}
+
+    assert settle(COUNTY, now) == {"days": 11, "cases": 12}  # 20 March has two
+    stored = {
+        row.incident_id: {name: getattr(row, name) for name in FACT_FIELDS}
+        for row in db_session.scalars(select(StoredCaseFacts))
+    }
+    assert stored == expected
+    assert stored[quick.incident_id]["response_hours"] == round(150 / 3600 * 60) / 60
