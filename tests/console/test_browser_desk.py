@@ -1,0 +1,119 @@
+"""In a real browser: the county dispatcher's desk (指挥中心) and the department handlers' page.
+
+A team lead calls the county about one of the township's cases (呼叫县级, through the API as the
+lead's app would), the dispatcher takes the call, is refused 研判 without a lead department (the
+API's Chinese text on the card), analyses and dispatches it to 综合行政执法局, and that
+department's handler finds it on their page and responds. A handler cannot open the desk.
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from gridsvc.i18n.zh_routing import MESSAGES
+from tests.console.conftest import RESULTS
+
+ZHIFA = "综合行政执法局"
+ZIRAN = "自然资源和规划局"
+TOWNSHIP_CATEGORY = "0102"  # the township's own duty: routed to 雨湖路街道's general team
+YUHULU_POINT = [112.92174529524748, 27.86716105]  # inside 雨湖路街道
+CALL_REASON = "违章搭建需县执法局协助拆除"
+
+
+def _csrf(page) -> str:
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    return cookies["csrf_access_token"]
+
+
+def _lead_calls_the_county(console) -> int:
+    """lead_yuhulu files a case in 雨湖路街道 (the demo has none open) and calls the county about
+    it, as the lead's app would: the incident's id."""
+    lead = console.login("lead_yuhulu")
+    writes = {"X-CSRF-TOKEN": _csrf(lead)}
+    me = lead.request.get("/api/v1/me").json()
+    report = lead.request.post(
+        "/api/v1/incidents",
+        data={
+            "category": TOWNSHIP_CATEGORY,
+            "location": {"type": "Point", "coordinates": YUHULU_POINT},
+            "description": "雨湖路沿街违章搭建雨棚，占用人行道",
+            "address": "雨湖路128号",
+        },
+        headers=writes,
+    )
+    assert report.status == 201, report.text()
+    incident = report.json()
+    assert incident["routing"]["team"]["id"] == me["team_id"], incident["routing"]
+    teams = lead.request.get("/api/v1/teams", params={"kind": "county_department"}).json()
+    zhifa = next(t["id"] for t in teams["items"] if t["name"].endswith(ZHIFA))
+    call = lead.request.post(
+        "/api/v1/calls",
+        data={"incident_id": incident["id"], "reason": CALL_REASON, "department_id": zhifa},
+        headers=writes,
+    )
+    assert call.status == 201, call.text()
+    assert call.json()["status"] == "called"
+    return incident["id"]
+
+
+def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_answers(console):
+    incident_id = _lead_calls_the_county(console)
+
+    desk = console.login("dispatcher")
+    assert desk.url.endswith("/console/desk")
+    card = desk.locator(f"#panel-calls .item[data-incident-id='{incident_id}']")
+    expect(card.locator(".call-status")).to_have_text("待受理")
+    expect(card).to_contain_text(CALL_REASON)
+    expect(card.locator("[data-due]")).to_contain_text("剩余")
+    expect(desk.locator("body[data-ready='true']")).to_have_count(1, timeout=30000)
+    console.screenshot(desk, "desk")
+
+    card.locator("[data-action='accept']").click()
+    card = desk.locator(f"#panel-calls .item[data-incident-id='{incident_id}']")
+    expect(card.locator(".call-status")).to_have_text("已受理·待研判")
+
+    # The lead department also ticked as cooperating: the API refuses, in Chinese, on the card.
+    card.locator("select[name='primary_department_id']").select_option(label=f"雨湖区{ZHIFA}")
+    card.locator("fieldset.cooperating label", has_text=ZHIFA).locator("input").check()
+    card.locator("[data-action='analyse']").click()
+    expect(card.locator(".problem")).to_have_text(MESSAGES["call.department_twice"][1])
+    expect(card.locator(".call-status")).to_have_text("已受理·待研判")
+
+    card.locator("fieldset.cooperating label", has_text=ZHIFA).locator("input").uncheck()
+    card.locator("fieldset.cooperating label", has_text=ZIRAN).locator("input").check()
+    card.locator("input[name='note']").fill("属违法建设，执法局主办，自然资源局协办")
+    card.locator("[data-action='analyse']").click()
+    card = desk.locator(f"#panel-calls .item[data-incident-id='{incident_id}']")
+    expect(card.locator(".call-status")).to_have_text("已研判·待派发")
+    expect(card).to_contain_text(f"主办：雨湖区{ZHIFA}；协办：雨湖区{ZIRAN}")
+    card.locator("[data-action='dispatch']").click()
+    card = desk.locator(f"#panel-calls .item[data-incident-id='{incident_id}']")
+    expect(card.locator(".call-status")).to_have_text("已派发·待响应")
+    console.screenshot(desk, "desk-dispatched")
+
+    handler = console.login("dept_zhifa")
+    assert handler.url.endswith("/console/department")
+    item = handler.locator(f"#panel-queue .item[data-incident-id='{incident_id}']")
+    expect(item.locator(".call-status")).to_have_text("乡呼县应：已派发·待响应")
+    expect(item.locator(".case-status")).to_have_text("已派遣")
+    item.locator("input[name='note']").fill("已安排执法人员前往")
+    item.locator("[data-action='respond']").click()
+    item = handler.locator(f"#panel-queue .item[data-incident-id='{incident_id}']")
+    expect(item.locator(".call-status")).to_have_text("乡呼县应：已响应·处置中")
+    expect(item.locator("[data-action='resolve']")).to_be_visible()
+    console.screenshot(handler, "department")
+
+    # The desk sees the answer too.
+    desk.reload()
+    card = desk.locator(f"#panel-calls .item[data-incident-id='{incident_id}']")
+    expect(card.locator(".call-status")).to_have_text("已响应·处置中")
+
+
+def test_a_department_handler_cannot_open_the_desk(console):
+    handler = console.login("dept_ziran")
+    answer = handler.goto("/console/desk")
+    assert answer.status == 403
+    assert "指挥中心" in handler.inner_text("#message")
+    assert handler.locator("#panel-calls").count() == 0
+    console.screenshot(handler, "department-refused-desk")
+    assert (RESULTS / "department-refused-desk.png").exists()
