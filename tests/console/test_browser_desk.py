@@ -8,6 +8,9 @@ department's handler finds it on their page and responds. A handler cannot open 
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
 from playwright.sync_api import expect
 
 from gridsvc.i18n.zh_routing import MESSAGES
@@ -18,6 +21,7 @@ ZIRAN = "自然资源和规划局"
 TOWNSHIP_CATEGORY = "0102"  # the township's own duty: routed to 雨湖路街道's general team
 YUHULU_POINT = [112.92174529524748, 27.86716105]  # inside 雨湖路街道
 CALL_REASON = "违章搭建需县执法局协助拆除"
+DEPARTMENT_CATEGORY = "0302"  # 住建局's power, never delegated: routing calls the county
 
 
 def _csrf(page) -> str:
@@ -53,7 +57,25 @@ def _lead_calls_the_county(console) -> int:
     )
     assert call.status == 201, call.text()
     assert call.json()["status"] == "called"
+    # A second call the desk sees: routing itself calls the county for a department's power.
+    routed = lead.request.post(
+        "/api/v1/incidents",
+        data={
+            "category": DEPARTMENT_CATEGORY,
+            "location": {"type": "Point", "coordinates": YUHULU_POINT},
+            "description": "工地夜间扬尘，未覆盖防尘网",
+        },
+        headers=writes,
+    )
+    assert routed.status == 201, routed.text()
+    assert routed.json()["routing"]["target"] == "county_call", routed.json()["routing"]
     return incident["id"]
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (40, 120, 60)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_answers(console):
@@ -100,13 +122,40 @@ def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_a
     item.locator("[data-action='respond']").click()
     item = handler.locator(f"#panel-queue .item[data-incident-id='{incident_id}']")
     expect(item.locator(".call-status")).to_have_text("乡呼县应：已响应·处置中")
-    expect(item.locator("[data-action='resolve']")).to_be_visible()
+    expect(item.locator(".case-status")).to_have_text("处置中")
+    expect(handler.locator("body[data-ready='true']")).to_have_count(1, timeout=30000)
     console.screenshot(handler, "department")
 
     # The desk sees the answer too.
     desk.reload()
     card = desk.locator(f"#panel-calls .item[data-incident-id='{incident_id}']")
     expect(card.locator(".call-status")).to_have_text("已响应·处置中")
+
+    # 处置反馈 without a photo is refused on the page; with one, the case is resolved and the
+    # call completed, ready for 一呼一评.
+    item.locator("[data-action='resolve']").click()
+    expect(item.locator(".problem")).to_have_text("请先选择一张处置照片")
+    item.locator("input[type='file']").set_input_files(
+        files=[{"name": "after.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
+    )
+    expect(item.locator(".file-pick .name")).to_have_text("after.jpg")
+    item.locator("input[name='note']").fill("违章雨棚已拆除")
+    item.locator("[data-action='resolve']").click()
+    expect(handler.locator(".toast.ok", has_text="已提交处置反馈")).to_be_visible()
+    expect(handler.locator("#count-ratings")).to_have_text("1")
+    handler.locator("#desk-tabs [data-tab='ratings']").click()
+    rating = handler.locator(f"#panel-ratings .item[data-incident-id='{incident_id}']")
+    expect(rating).to_contain_text("乡镇评价本部门：未评价")
+    rating.locator("[data-action='rate_township']").click()  # no score chosen: the API says so
+    expect(rating.locator(".problem")).to_have_text(MESSAGES["call.rating_required"][1])
+    rating.locator("select[name='rating']").select_option("4")
+    rating.locator("input[name='comment']").fill("乡镇配合及时")
+    rating.locator("[data-action='rate_township']").click()
+    rating = handler.locator(f"#panel-ratings .item[data-incident-id='{incident_id}']")
+    expect(rating).to_contain_text("本部门评价乡镇：★★★★☆")
+    expect(rating.locator("[data-action='rate_township']")).to_have_count(0)
+    expect(handler.locator("#count-ratings")).to_have_text("0")
+    console.screenshot(handler, "department-rated")
 
 
 def test_a_department_handler_cannot_open_the_desk(console):

@@ -56,9 +56,17 @@ export function fillLegend(container, collection) {
   const present = [...new Set(collection.features.map((f) => f.properties.status))];
   container.replaceChildren(
     ...present.map((s) => el("span", { style: `--dot: ${statusColor(s)}` }, statusName(s))),
-    el("span", { style: `--dot: #fff; outline: 2px solid ${OVERDUE_COLOR}` }, "红圈：已超时"),
+    el("span", { class: "ring", style: `--ring: ${OVERDUE_COLOR}` }, "红圈：已超时"),
   );
   container.hidden = present.length === 0;
+}
+
+/** Resolves when the map has drawn everything it was given (for a screenshot, a test). */
+export function drawn(map) {
+  return new Promise((resolve) => {
+    if (map.loaded() && !map.isMoving()) map.once("idle", resolve).triggerRepaint();
+    else map.once("idle", resolve);
+  });
 }
 
 export { maplibregl };

@@ -5,7 +5,7 @@
 
 import { api } from "../api.js";
 import { CALL_STATUS, CALL_STATUS_COLOR, callAction, caseAction, categoryNames, townshipNames } from "../casework.js";
-import { drawCases, fillLegend, selectCase } from "../case-map.js";
+import { drawCases, drawn, fillLegend, selectCase } from "../case-map.js";
 import { formatDateTime, startCountdowns } from "../format.js";
 import { statusName } from "../labels.js";
 import { createMap } from "../map.js";
@@ -74,7 +74,10 @@ function queueCard(feature) {
       onclick: () => run(() => caseAction(p.incident_id, { action: "start" }), "已开始处置") }, "开始处置"));
   } else if (p.role === "lead" && p.status === "in_progress") {
     const file = el("input", { type: "file", name: "photo", accept: "image/jpeg,image/png,image/webp" });
-    form.append(el("label", {}, "处置照片", file), note,
+    const chosen = el("span", { class: "name" }, "未选择照片");
+    file.addEventListener("change", () => { chosen.textContent = file.files[0]?.name || "未选择照片"; });
+    // The browser's own file button speaks the PC's language: ours says 选择照片.
+    form.append(el("label", { class: "file-pick" }, file, el("span", { class: "pick" }, "选择处置照片"), chosen), note,
       el("button", { type: "button", class: "primary", "data-action": "resolve",
         onclick: () => run(() => resolveWithPhoto(p.incident_id, file.files[0], note.value.trim()), "已提交处置反馈") }, "处置反馈"));
   }
@@ -167,6 +170,7 @@ async function main() {
   map = await createMap("map", { areaCode: me.county_code });
   drawCases(map, queue, pick, "incident_id");
   fillLegend(document.getElementById("map-legend"), queue);
+  await drawn(map);
   document.body.dataset.ready = "true";
 }
 

@@ -7,10 +7,10 @@ import {
   NOTICE_KIND, OPEN_CALL_STATUSES, OPEN_INCIDENT_STATUSES,
   caseAction, categoryNames, departments, townshipNames,
 } from "../casework.js";
-import { drawCases, fillLegend, selectCase } from "../case-map.js";
+import { drawCases, drawn, fillLegend, selectCase } from "../case-map.js";
 import { formatDateTime, startCountdowns } from "../format.js";
 import { statusName } from "../labels.js";
-import { createMap } from "../map.js";
+import { bounds, createMap } from "../map.js";
 import { config } from "../shell-config.js";
 import { setCount, setupTabs } from "../tabs.js";
 import { el, showEmpty, showError, showLoading, toast } from "../ui.js";
@@ -26,6 +26,7 @@ const ctx = { departments: new Map(), townships: new Map(), categories: new Map(
 let map = null;
 let cases = { type: "FeatureCollection", features: [] };
 let ticking = null;
+let fitted = false;
 
 /** Count down every [data-due] on the page, the cards just drawn included. */
 function countdowns() {
@@ -158,6 +159,11 @@ async function loadMap() {
       pick(id);
     });
     fillLegend(document.getElementById("map-legend"), cases);
+    if (!fitted && cases.features.length) {
+      // Open with the open cases in view (the county's outline when there are none).
+      map.fitBounds(bounds(cases), { padding: 80, maxZoom: 14, animate: false });
+      fitted = true;
+    }
   } catch (error) {
     toast(error.detail || error.message, "error");
   }
@@ -181,6 +187,7 @@ async function main() {
   await Promise.all([loadCalls(), loadTriage(), loadNotices()]);
   countdowns();
   await mapReady;
+  await drawn(map);
   document.body.dataset.ready = "true";
 }
 
