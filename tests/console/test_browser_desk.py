@@ -90,6 +90,10 @@ def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_a
     expect(desk.locator("body[data-ready='true']")).to_have_count(1, timeout=30000)
     console.screenshot(desk, "desk")
 
+    # The card and the map in step: picking the card marks it (and flies the map to the case).
+    card.locator(".title").click()
+    expect(card).to_have_class("item selected")
+
     card.locator("[data-action='accept']").click()
     card = desk.locator(f"#panel-calls .item[data-incident-id='{incident_id}']")
     expect(card.locator(".call-status")).to_have_text("已受理·待研判")
@@ -142,10 +146,11 @@ def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_a
     item.locator("input[name='note']").fill("违章雨棚已拆除")
     item.locator("[data-action='resolve']").click()
     expect(handler.locator(".toast.ok", has_text="已提交处置反馈")).to_be_visible()
-    expect(handler.locator("#count-ratings")).to_have_text("1")
     handler.locator("#desk-tabs [data-tab='ratings']").click()
     rating = handler.locator(f"#panel-ratings .item[data-incident-id='{incident_id}']")
     expect(rating).to_contain_text("乡镇评价本部门：未评价")
+    unrated = int(handler.inner_text("#count-ratings"))
+    assert unrated >= 1
     rating.locator("[data-action='rate_township']").click()  # no score chosen: the API says so
     expect(rating.locator(".problem")).to_have_text(MESSAGES["call.rating_required"][1])
     rating.locator("select[name='rating']").select_option("4")
@@ -154,7 +159,7 @@ def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_a
     rating = handler.locator(f"#panel-ratings .item[data-incident-id='{incident_id}']")
     expect(rating).to_contain_text("本部门评价乡镇：★★★★☆")
     expect(rating.locator("[data-action='rate_township']")).to_have_count(0)
-    expect(handler.locator("#count-ratings")).to_have_text("0")
+    expect(handler.locator("#count-ratings")).to_have_text(str(unrated - 1))
     console.screenshot(handler, "department-rated")
 
 
@@ -166,3 +171,19 @@ def test_a_department_handler_cannot_open_the_desk(console):
     assert handler.locator("#panel-calls").count() == 0
     console.screenshot(handler, "department-refused-desk")
     assert (RESULTS / "department-refused-desk.png").exists()
+
+
+def test_the_desk_is_usable_on_a_tablet(console):
+    """Portrait tablet: the map stacks over the list and the cards' buttons stay reachable."""
+    desk = console.login("dispatcher")
+    desk.set_viewport_size({"width": 768, "height": 1024})
+    desk.reload()
+    expect(desk.locator("body[data-ready='true']")).to_have_count(1, timeout=30000)
+    map_box = desk.locator("#map").bounding_box()
+    tabs_box = desk.locator("#desk-tabs").bounding_box()
+    assert map_box["y"] + map_box["height"] <= tabs_box["y"] + 1  # map above the list
+    assert tabs_box["width"] >= 700  # the list takes the full width
+    desk.locator("#desk-tabs [data-tab='notices']").click()
+    expect(desk.locator("#panel-notices")).to_be_visible()
+    expect(desk.locator("#panel-calls")).to_be_hidden()
+    console.screenshot(desk, "desk-tablet")
