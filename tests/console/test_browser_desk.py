@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import io
 
+import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import expect
+from sqlalchemy.engine import make_url
 
 from gridsvc.i18n.zh_routing import MESSAGES
-from tests.console.conftest import RESULTS
+from tests.console.conftest import RESULTS, _flask
 
 ZHIFA = "综合行政执法局"
 ZIRAN = "自然资源和规划局"
@@ -70,6 +72,21 @@ def _lead_calls_the_county(console) -> int:
     assert routed.status == 201, routed.text()
     assert routed.json()["routing"]["target"] == "county_call", routed.json()["routing"]
     return incident["id"]
+
+
+def _report(lead, description: str) -> int:
+    """lead_yuhulu files a township case in 雨湖路街道: its id."""
+    answer = lead.request.post(
+        "/api/v1/incidents",
+        data={
+            "category": TOWNSHIP_CATEGORY,
+            "location": {"type": "Point", "coordinates": YUHULU_POINT},
+            "description": description,
+        },
+        headers={"X-CSRF-TOKEN": _csrf(lead)},
+    )
+    assert answer.status == 201, answer.text()
+    return answer.json()["id"]
 
 
 def _jpeg() -> bytes:
@@ -187,3 +204,43 @@ def test_the_desk_is_usable_on_a_tablet(console):
     expect(desk.locator("#panel-notices")).to_be_visible()
     expect(desk.locator("#panel-calls")).to_be_hidden()
     console.screenshot(desk, "desk-tablet")
+
+
+def test_supervision_notices_come_overdue_first_and_are_acknowledged(console, console_database):
+    """Two cases miss their deadline (moved into the past), the real SLA sweep issues the 督办
+    notices; the desk lists the longest overdue first and 签收 moves it below the open ones."""
+    lead = console.login("lead_yuhulu")
+    older = _report(lead, "督办测试：超时较久")
+    newer = _report(lead, "督办测试：刚刚超时")
+    engine = sa.create_engine(console_database)
+    with engine.begin() as conn:
+        for incident_id, late in ((older, "5 hours"), (newer, "20 minutes")):
+            conn.execute(
+                sa.text(
+                    "UPDATE cases SET due_at = now() - CAST(:late AS interval),"
+                    " response_due_at = now() - CAST(:late AS interval) WHERE incident_id = :id"
+                ),
+                {"late": late, "id": incident_id},
+            )
+    engine.dispose()
+    _flask(make_url(console_database), "routing", "sla-sweep")
+
+    desk = console.login("dispatcher")
+    desk.locator("#desk-tabs [data-tab='notices']").click()
+    cards = desk.locator("#panel-notices .item")
+    expect(cards.first).to_have_attribute("data-incident-id", str(older))
+    mine = desk.locator(f"#panel-notices .item[data-incident-id='{newer}']")
+    expect(mine.first).to_contain_text("超时未受理")
+    expect(mine.first.locator("[data-due]")).to_contain_text("已超时")
+    opened = int(desk.inner_text("#count-notices"))
+    assert opened >= 2
+    expect(desk.locator("body[data-ready='true']")).to_have_count(1, timeout=30000)
+    console.screenshot(desk, "desk-notices")
+
+    first = cards.first
+    notice_id = first.get_attribute("data-notice-id")
+    first.get_by_role("button", name="签收").click()
+    acknowledged = desk.locator(f"#panel-notices .item[data-notice-id='{notice_id}']")
+    expect(acknowledged).to_contain_text("已签收")
+    expect(desk.locator("#count-notices")).to_have_text(str(opened - 1))
+    expect(cards.first).not_to_have_attribute("data-notice-id", notice_id)

@@ -150,9 +150,18 @@ async function loadNotices() {
 
 async function loadMap() {
   try {
-    cases = await api("incidents", {
-      query: { format: "geojson", status: OPEN_INCIDENT_STATUSES.join(","), limit: 500 },
-    });
+    const [collection, notices] = await Promise.all([
+      api("incidents", {
+        query: { format: "geojson", status: OPEN_INCIDENT_STATUSES.join(","), limit: 500 },
+      }),
+      api("supervision-notices", { query: { open: true, limit: 500 } }),
+    ]);
+    // /incidents knows no deadlines: a case with an open 督办 notice is drawn as overdue.
+    const supervised = new Set(notices.items.map((notice) => notice.incident_id));
+    for (const feature of collection.features) {
+      feature.properties.overdue = supervised.has(feature.properties.id);
+    }
+    cases = collection;
     drawCases(map, cases, (id) => {
       const card = document.querySelector(`.item[data-incident-id="${id}"]`);
       if (card) showTab(Object.keys(panels).find((k) => panels[k].contains(card)));
