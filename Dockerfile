@@ -8,6 +8,20 @@
 # Facing clients, put a buffering proxy in front (docker-compose.yml runs nginx, deploy/nginx.conf)
 # and set PROXY_HOPS=1 so the app believes the proxy's X-Forwarded-For.
 
+# The web console's third-party browser libraries (MapLibre GL JS, ECharts), pinned by
+# package-lock.json and installed by Debian's npm in a throwaway stage: only their browser builds
+# reach the image (the files scripts/console.sh copies for `make run`; no CDN at run time).
+FROM debian:bookworm-slim AS console-vendor
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nodejs npm ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /build
+COPY gridsvc/console/frontend/package.json gridsvc/console/frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error \
+    && mkdir vendor \
+    && cp node_modules/maplibre-gl/dist/maplibre-gl.js node_modules/maplibre-gl/dist/maplibre-gl.css \
+        node_modules/echarts/dist/echarts.min.js vendor/
+
 FROM python:3.11-slim-bookworm
 
 # The app finds migrations/ and geodata/ next to the package, so it runs from the source tree
@@ -34,6 +48,7 @@ RUN mkdir gridsvc && touch gridsvc/__init__.py \
     && rm -rf gridsvc
 
 COPY gridsvc ./gridsvc
+COPY --from=console-vendor /build/vendor ./gridsvc/console/static/vendor
 COPY migrations ./migrations
 COPY geodata ./geodata
 COPY scripts/docker-entrypoint.sh ./scripts/docker-entrypoint.sh

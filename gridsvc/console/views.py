@@ -125,7 +125,7 @@ def _config(user, entry: Page | None = None, **extra) -> dict:
             "{key}", settings.get("CONSOLE_BASEMAP_KEY") or ""
         )
         basemap = {"url": url, "attribution": settings.get("CONSOLE_BASEMAP_ATTRIBUTION") or ""}
-    data = {
+    return {
         "api": "/api/v1",
         "console": url_for("console.home"),
         "page": entry.path if entry else None,
@@ -143,7 +143,6 @@ def _config(user, entry: Page | None = None, **extra) -> dict:
         "labels": ZH_WORDS,
         **extra,
     }
-    return data
 
 
 def safe_next(target: str | None) -> str:

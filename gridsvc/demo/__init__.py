@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 
 from gridsvc.demo.boundaries import load_demo_boundaries
 from gridsvc.demo.catalogue import load_demo_catalogue
+from gridsvc.demo.incidents import load_demo_incidents
 from gridsvc.demo.routing import load_demo_routing
 from gridsvc.demo.streets import demo_street_network
 from gridsvc.demo.users import DEMO_PASSWORD, DEMO_USERS, ensure_demo_users
@@ -27,7 +28,7 @@ demo_cli = AppGroup("demo", help="Load and describe the demo county.")
 @demo_cli.command("load")
 @click.option("--force", is_flag=True, help="Allow loading into a production database.")
 def load(force: bool) -> None:
-    """Load the demo county: boundaries, teams, users, grid workers (idempotent)."""
+    """Load the demo county: boundaries, teams, users, grid workers, incidents (idempotent)."""
     if current_app.config.get("ENV_NAME") == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
 
@@ -43,6 +44,9 @@ def load(force: bool) -> None:
     db.session.commit()
 
     load_demo_workers(echo=click.echo)
+    db.session.commit()
+
+    load_demo_incidents(echo=click.echo)
     db.session.commit()
 
 

@@ -44,6 +44,23 @@ def test_demo_routing(app, client):
     assert "4 catalogue items in 2 delegation batches" in first.output
     again = runner.invoke(args=["demo", "load"])
     assert "already present" in again.output
+    # The demo incidents (the console's first morning): loaded once, routed as phones' reports.
+    assert "5 incidents reported" in first.output
+    assert "0 incidents reported" in again.output
+    cases = db.session.execute(
+        text(
+            "SELECT i.status, t.code, c.assignee_id FROM incidents i"
+            " JOIN cases c ON c.incident_id = i.id JOIN teams t ON t.id = c.team_id ORDER BY i.id"
+        )
+    ).all()
+    assert [(c.status, c.code) for c in cases] == [
+        ("reported", "YHL"),
+        ("accepted", "YHL"),
+        ("dispatched", "YHL"),
+        ("reported", "YHL-HW"),
+        ("reported", "YHL"),
+    ]
+    assert cases[2].assignee_id == find_by_username("officer_yuhulu").id
     lead = find_by_username("lead_yuhulu")
     assert lead.team_id is not None
 

@@ -112,6 +112,8 @@ export async function createMap(container, options = {}) {
     attributionControl: config().basemap ? {} : false,
     ...options,
   });
+  // The map is reachable from its element (browser tests read its layers and feature states).
+  map.getContainer().map = map;
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   await new Promise((resolve) => map.on("load", resolve));
