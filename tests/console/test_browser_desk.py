@@ -20,8 +20,11 @@ from tests.console.conftest import RESULTS, _flask
 
 ZHIFA = "综合行政执法局"
 ZIRAN = "自然资源和规划局"
-TOWNSHIP_CATEGORY = "0102"  # the township's own duty: routed to 雨湖路街道's general team
-YUHULU_POINT = [112.92174529524748, 27.86716105]  # inside 雨湖路街道
+# The cases these tests file are 城正街街道's, so that 雨湖路街道's queue (the demo incidents the
+# queue tests count, in the same served database) stays as the demo left it.
+LEAD = "lead_chengzheng"
+TOWNSHIP_CATEGORY = "0102"  # the township's own duty: routed to 城正街街道's general team
+CHENGZHENG_POINT = [112.89187115638087, 27.85931325]  # inside 城正街街道, outside its zones
 CALL_REASON = "违章搭建需县执法局协助拆除"
 DEPARTMENT_CATEGORY = "0302"  # 住建局's power, never delegated: routing calls the county
 
@@ -32,18 +35,18 @@ def _csrf(page) -> str:
 
 
 def _lead_calls_the_county(console) -> int:
-    """lead_yuhulu files a case in 雨湖路街道 (the demo has none open) and calls the county about
-    it, as the lead's app would: the incident's id."""
-    lead = console.login("lead_yuhulu")
+    """城正街街道's lead files a case and calls the county about it, as the lead's app would:
+    the incident's id."""
+    lead = console.login(LEAD)
     writes = {"X-CSRF-TOKEN": _csrf(lead)}
     me = lead.request.get("/api/v1/me").json()
     report = lead.request.post(
         "/api/v1/incidents",
         data={
             "category": TOWNSHIP_CATEGORY,
-            "location": {"type": "Point", "coordinates": YUHULU_POINT},
-            "description": "雨湖路沿街违章搭建雨棚，占用人行道",
-            "address": "雨湖路128号",
+            "location": {"type": "Point", "coordinates": CHENGZHENG_POINT},
+            "description": "沿街违章搭建雨棚，占用人行道",
+            "address": "城正街128号",
         },
         headers=writes,
     )
@@ -64,7 +67,7 @@ def _lead_calls_the_county(console) -> int:
         "/api/v1/incidents",
         data={
             "category": DEPARTMENT_CATEGORY,
-            "location": {"type": "Point", "coordinates": YUHULU_POINT},
+            "location": {"type": "Point", "coordinates": CHENGZHENG_POINT},
             "description": "工地夜间扬尘，未覆盖防尘网",
         },
         headers=writes,
@@ -75,12 +78,12 @@ def _lead_calls_the_county(console) -> int:
 
 
 def _report(lead, description: str) -> int:
-    """lead_yuhulu files a township case in 雨湖路街道: its id."""
+    """城正街街道's lead files a township case: its id."""
     answer = lead.request.post(
         "/api/v1/incidents",
         data={
             "category": TOWNSHIP_CATEGORY,
-            "location": {"type": "Point", "coordinates": YUHULU_POINT},
+            "location": {"type": "Point", "coordinates": CHENGZHENG_POINT},
             "description": description,
         },
         headers={"X-CSRF-TOKEN": _csrf(lead)},
@@ -209,7 +212,7 @@ def test_the_desk_is_usable_on_a_tablet(console):
 def test_supervision_notices_come_overdue_first_and_are_acknowledged(console, console_database):
     """Two cases miss their deadline (moved into the past), the real SLA sweep issues the 督办
     notices; the desk lists the longest overdue first and 签收 moves it below the open ones."""
-    lead = console.login("lead_yuhulu")
+    lead = console.login(LEAD)
     older = _report(lead, "督办测试：超时较久")
     newer = _report(lead, "督办测试：刚刚超时")
     engine = sa.create_engine(console_database)
@@ -235,6 +238,16 @@ def test_supervision_notices_come_overdue_first_and_are_acknowledged(console, co
     opened = int(desk.inner_text("#count-notices"))
     assert opened >= 2
     expect(desk.locator("body[data-ready='true']")).to_have_count(1, timeout=30000)
+    # On the county map both cases wear the overdue ring (their notices are open).
+    rings = desk.evaluate(
+        """(ids) => {
+            const map = document.getElementById("map").map;
+            const drawn = map.querySourceFeatures("cases");
+            return ids.map((id) => drawn.find((f) => f.properties.id === id)?.properties.overdue);
+        }""",
+        [older, newer],
+    )
+    assert rings == [True, True]
     console.screenshot(desk, "desk-notices")
 
     first = cards.first
