@@ -33,8 +33,8 @@ def _page(path: str, title: str, roles: set[str], template: str, module: str) ->
 
 PAGES: tuple[Page, ...] = (
     _page("queue", "执法队案件地图", {"team_lead", "officer"}, "queue.html", "queue.js"),
-    _page("desk", "指挥中心", {"county_dispatcher"}, "placeholder.html", "placeholder.js"),
-    _page("department", "县级部门", {"department_handler"}, "placeholder.html", "placeholder.js"),
+    _page("desk", "指挥中心", {"county_dispatcher", "admin"}, "desk.html", "desk.js"),
+    _page("department", "县级部门", {"department_handler"}, "department.html", "department.js"),
     _page("data", "数据管理", {"gis_staff"}, "placeholder.html", "placeholder.js"),
     # The county desk reads every figure the dashboard shows (scores and ratings are theirs alone).
     _page(
