@@ -35,8 +35,9 @@ PAGES: tuple[Page, ...] = (
     _page("queue", "执法队案件地图", {"team_lead", "officer"}, "queue.html", "queue.js"),
     _page("desk", "指挥中心", {"county_dispatcher"}, "placeholder.html", "placeholder.js"),
     _page("department", "县级部门", {"department_handler"}, "placeholder.html", "placeholder.js"),
-    _page("data", "数据管理", {"gis_staff"}, "placeholder.html", "placeholder.js"),
     _page("dashboard", "考核看板", {"supervisor", "admin"}, "placeholder.html", "placeholder.js"),
+    # After the dashboard: an admin lands on 考核看板 and reaches 数据管理 from the nav.
+    _page("data", "数据管理", {"gis_staff", "admin"}, "data.html", "data.js"),
 )
 
 BY_PATH = {page.path: page for page in PAGES}

@@ -87,7 +87,7 @@ def test_the_nav_shows_only_the_pages_the_role_may_use(client, make_user):
     client.delete("/api/v1/auth/session", headers=csrf(client))
     signed_in(client, make_user, "admin")
     tree = html.fromstring(client.get("/console/dashboard").get_data(as_text=True))
-    assert [a.text for a in tree.xpath("//nav[@class='nav']/a")] == ["考核看板"]
+    assert [a.text for a in tree.xpath("//nav[@class='nav']/a")] == ["考核看板", "数据管理"]
 
 
 def test_a_worker_is_refused_every_page(client, make_user):
