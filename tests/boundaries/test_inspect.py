@@ -63,8 +63,11 @@ def gis(make_user):
 
 
 @pytest.fixture
-def upload_dir(app):
-    return Path(app.config["UPLOAD_DIR"])
+def upload_dir(app, monkeypatch, tmp_path):
+    """A folder of this test's own: the shared test UPLOAD_DIR sees other runs' uploads."""
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "UPLOAD_DIR", str(folder))
+    return folder
 
 
 def _folders(path: Path) -> set[str]:
@@ -107,6 +110,7 @@ def test_a_geopackage_with_two_polygon_layers_asks_which_then_reads_that_one(cli
         _inspect(client, gis, path.read_bytes(), "two.gpkg"), 422, "upload.layer_required"
     )
     assert any("\u4e00" <= ch <= "\u9fff" for ch in refused["detail"]), refused["detail"]
+    assert sorted(refused["names"]) == ["grids", "villages"]  # the console offers these
     answer = _inspect(client, gis, path.read_bytes(), "two.gpkg", layer_name="villages")
     assert answer.status_code == 200, answer.get_json()
     assert [c["name"] for c in answer.get_json()["columns"]] == ["bianma"]

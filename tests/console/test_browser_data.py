@@ -8,7 +8,7 @@ import shutil
 
 import shapely
 from playwright.sync_api import expect
-from shapely.geometry import shape
+from shapely.geometry import box, shape
 
 from tests.console.conftest import RESULTS, ROOT
 
@@ -148,3 +148,43 @@ def test_gis_staff_upload_an_overlap_see_it_on_the_map_fix_it_and_publish(consol
     _settled(page)
     console.screenshot(page, "data-generations")
     assert (RESULTS / "data-generations.png").exists()
+
+
+def test_a_geopackage_s_columns_come_from_the_server_and_its_layer_is_asked_for(console, tmp_path):
+    """A browser cannot read a GeoPackage: the pickers come from POST /boundary-uploads/inspect,
+    and a file with two polygon layers first asks which one (from the problem's ``names``)."""
+    import numpy as np
+    from pyogrio.raw import write
+
+    path = tmp_path / "网格.gpkg"
+    cells = [box(112.90, 27.85, 112.91, 27.86), box(112.91, 27.85, 112.92, 27.86)]
+    geometry = np.array([shapely.to_wkb(c) for c in cells], dtype=object)
+    for layer, columns in (
+        ("grids", {"WGDM": ["430302001001001", "430302001001002"], "WGMC": ["一", "二"]}),
+        ("villages", {"CJDM": ["430302001001", "430302001002"]}),
+    ):
+        fields = [np.array(v, dtype=object) for v in columns.values()]
+        write(
+            path,
+            geometry,
+            field_data=fields,
+            fields=list(columns),
+            layer=layer,
+            geometry_type="Polygon",
+            crs="EPSG:4490",
+            driver="GPKG",
+        )
+    page = console.login("gis")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    page.set_input_files("#file-input", str(path))
+    expect(page.locator("#file-info")).to_contain_text("图层")  # the API's Chinese refusal
+    expect(page.locator("#file-info")).to_have_class("file-info error")
+    expect(page.locator("#layer-name-field")).to_be_visible()
+    assert page.locator("#upload-submit").is_disabled()
+    page.select_option("#layer-name", "grids")
+    expect(page.locator("#file-info")).to_contain_text("GPKG · 2 个要素 · 坐标系 EPSG:4490")
+    expect(page.locator("#code-field")).to_have_value("WGDM")
+    names = page.locator("#name-field option").all_inner_texts()
+    assert "WGMC（如 一）" in names, names
+    assert page.locator("#upload-submit").is_enabled()
+    console.screenshot(page, "data-gpkg-columns")
