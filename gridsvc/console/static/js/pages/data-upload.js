@@ -168,7 +168,7 @@ export class UploadForm {
       });
       let generation = data;
       if (response.status === 202) {
-        const job = await pollUntil(response.headers.get("Location") || `publish-jobs/${data.id}`, (j) => ["done", "failed"].includes(j.status), {
+        const job = await pollUntil(response.headers.get("Location") || `generation-publishes/${data.id}`, (j) => ["done", "failed"].includes(j.status), {
           onStep: (j) => ($("publish-status").textContent = j.status === "running" ? "正在发布…" : "排队等待发布…"),
         });
         if (job.status === "failed") throw new Error(job.error?.detail || "发布失败");
