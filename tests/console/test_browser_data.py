@@ -13,6 +13,8 @@ from shapely.geometry import box, shape
 from tests.console.conftest import RESULTS, ROOT
 
 FINDING_LAYERS = ["findings-0", "findings-1", "findings-2"]
+# Server work (upload, validation, publish) under a loaded machine: more than expect's 5 s.
+SLOW = 30_000
 STRIP_DEG = 0.0005  # ~50 m: the strip of one grid the file hands to its neighbour
 
 
@@ -62,7 +64,9 @@ def _choose(page, name: str, collection: dict) -> None:
         ],
     )
     # The field pickers come from the file's own columns.
-    expect(page.locator("#file-info")).to_contain_text(f"{len(collection['features'])} 个要素")
+    expect(page.locator("#file-info")).to_contain_text(
+        f"{len(collection['features'])} 个要素", timeout=SLOW
+    )
     expect(page.locator("#code-field")).to_have_value("code")
     expect(page.locator("#parent-field")).to_have_value("parent")
     expect(page.locator("#name-field")).to_have_value("name")
@@ -84,7 +88,7 @@ def _rendered_codes(page) -> list[str]:
 def test_gis_staff_upload_an_overlap_see_it_on_the_map_fix_it_and_publish(console):
     page = console.login("gis")
     page.wait_for_url("**/console/data")
-    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=SLOW)
     village, grids, i, j = _neighbours(page)
     a, b = shape(grids[i]["geometry"]), shape(grids[j]["geometry"])
     strip = a.intersection(b.buffer(STRIP_DEG))
@@ -93,7 +97,7 @@ def test_gis_staff_upload_an_overlap_see_it_on_the_map_fix_it_and_publish(consol
     # 1. The file moves the border into grid A but forgets to cut A: an overlap.
     _choose(page, "网格调整-有误.geojson", _file(grids, {j: wider_b}))
     page.click("#upload-submit")
-    expect(page.locator("#upload-state")).to_have_attribute("data-status", "invalid")
+    expect(page.locator("#upload-state")).to_have_attribute("data-status", "invalid", timeout=SLOW)
     overlap = page.locator(".finding[data-code='coverage.overlap']")
     expect(overlap.first).to_be_visible()
     expect(overlap.first).to_contain_text("网格重叠")
@@ -124,17 +128,21 @@ def test_gis_staff_upload_an_overlap_see_it_on_the_map_fix_it_and_publish(consol
     fixed = {i: a.difference(strip), j: wider_b}
     _choose(page, "网格调整.geojson", _file(grids, fixed))
     page.click("#upload-submit")
-    expect(page.locator("#upload-state")).to_have_attribute("data-status", "validated")
+    expect(page.locator("#upload-state")).to_have_attribute(
+        "data-status", "validated", timeout=SLOW
+    )
     expect(page.locator(".finding[data-code='coverage.overlap']")).to_have_count(0)
     assert _rendered_codes(page).count("coverage.overlap") == 0
     page.fill("#publish-description", f"{village} 网格边界调整")
     page.click("#publish")
-    expect(page.locator("#publish-status")).to_contain_text("已发布为第")
+    expect(page.locator("#publish-status")).to_contain_text("已发布为第", timeout=SLOW)
 
     # 3. The new generation's before/after: exactly the two grids changed, drawn on the map.
-    expect(page.locator("#panel-generations")).to_be_visible()
+    expect(page.locator("#panel-generations")).to_be_visible(timeout=SLOW)
     counts = page.locator("#change-counts")
-    expect(counts.locator("[data-change='changed']")).to_have_attribute("data-count", "2")
+    expect(counts.locator("[data-change='changed']")).to_have_attribute(
+        "data-count", "2", timeout=SLOW
+    )
     expect(counts.locator("[data-change='added']")).to_have_attribute("data-count", "0")
     expect(counts.locator("[data-change='removed']")).to_have_attribute("data-count", "0")
     changed = {grids[i]["properties"]["code"], grids[j]["properties"]["code"]}
@@ -175,14 +183,18 @@ def test_a_geopackage_s_columns_come_from_the_server_and_its_layer_is_asked_for(
             driver="GPKG",
         )
     page = console.login("gis")
-    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1", timeout=SLOW)
     page.set_input_files("#file-input", str(path))
-    expect(page.locator("#file-info")).to_contain_text("图层")  # the API's Chinese refusal
+    expect(page.locator("#file-info")).to_contain_text(
+        "图层", timeout=SLOW
+    )  # the API's Chinese refusal
     expect(page.locator("#file-info")).to_have_class("file-info error")
     expect(page.locator("#layer-name-field")).to_be_visible()
     assert page.locator("#upload-submit").is_disabled()
     page.select_option("#layer-name", "grids")
-    expect(page.locator("#file-info")).to_contain_text("GPKG · 2 个要素 · 坐标系 EPSG:4490")
+    expect(page.locator("#file-info")).to_contain_text(
+        "GPKG · 2 个要素 · 坐标系 EPSG:4490", timeout=SLOW
+    )
     expect(page.locator("#code-field")).to_have_value("WGDM")
     names = page.locator("#name-field option").all_inner_texts()
     assert "WGMC（如 一）" in names, names
