@@ -30,6 +30,7 @@ EXCEPTIONS = {
 VIEWS_WITHOUT_ATOMIC = {
     "accounts.Refresh.post": "mints an access token from the refresh token; writes nothing",
     "boundaries.Locate.post": "a read whose 10,000 points do not fit in a query string",
+    "boundaries.UploadInspect.post": "reads a file's columns for the console; stores nothing",
     "boundaries.Uploads.post": "commits the upload itself, before it queues the validation task",
 }
 

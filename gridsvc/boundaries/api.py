@@ -6,7 +6,14 @@ from flask import after_this_request
 from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
-from gridsvc.boundaries import crosswalk_export, merges, publish_jobs, queries, uploads
+from gridsvc.boundaries import (
+    crosswalk_export,
+    inspection,
+    merges,
+    publish_jobs,
+    queries,
+    uploads,
+)
 from gridsvc.boundaries.schemas import (
     AreaFeature,
     AreaFeatureCollection,
@@ -15,6 +22,8 @@ from gridsvc.boundaries.schemas import (
     GenerationArgs,
     GenerationOut,
     GridListArgs,
+    InspectForm,
+    InspectOut,
     ItemArgs,
     LocateArgs,
     LocateManyIn,
@@ -65,6 +74,21 @@ class Uploads(MethodView):
         """Uploads in the caller's scope, newest last, cursor-paged."""
         items, next_cursor = uploads.list_uploads(current_scope(), args)
         return {"items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/boundary-uploads/inspect")
+class UploadInspect(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(InspectForm, location="form")
+    @blp.arguments(UploadFile, location="files")
+    @blp.response(200, InspectOut)
+    def post(self, form, files):
+        """Look inside a boundary file before uploading it: columns with sample values, the
+        columns an upload would pick for code / name / parent, layers, CRS. Nothing is stored."""
+        upload = files["file"]
+        return inspection.inspect_upload(
+            current_scope(), upload.stream, upload.filename or "upload", form
+        )
 
 
 @blp.route("/boundary-uploads/<uuid:upload_id>")

@@ -11,7 +11,7 @@ from gridsvc.boundaries.fields import LAYER_NAME, BBox
 from gridsvc.boundaries.models import LEVELS, MERGE_STATUSES, PUBLISH_STATUSES, UPLOAD_STATUSES
 from gridsvc.geo.crs import OUTPUT_DATUMS
 from gridsvc.geojson import Feature, FeatureCollection
-from gridsvc.i18n import localize_report
+from gridsvc.i18n import localize_findings, localize_report
 
 CRS_HELP = "EPSG:4326 (default), EPSG:4490 (CGCS2000), any EPSG code, GCJ02 or BD09"
 
@@ -56,6 +56,43 @@ class UploadOut(Schema):
     def _in_the_readers_language(self, data: dict, **_kwargs) -> dict:
         """Finding and error details are stored in English; each reader gets theirs."""
         return localize_report(data)
+
+
+class InspectForm(Schema):
+    """What an upload would be told about the file; all optional (the file decides the rest)."""
+
+    crs = fields.String(validate=validate.Length(max=32), metadata={"description": CRS_HELP})
+    encoding = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_\-]{2,20}$"))
+    layer_name = fields.String(
+        validate=validate.Length(max=64), metadata={"description": "GeoPackage / KML layer"}
+    )
+
+
+class InspectColumn(Schema):
+    name = fields.String()
+    samples = fields.List(fields.String(), metadata={"description": "up to 3 non-empty values"})
+
+
+class InspectOut(Schema):
+    """A file's columns before it is uploaded (nothing is stored)."""
+
+    format = fields.String(metadata={"description": "geojson, shp, gpkg or kml"})
+    driver = fields.String()
+    layers = fields.List(fields.String())
+    features = fields.Integer()
+    crs = fields.String(metadata={"description": "the CRS the file would be read in"})
+    columns = fields.List(fields.Nested(InspectColumn))
+    detected = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(allow_none=True),
+        metadata={"description": "role (code, name, parent_code …) -> the column an upload picks"},
+    )
+    notes = fields.List(fields.Dict())
+
+    @post_dump
+    def _in_the_readers_language(self, data: dict, **_kwargs) -> dict:
+        data["notes"] = localize_findings(data.get("notes") or [])
+        return data
 
 
 class UploadListArgs(Schema):

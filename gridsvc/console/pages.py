@@ -35,7 +35,6 @@ PAGES: tuple[Page, ...] = (
     _page("queue", "执法队案件地图", {"team_lead", "officer"}, "queue.html", "queue.js"),
     _page("desk", "指挥中心", {"county_dispatcher", "admin"}, "desk.html", "desk.js"),
     _page("department", "县级部门", {"department_handler"}, "department.html", "department.js"),
-    _page("data", "数据管理", {"gis_staff"}, "placeholder.html", "placeholder.js"),
     # The county desk reads every figure the dashboard shows (scores and ratings are theirs alone).
     _page(
         "dashboard",
@@ -44,9 +43,14 @@ PAGES: tuple[Page, ...] = (
         "dashboard.html",
         "dashboard.js",
     ),
+    _page("data", "数据管理", {"gis_staff", "admin"}, "data.html", "data.js"),
 )
 
 BY_PATH = {page.path: page for page in PAGES}
+
+# Where a role lands when its first page in the table is not its best start: an admin may have
+# no county (the global admin), which the desk needs; the dashboard reads every county.
+LANDING = {"admin": "dashboard"}
 
 
 def pages_for(role: str) -> list[Page]:
@@ -56,5 +60,7 @@ def pages_for(role: str) -> list[Page]:
 
 def landing_page(role: str) -> Page | None:
     """Where ``/console/`` sends a role: its first page; None when the console has none for it."""
+    if role in LANDING:
+        return BY_PATH[LANDING[role]]
     pages = pages_for(role)
     return pages[0] if pages else None

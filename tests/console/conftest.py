@@ -130,6 +130,8 @@ def console_server(console_database, tmp_path_factory):
         "UPLOAD_DIR": str(work / "uploads"),
         "PYTHONPATH": str(ROOT),
         "JWT_COOKIE_SECURE": "0",
+        # No Celery worker here: uploads and publishes run in the request, as in the API tests.
+        "CELERY_TASK_ALWAYS_EAGER": "1",
     }
     env.pop("REDIS_URL", None)
     command = [sys.executable, "-m", "gridsvc.serving"]

@@ -55,6 +55,14 @@ def test_login_only_goes_on_to_console_pages_of_this_site(client):
         assert page_config(client.get(f"/console/login?next={hostile}"))["next"] == "/console/"
 
 
+def test_the_desk_roles_land_where_their_work_is():
+    assert landing_page("county_dispatcher").path == "desk"
+    assert landing_page("admin").path == "dashboard"  # a global admin has no county for the desk
+    assert landing_page("supervisor").path == "dashboard"
+    assert landing_page("gis_staff").path == "data"
+    assert landing_page("team_lead").path == "queue"
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_lands_on_its_page_and_is_refused_the_others(client, make_user, role):
     signed_in(client, make_user, role)
@@ -87,7 +95,11 @@ def test_the_nav_shows_only_the_pages_the_role_may_use(client, make_user):
     client.delete("/api/v1/auth/session", headers=csrf(client))
     signed_in(client, make_user, "admin")
     tree = html.fromstring(client.get("/console/dashboard").get_data(as_text=True))
-    assert [a.text for a in tree.xpath("//nav[@class='nav']/a")] == ["指挥中心", "考核看板"]
+    assert [a.text for a in tree.xpath("//nav[@class='nav']/a")] == [
+        "指挥中心",
+        "考核看板",
+        "数据管理",
+    ]
 
 
 def test_a_worker_is_refused_every_page(client, make_user):

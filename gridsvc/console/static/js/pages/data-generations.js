@@ -1,0 +1,169 @@
+// 版本与变更: the county's boundary generations, and for one of them a before/after view of what
+// it changed — codes added, removed, and codes whose geometry changed — read from the API's
+// generation-pinned reads (`/grids?generation=N`, `/areas?generation=N`) of it and the one before.
+
+import { api } from "../api.js";
+import { formatDateTime } from "../format.js";
+import { bounds, flyToFeature, setGeoJsonLayer } from "../map.js";
+import { el, showEmpty, showError, showLoading } from "../ui.js";
+
+const STATUS_NAMES = { draft: "草稿", published: "已发布", retired: "已停用" };
+const LEVEL_NAMES = { county: "区县", township: "乡镇", village: "村（社区）", grid: "网格" };
+export const LAYER_NAMES = {
+  unified: "综合网格",
+  zongzhi: "综治网格",
+  chengguan: "城管网格",
+  yingji: "应急网格",
+  shebao: "社保网格",
+};
+const CHANGE_NAMES = { added: "新增", removed: "删除", changed: "边界变更" };
+const CHANGE_COLORS = { added: "#2f9e44", removed: "#e03131", changed: "#1971c2" };
+const MAX_PAGES = 20; // 10,000 features a side: more than a county's grids
+
+export const layerName = (layer) => LAYER_NAMES[layer] || layer;
+export const levelName = (level) => LEVEL_NAMES[level] || level;
+
+const changeColor = ["match", ["get", "change"], "added", CHANGE_COLORS.added, "removed", CHANGE_COLORS.removed, CHANGE_COLORS.changed];
+const BEFORE_LAYERS = [
+  { type: "fill", paint: { "fill-color": changeColor, "fill-opacity": ["match", ["get", "change"], "removed", 0.35, 0] } },
+  { type: "line", paint: { "line-color": ["match", ["get", "change"], "changed", "#f08c00", CHANGE_COLORS.removed], "line-width": 2, "line-dasharray": [2, 1.5] } },
+];
+const AFTER_LAYERS = [
+  { type: "fill", paint: { "fill-color": changeColor, "fill-opacity": 0.35 } },
+  { type: "line", paint: { "line-color": changeColor, "line-width": 2 } },
+];
+const EMPTY = { type: "FeatureCollection", features: [] };
+
+/** Every feature of one level/layer as generation `number` had it (all pages). */
+async function layerAt(generation, number) {
+  if (number < 1) return [];
+  const grid = generation.level === "grid";
+  const query = grid ? { generation: number, layer: generation.layer, limit: 500 } : { generation: number, level: generation.level, limit: 500 };
+  const features = [];
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const answer = await api(grid ? "grids" : "areas", { query });
+    features.push(...answer.features);
+    if (!answer.next_cursor) break;
+    query.cursor = answer.next_cursor;
+  }
+  return features;
+}
+
+/** {added, removed, changed}: features keyed by code, compared by geometry. */
+export function compare(before, after) {
+  const old = new Map(before.map((f) => [f.properties.code, f]));
+  const now = new Map(after.map((f) => [f.properties.code, f]));
+  const added = after.filter((f) => !old.has(f.properties.code));
+  const removed = before.filter((f) => !now.has(f.properties.code));
+  const changed = after.filter((f) => {
+    const was = old.get(f.properties.code);
+    return was && JSON.stringify(was.geometry) !== JSON.stringify(f.geometry);
+  });
+  return { added, removed, changed, oldByCode: old };
+}
+
+const tag = (features, change) =>
+  features.map((f, i) => ({ ...f, id: undefined, properties: { ...f.properties, change, id: `${change}-${i}` } }));
+
+export class GenerationsView {
+  constructor(map, list, changes, legend) {
+    Object.assign(this, { map, list, changes, legend });
+    this.generations = [];
+    setGeoJsonLayer(map, "diff-before", EMPTY, BEFORE_LAYERS);
+    setGeoJsonLayer(map, "diff-after", EMPTY, AFTER_LAYERS);
+  }
+
+  async load() {
+    showLoading(this.list);
+    try {
+      this.generations = await api("generations");
+    } catch (error) {
+      showError(this.list, error);
+      return;
+    }
+    if (!this.generations.length) {
+      showEmpty(this.list, "还没有边界版本");
+      return;
+    }
+    this.list.replaceChildren(
+      ...this.generations.map((g) =>
+        el(
+          "div",
+          { class: "generation", dataset: { id: g.id, number: g.number ?? "" }, onclick: () => this.show(g) },
+          el("div", {}, el("strong", {}, g.number ? `第 ${g.number} 版` : "草稿"), " ", levelName(g.level),
+            g.level === "grid" ? ` · ${layerName(g.layer)}` : "", " ", el("span", { class: `badge ${g.status === "published" ? "ok" : ""}` }, STATUS_NAMES[g.status] || g.status)),
+          el("div", { class: "meta" }, g.description || "", " ", g.published_at ? `发布于 ${formatDateTime(g.published_at)}` : `创建于 ${formatDateTime(g.created_at)}`),
+        ),
+      ),
+    );
+  }
+
+  /** The before/after of generation `g` (a published or retired one: drafts have no number). */
+  async show(g) {
+    for (const item of this.list.querySelectorAll(".generation")) item.classList.toggle("selected", Number(item.dataset.id) === g.id);
+    if (!g.number) {
+      showEmpty(this.changes, "草稿尚未发布，没有变更可比较");
+      return;
+    }
+    showLoading(this.changes, "正在比较前后两个版本…");
+    let diff;
+    try {
+      const [before, after] = await Promise.all([layerAt(g, g.number - 1), layerAt(g, g.number)]);
+      diff = compare(before, after);
+    } catch (error) {
+      showError(this.changes, error);
+      return;
+    }
+    const was = diff.changed.map((f) => diff.oldByCode.get(f.properties.code));
+    const beforeData = { type: "FeatureCollection", features: [...tag(diff.removed, "removed"), ...tag(was, "changed")] };
+    const afterData = { type: "FeatureCollection", features: [...tag(diff.added, "added"), ...tag(diff.changed, "changed")] };
+    setGeoJsonLayer(this.map, "diff-before", beforeData);
+    setGeoJsonLayer(this.map, "diff-after", afterData);
+    this.showLegend(true);
+    const all = { type: "FeatureCollection", features: [...beforeData.features, ...afterData.features] };
+    if (bounds(all)) flyToFeature(this.map, all);
+    this.changes.replaceChildren(this.counts(g, diff), this.changeList(diff));
+  }
+
+  counts(g, diff) {
+    return el(
+      "div",
+      { class: "change-counts", id: "change-counts" },
+      el("strong", {}, `第 ${g.number} 版 对比 第 ${g.number - 1} 版`),
+      ["added", "removed", "changed"].map((k) => el("span", { class: "badge", style: `background:${CHANGE_COLORS[k]}`, dataset: { change: k, count: diff[k].length } }, `${CHANGE_NAMES[k]} ${diff[k].length}`)),
+    );
+  }
+
+  changeList(diff) {
+    const rows = ["added", "removed", "changed"].flatMap((k) => diff[k].map((f) => [k, f]));
+    if (!rows.length) {
+      const box = el("div");
+      showEmpty(box, "与上一版相比没有变化");
+      return box;
+    }
+    return el(
+      "ul",
+      { class: "change-list", id: "change-list" },
+      rows.map(([k, f]) =>
+        el("li", { class: "change", dataset: { change: k, code: f.properties.code }, onclick: () => flyToFeature(this.map, f) },
+          el("span", { class: "badge", style: `background:${CHANGE_COLORS[k]}` }, CHANGE_NAMES[k]), " ", f.properties.code, " ", f.properties.name || ""),
+      ),
+    );
+  }
+
+  hide() {
+    setGeoJsonLayer(this.map, "diff-before", EMPTY);
+    setGeoJsonLayer(this.map, "diff-after", EMPTY);
+    this.showLegend(false);
+  }
+
+  showLegend(shown) {
+    this.legend.classList.toggle("shown", shown);
+    this.legend.replaceChildren(
+      el("div", {}, el("i", { style: `background:${CHANGE_COLORS.added}` }), "新增"),
+      el("div", {}, el("i", { style: `background:${CHANGE_COLORS.removed}` }), "删除（原边界）"),
+      el("div", {}, el("i", { style: "background:#fff;border:2px dashed #f08c00" }), "变更前"),
+      el("div", {}, el("i", { style: `background:${CHANGE_COLORS.changed}` }), "变更后"),
+    );
+  }
+}
