@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from gridsvc.extensions import db
 from gridsvc.workers import retention, summarise
+from gridsvc.workers.tasks import drop_expired_months
 
 tracks_cli = AppGroup("tracks", help="Patrol track summaries and retention.")
 
@@ -41,4 +42,4 @@ def drop_expired(dry_run: bool) -> None:
         expired = [name for name, _, _ in retention.expired_partitions(now)]
         click.echo(f"expired: {', '.join(expired) or 'none'}")
         return
-    click.echo(retention.drop_expired(now, commit=db.session.commit))
+    click.echo(drop_expired_months(now))

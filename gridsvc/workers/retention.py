@@ -16,6 +16,7 @@ nothing left to do.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -64,21 +65,35 @@ def expired_partitions(now: datetime) -> list[tuple[str, int, int]]:
     return expired
 
 
-def drop_expired(now: datetime, commit=lambda: None) -> dict:
-    """Drop every expired partition, one transaction each (``commit`` ends it: the task and the
-    CLI commit, so a month is summarised and gone together, or not at all)."""
+def expired_steps(now: datetime) -> Iterator[dict]:
+    """Each expired partition summarised, archived and dropped in turn, oldest first.
+
+    The caller may end the transaction between steps: the task and the CLI commit after each, so
+    a month is summarised and gone together, or not at all. A step holding ``skipped`` (another
+    run holds the lock) is the last.
+    """
+    while (step := drop_oldest_expired(now)) is not None:
+        yield step
+        if "skipped" in step:
+            return
+
+
+def tally(steps: Iterable[dict]) -> dict:
+    """What a run did: the partitions dropped and archived, the days summarised."""
     totals: dict = {"dropped": [], "archived": [], "days_summarised": 0}
-    while True:
-        step = drop_oldest_expired(now)
-        commit()
-        if step is None:
-            return totals
+    for step in steps:
         if "skipped" in step:
             return {**totals, **step}
         totals["dropped"].append(step["dropped"])
         if step["archived"]:
             totals["archived"].append(step["archived"])
         totals["days_summarised"] += step["days_summarised"]
+    return totals
+
+
+def drop_expired(now: datetime) -> dict:
+    """Every expired partition dropped in the caller's transaction."""
+    return tally(expired_steps(now))
 
 
 def drop_oldest_expired(now: datetime) -> dict | None:

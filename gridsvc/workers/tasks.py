@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from gridsvc.extensions import db
@@ -18,4 +19,16 @@ def summarise_patrol_days() -> dict:
 @celery.task(name="workers.drop_expired_tracks")
 def drop_expired_tracks() -> dict:
     """Summarise, archive (TRACK_ARCHIVE_DIR) and drop the expired monthly partitions."""
-    return retention.drop_expired(datetime.now(UTC), commit=db.session.commit)
+    return drop_expired_months(datetime.now(UTC))
+
+
+def drop_expired_months(now: datetime) -> dict:
+    """The retention run, one committed transaction per month (the CLI runs it too)."""
+    return retention.tally(_each_committed(retention.expired_steps(now)))
+
+
+def _each_committed(steps: Iterator[dict]) -> Iterator[dict]:
+    for step in steps:
+        db.session.commit()
+        yield step
+    db.session.commit()  # the lock taken by the last look for an expired month

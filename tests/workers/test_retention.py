@@ -15,6 +15,7 @@ from gridsvc.extensions import db
 from gridsvc.localtime import SHANGHAI
 from gridsvc.workers import day_summaries, patrols, retention, summarise
 from gridsvc.workers.partitions import ensure_partitions, list_partitions, partition_name
+from gridsvc.workers.tasks import drop_expired_months
 from gridsvc.workers.tracks import ingest_track_points
 from tests.conftest import bearer
 from tests.workers.helpers import GRID, T1, local, post_track, walk, yesterday
@@ -121,7 +122,7 @@ def test_an_old_days_figures_still_answer_after_its_month_was_dropped(
 
     app.config["TRACK_ARCHIVE_DIR"] = str(tmp_path)
     try:
-        outcome = retention.drop_expired(datetime.now(UTC), commit=db.session.commit)
+        outcome = drop_expired_months(datetime.now(UTC))
     finally:
         app.config["TRACK_ARCHIVE_DIR"] = None
     old = partition_name(day.year, day.month)
