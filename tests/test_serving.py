@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,37 +45,40 @@ def healthz(port: int, timeout: float) -> float:
     return time.monotonic() - started
 
 
-@pytest.fixture
-def served(tmp_path):
-    """The server as `make run` configures it, on a free port; stopped (its process group) after."""
+@contextmanager
+def serving(database_url: str, work: Path, up_within: float = 40, **settings: str) -> Iterator[int]:
+    """The server as `make run` configures it, on a free port of its own, against
+    ``database_url``: yields the port; stops its process group after. ``settings`` add to the
+    environment (the console's browser tests turn off Secure cookies, run Celery eagerly)."""
     port = free_port()
     env = {
         **os.environ,
         "BIND": "127.0.0.1",
         "PORT": str(port),
-        "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI,
+        "DATABASE_URL": database_url,
         "GRIDSVC_ENV": "development",
         "LOG_LEVEL": "WARNING",
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "MEDIA_DIR": str(work / "media"),
+        "UPLOAD_DIR": str(work / "uploads"),
         "PYTHONPATH": str(ROOT),
+        **settings,
     }
     env.pop("REDIS_URL", None)
     command = [sys.executable, "-m", "gridsvc.serving"]
-    log = (tmp_path / "server.log").open("w")
+    log = (work / "server.log").open("w")
     process = subprocess.Popen(  # noqa: S603  (our own server, fixed arguments)
         command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
         # Importing the app takes ~3 s on an idle machine; 2 workers on 2 busy cores, 15 or more.
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + up_within
         while True:
-            assert process.poll() is None, (tmp_path / "server.log").read_text()[-2000:]
+            assert process.poll() is None, (work / "server.log").read_text()[-2000:]
             try:
                 healthz(port, 1)
                 break
             except OSError:
-                assert time.monotonic() < deadline, "the server did not come up in 40 s"
+                assert time.monotonic() < deadline, f"the server did not come up in {up_within} s"
                 time.sleep(0.2)
         yield port
     finally:
@@ -86,6 +91,13 @@ def served(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
         log.close()
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The served app on the test database, for one test."""
+    with serving(TestConfig.SQLALCHEMY_DATABASE_URI, tmp_path) as port:
+        yield port
 
 
 def test_healthz_answers_while_clients_hold_half_a_request(served):

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from gridsvc.config import TestConfig
-from tests.test_serving import ROOT, free_port, healthz
+from tests.test_serving import ROOT, serving
 
 DEMO_PASSWORD = "gridsvc-demo"
 RESULTS = ROOT / "var" / "test-results" / "console"
@@ -116,49 +114,15 @@ def console_database() -> str:
 
 @pytest.fixture(scope="session")
 def console_server(console_database, tmp_path_factory):
-    """The served app (Granian) serving the demo copy on a free port: its base URL. Stopped after the session."""
-    port = free_port()
+    """The served app (Granian) on the demo copy: its base URL, until the session ends."""
     work = tmp_path_factory.mktemp("console-server")
-    env = {
-        **os.environ,
-        "BIND": "127.0.0.1",
-        "PORT": str(port),
-        "DATABASE_URL": console_database,
-        "GRIDSVC_ENV": "development",
-        "LOG_LEVEL": "WARNING",
-        "MEDIA_DIR": str(work / "media"),
-        "UPLOAD_DIR": str(work / "uploads"),
-        "PYTHONPATH": str(ROOT),
+    settings = {
         "JWT_COOKIE_SECURE": "0",
         # No Celery worker here: uploads and publishes run in the request, as in the API tests.
         "CELERY_TASK_ALWAYS_EAGER": "1",
     }
-    env.pop("REDIS_URL", None)
-    command = [sys.executable, "-m", "gridsvc.serving"]
-    log = (work / "server.log").open("w")
-    process = subprocess.Popen(  # noqa: S603  (our own server, fixed arguments)
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (work / "server.log").read_text()[-2000:]
-            try:
-                healthz(port, 1)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the server did not come up in 60 s"
-                time.sleep(0.2)
+    with serving(console_database, work, up_within=60, **settings) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        # SIGINT: Granian's shutdown of its main process and workers.
-        os.killpg(process.pid, signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-        log.close()
 
 
 @pytest.fixture(scope="session")
