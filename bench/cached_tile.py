@@ -58,12 +58,13 @@ def wrk(port: int, path: str, headers: dict[str, str]) -> float:
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
-def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict]:
+def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, http.client.HTTPMessage]:
+    """Status and headers (looked up without regard to case: Granian sends them lower-case)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", path, headers=headers)
     answer = conn.getresponse()
     answer.read()
-    return answer.status, dict(answer.getheaders())
+    return answer.status, answer.headers
 
 
 def in_process(app, path: str, headers: dict[str, str]) -> None:

@@ -218,7 +218,7 @@ class ApiClient:
     def _fetch(self, path: str, extra: dict | None) -> tuple[int, bytes, dict]:
         self.connection.request("GET", path, headers={**self.headers, **(extra or {})})
         answer = self.connection.getresponse()
-        return answer.status, answer.read(), dict(answer.getheaders())
+        return answer.status, answer.read(), answer.headers
 
 
 def timed_together(calls: list) -> list[float]:
