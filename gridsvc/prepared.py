@@ -6,13 +6,23 @@ for one report, and PostgreSQL keeps making custom plans for it because the arra
 sizes; so each pooled connection PREPAREs it once and then only EXECUTEs it with the generic
 plan (``SET LOCAL`` ends with the transaction), on the session's own DBAPI connection, inside its
 transaction, in one round trip.
+
+A generic plan is made once, from the statistics of that moment, and PostgreSQL only replaces it
+when something invalidates it (an ANALYZE, DDL). A plan made while ``incidents`` was nearly empty
+(a fresh database, a TRUNCATE) joins it by a sequential scan, and where autoanalyze does not run
+(autovacuum off, or not yet due) that plan stayed for the connection's life: opening a case cost
+a scan of every incident, the rate fell as the table grew (bench/edge.py: 460 -> 107 req/s over
+four rounds). So a connection prepares a statement again once its plan is ``REPLAN_SECONDS`` old.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from gridsvc.extensions import db
+
+REPLAN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -34,9 +44,13 @@ class Prepared:
         """Execute with ``values`` (keyed by parameter name); (column names, rows) or ([], [])."""
         connection = db.session.connection()
         dbapi = connection.connection  # the pooled DBAPI connection, in the session's transaction
-        if not dbapi.info.get(self.name):
+        prepared_at = dbapi.info.get(self.name)
+        now = time.monotonic()
+        if prepared_at is None or now - prepared_at > REPLAN_SECONDS:
+            if prepared_at is not None:
+                connection.exec_driver_sql(f"DEALLOCATE {self.name}")
             connection.exec_driver_sql(self.prepare_sql)
-            dbapi.info[self.name] = True
+            dbapi.info[self.name] = now
         cursor = dbapi.cursor()
         try:
             cursor.execute(self.execute_sql, values)
