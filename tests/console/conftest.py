@@ -120,6 +120,10 @@ def console_server(console_database, tmp_path_factory):
         "JWT_COOKIE_SECURE": "0",
         # No Celery worker here: uploads and publishes run in the request, as in the API tests.
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        # Every browser test logs in from 127.0.0.1: production's 10 per minute per address
+        # refuses the session's later log-ins (429) when the tests run fast, as TestConfig's
+        # limit keeps the API tests clear of it.
+        "LOGIN_RATE_LIMIT": "1000 per minute",
     }
     with serving(console_database, work, up_within=60, **settings) as port:
         yield f"http://127.0.0.1:{port}"
