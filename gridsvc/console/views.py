@@ -16,6 +16,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
 from gridsvc.console.pages import BY_PATH, Page, landing_page, pages_for
+from gridsvc.console.security import install_security_headers
 from gridsvc.i18n import ZH_WORDS
 
 blp = Blueprint(
@@ -26,6 +27,7 @@ blp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+install_security_headers(blp)
 
 
 def _signed_in():

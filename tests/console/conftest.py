@@ -11,7 +11,8 @@
   ``executable_path`` (never ``playwright install``), 1366×768, locale zh-CN, in the UTC zone on
   purpose: pages must show Beijing time whatever the computer's zone is.
 - ``console.login(username)`` opens a logged-in page; ``console.screenshot(page, name)`` writes
-  ``var/test-results/console/<name>.png``. A script error on any page fails the test.
+  ``var/test-results/console/<name>.png``. A script error on any page fails the test, and so
+  does anything the pages' Content-Security-Policy refused.
 """
 
 from __future__ import annotations
@@ -160,7 +161,13 @@ class Console:
         self.contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        # What the Content-Security-Policy refused (an inline style, a foreign script) fails too.
+        page.on("console", lambda message: self._refused(page, message))
         return page
+
+    def _refused(self, page, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(f"{page.url}: {message.text}")
 
     def login(self, username: str, password: str = DEMO_PASSWORD):
         """A page logged in through the log-in form, on the page the role lands on."""

@@ -33,3 +33,28 @@ def test_a_wrong_password_is_shown_in_chinese_and_logout_ends_the_session(consol
     page.click("#logout")
     page.wait_for_url("**/console/login")
     assert page.goto("/console/queue").url.endswith("/console/login?next=/console/queue")
+
+
+def test_the_policy_refuses_an_injected_inline_script_and_style(console):
+    page = console.login("lead_yuhulu")
+    page.wait_for_url("**/console/queue")
+    # What an injection would add: an inline script and a <style> element, after the page loaded.
+    page.evaluate(
+        """() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.append(script);
+            const box = document.createElement("div");
+            box.id = "injected-box";
+            document.body.append(box);
+            const style = document.createElement("style");
+            style.textContent = "#injected-box { position: absolute; width: 321px }";
+            document.head.append(style);
+        }"""
+    )
+    assert page.evaluate("() => window.injected === undefined")
+    assert page.evaluate("() => document.getElementById('injected-box').offsetWidth") != 321
+    refused = [error for error in console.errors if "Content Security Policy" in error]
+    assert refused, "the browser reported no refusal"
+    # These refusals were the point of the test; anything else still fails it.
+    console.errors[:] = [error for error in console.errors if error not in refused]
