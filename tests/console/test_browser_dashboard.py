@@ -90,8 +90,8 @@ def _series(page, chart_id: str) -> dict:
 def test_a_supervisor_sees_the_api_figures_as_charts_and_exports_xlsx(console, reported_cases):
     page = console.login("supervisor")
     assert page.url.endswith("/console/dashboard")  # the supervisor's landing page
-    page.wait_for_function("document.body.dataset.loaded")
-    query = page.evaluate("JSON.parse(document.body.dataset.loaded)")
+    page.wait_for_function("() => document.body.dataset.loaded")
+    query = page.evaluate("() => JSON.parse(document.body.dataset.loaded)")
     assert query["period"] == "month"
     assert query["by"] == "township"
     api = page.request.get("/api/v1/indicators", params=query).json()
@@ -166,14 +166,14 @@ def test_a_supervisor_sees_the_api_figures_as_charts_and_exports_xlsx(console, r
 
 def test_the_period_picker_asks_the_api_again(console, reported_cases):
     page = console.login("supervisor")
-    page.wait_for_function("document.body.dataset.loaded")
+    page.wait_for_function("() => document.body.dataset.loaded")
     page.select_option("#by", "county")
     page.select_option("#period", "custom")
     expect(page.locator("#to-field")).to_be_visible()
     page.fill("#to", page.input_value("#from"))
     page.click("#apply")
-    page.wait_for_function("JSON.parse(document.body.dataset.loaded || '{}').by === 'county'")
-    query = page.evaluate("JSON.parse(document.body.dataset.loaded)")
+    page.wait_for_function("() => JSON.parse(document.body.dataset.loaded || '{}').by === 'county'")
+    query = page.evaluate("() => JSON.parse(document.body.dataset.loaded)")
     assert query["period"] == "custom"
     assert query["to"] == query["from"]
     total = page.request.get("/api/v1/indicators", params=query).json()["total"]
@@ -189,3 +189,20 @@ def test_a_team_lead_is_refused_the_dashboard(console):
     assert answer.status == 403
     assert "考核看板" in page.inner_text("#message")
     assert page.locator("#chart-counts").count() == 0
+
+
+def test_an_export_after_the_access_cookie_expired_is_still_the_file(console, reported_cases):
+    page = console.login("supervisor")
+    page.wait_for_function("() => document.body.dataset.loaded")
+    # The 30-minute access cookie runs out while the page stays open; the refresh cookie lives.
+    context = page.context
+    kept = [c for c in context.cookies() if c["name"] != "access_token_cookie"]
+    assert len(kept) < len(context.cookies()), "no access cookie to expire"
+    context.clear_cookies()
+    context.add_cookies(kept)
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    body = download.value.path().read_bytes().decode("utf-8-sig")
+    assert "上报数" in body  # the indicators' header row, not a saved problem+json
+    assert '"code"' not in body
+    assert any(c["name"] == "access_token_cookie" for c in context.cookies())

@@ -111,3 +111,22 @@ async function readProblem(answer) {
     return { detail: `服务器返回错误（${answer.status}）` };
   }
 }
+
+/**
+ * Make a download link (an export) follow with a live access cookie. The browser itself fetches
+ * a link's file, so a plain link clicked after the 30-minute access cookie expired would save the
+ * API's 401 as the "export". The first click asks the API who we are (refreshing the cookie, or
+ * going to the log-in page), then follows the link for real.
+ */
+export function downloadWithFreshSession(anchor) {
+  anchor.addEventListener("click", async (event) => {
+    if (anchor.dataset.fresh === "1") {
+      delete anchor.dataset.fresh;
+      return; // the second, real click
+    }
+    event.preventDefault();
+    await api("me");
+    anchor.dataset.fresh = "1";
+    anchor.click();
+  });
+}

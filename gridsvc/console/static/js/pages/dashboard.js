@@ -3,7 +3,7 @@
 // figure is the API's (/indicators, /scores, /hotspots); rates arrive as fractions and are shown
 // as percentages.
 
-import { api, apiUrl } from "../api.js";
+import { api, apiUrl, downloadWithFreshSession } from "../api.js";
 import { createMap, flyToFeature, setGeoJsonLayer } from "../map.js";
 import { el, showEmpty, showError, showLoading } from "../ui.js";
 import { chartCounts, chartRates, chartScores } from "./dashboard-charts.js";
@@ -142,6 +142,7 @@ function main() {
     event.preventDefault();
     loadFigures();
   });
+  for (const id of ["export-xlsx", "export-csv", "export-cases"]) downloadWithFreshSession($(id));
   loadFigures();
   loadHotspots(createMap("hotspot-map"));
 }
