@@ -28,12 +28,11 @@ import numpy as np
 from flask import current_app
 
 from gridsvc.accounts import utcnow
-from gridsvc.boundaries.queries import locate_many
+from gridsvc.boundaries.queries import grid_codes
 from gridsvc.errors import TooLarge, as_problem, problem_body
 from gridsvc.geo.crs import CGCS2000, WGS84, check_point, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.workers import track_writes
-from gridsvc.workers.partitions import ensure_partitions
 
 _PLAIN = (WGS84, CGCS2000)
 _NUMBERS = (int, float)  # exact types: JSON true/false must not pass as 1/0
@@ -249,30 +248,33 @@ def _convert(batch: _Batch, results: list) -> None:
 
 def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> None:
     # One row per (worker, t): the first occurrence in the batch wins, repeats are replays.
-    # Aware datetimes hash and compare by instant, so "+08:00" and "Z" spellings of one moment
-    # meet, and so do the values PostgreSQL returns (both have microsecond resolution).
-    first: dict[datetime, int] = {}
-    for k in keep:
-        key = batch.t[k]
-        if key in first:
-            results[batch.index[k]] = {"status": "replayed"}
-        else:
-            first[key] = k
-    order = sorted(first.values(), key=lambda k: batch.t[k])
+    # Instants are compared as float seconds since the epoch (datetime.timestamp: the exact
+    # microsecond count over 10**6), equal exactly when the instants are, whatever offset spelled
+    # them, and so are the values PostgreSQL returns; sorting and matching them in numpy costs
+    # far less than aware datetimes, each with a tzinfo of its own to consult.
+    kept = np.asarray(keep, dtype=np.int64)
+    secs_in = np.fromiter((batch.t[k].timestamp() for k in keep), dtype=float, count=len(keep))
+    by_time = np.argsort(secs_in, kind="stable")  # among equal instants, input order
+    ordered = secs_in[by_time]
+    repeat = np.zeros(len(keep), dtype=bool)
+    repeat[1:] = ordered[1:] == ordered[:-1]
+    for k in kept[by_time[repeat]].tolist():
+        results[batch.index[k]] = {"status": "replayed"}
+    order = kept[by_time[~repeat]].tolist()
+    secs = ordered[~repeat]
     t = [batch.t[k] for k in order]
-    lon = np.asarray([batch.lon[k] for k in order], dtype=float)
-    lat = np.asarray([batch.lat[k] for k in order], dtype=float)
-    acc = np.asarray([batch.accuracy[k] for k in order], dtype=float)
-    # Months first, before this transaction reads track_points (see partitions.py).
-    ensure_partitions(t[0], t[-1])
+    lon = np.asarray(batch.lon, dtype=float)[order]
+    lat = np.asarray(batch.lat, dtype=float)[order]
+    acc = np.asarray(batch.accuracy, dtype=float)[order]
     previous, stored = track_writes.stored_before(principal.id, t)
-    speed, jump = track_writes.speeds(previous, t, lon, lat, cfg["TRACK_MAX_SPEED_MPS"])
-    new = np.fromiter((m not in stored for m in t), dtype=bool, count=len(t))
-    created: set[datetime] | None = set()
+    speed, jump = track_writes.speeds(previous, t, lon, lat, cfg["TRACK_MAX_SPEED_MPS"], secs=secs)
+    stored_secs = np.fromiter((m.timestamp() for m in stored), dtype=float, count=len(stored))
+    new = ~np.isin(secs, stored_secs)
+    created: set[float] | None = set()
     if new.any():
         poor = np.nan_to_num(acc, nan=0.0) > cfg["TRACK_MAX_ACCURACY_M"]
         where = np.flatnonzero(new)
-        grids = _grid_codes(lon[where], lat[where])
+        grids = grid_codes(lon[where], lat[where])
         rows = track_writes.rows_text(
             principal,
             [t[k] for k in where.tolist()],
@@ -284,12 +286,8 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
             poor[where],
             grids,
         )
-        created = track_writes.write(rows)
-    for k, moment, fresh in zip(order, t, new.tolist(), strict=True):
+        stored_now = track_writes.write(rows)
+        created = None if stored_now is None else {m.timestamp() for m in stored_now}
+    for k, moment, fresh in zip(order, secs.tolist(), new.tolist(), strict=True):
         done = fresh if created is None else moment in created
         results[batch.index[k]] = {"status": "created" if done else "replayed"}
-
-
-def _grid_codes(lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
-    located = locate_many(list(zip(lon.tolist(), lat.tolist(), strict=True)), number=None)
-    return [r["grid"]["code"] if r["grid"] else None for r in located]
