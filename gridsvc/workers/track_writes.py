@@ -32,6 +32,8 @@ from gridsvc.workers.partitions import ensure_partitions, months_between, partit
 
 GEOD = Geod(ellps="WGS84")
 NULL = "\\N"  # COPY text format
+# (implausible_speed, poor_accuracy) as their two COPY text fields.
+FLAGS = {(j, p): f"{'tf'[not j]}\t{'tf'[not p]}\t" for j in (True, False) for p in (True, False)}
 COLUMNS = (
     "user_id, t, county_code, township_code, geom, accuracy_m, speed_mps, implausible_speed,"
     " poor_accuracy, grid_code"
@@ -155,23 +157,37 @@ def _numbers(values: np.ndarray) -> list[str]:
     return [NULL if v != v else repr(v) for v in values.tolist()]  # NaN -> NULL
 
 
-def rows_text(principal, t, lon, lat, acc, speed, jump, poor, grids) -> str:
-    """The rows in COPY text format, in ``COLUMNS`` order."""
+def utc_text(secs: np.ndarray) -> list[str]:
+    """Epoch seconds (``datetime.timestamp()``) as UTC timestamps with microseconds, in numpy.
+
+    The microseconds are recovered exactly: a timestamp is the microsecond count over 10**6
+    rounded once, and until 2106 that rounding and the product's are together under half a
+    microsecond (tests/workers/test_track_batches.py checks instants from 2000 to 2100).
+    ``isoformat()`` per point cost rows_text half its time."""
+    micros = np.rint(np.asarray(secs, dtype=float) * 1e6).astype(np.int64)
+    return [s + "+00" for s in np.datetime_as_string(micros.astype("datetime64[us]")).tolist()]
+
+
+def rows_text(principal, t, lon, lat, acc, speed, jump, poor, grids, secs=None) -> str:
+    """The rows in COPY text format, in ``COLUMNS`` order (``secs``: ``t`` as epoch seconds
+    when the caller has them already)."""
+    if secs is None:
+        secs = np.fromiter((m.timestamp() for m in t), dtype=float, count=len(t))
     head = f"{principal.id}\t"
     place = f"\t{principal.county_code}\t{principal.township_code}\t"
-    flag = {True: "t", False: "f"}
-    return "".join(
-        f"{head}{m.isoformat()}{place}{g}\t{a}\t{v}\t{flag[j]}\t{flag[p]}\t{c or NULL}\n"
-        for m, g, a, v, j, p, c in zip(
-            t,
-            _ewkb_hex(lon, lat),
-            _numbers(acc),
-            _numbers(speed),
-            jump.tolist(),
-            poor.tolist(),
-            grids,
-            strict=True,
+    tail = [
+        f"{a}\t{v}\t{FLAGS[j, p]}{c or NULL}\n"
+        for a, v, j, p, c in zip(
+            _numbers(acc), _numbers(speed), jump.tolist(), poor.tolist(), grids, strict=True
         )
+    ]
+    # One join over the row pieces: cheaper than one f-string of ten fields per row.
+    return "".join(
+        [
+            piece
+            for m, g, rest in zip(utc_text(secs), _ewkb_hex(lon, lat), tail, strict=True)
+            for piece in (head, m, place, g, "\t", rest)
+        ]
     )
 
 

@@ -285,6 +285,7 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
             jump[where],
             poor[where],
             grids,
+            secs=secs[where],
         )
         stored_now = track_writes.write(rows)
         created = None if stored_now is None else {m.timestamp() for m in stored_now}

@@ -115,3 +115,19 @@ def test_a_new_month_is_created_inside_the_read_and_survives_a_race(hierarchy, m
         text("SELECT t FROM track_points WHERE user_id = :u ORDER BY t"), {"u": worker.id}
     ).scalars()
     assert list(got) == t
+
+
+def test_copy_times_are_the_exact_instants_from_2000_to_2100():
+    """rows_text writes t from epoch seconds through numpy: every microsecond comes back."""
+    rng = random.Random(5)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    moments = [
+        (
+            epoch
+            + timedelta(microseconds=rng.randrange(946_684_800 * 10**6, 4_102_444_800 * 10**6))
+        ).astimezone(timezone(timedelta(minutes=rng.randrange(-959, 960))))
+        for _ in range(20_000)
+    ]
+    secs = np.fromiter((m.timestamp() for m in moments), dtype=float, count=len(moments))
+    texts = track_writes.utc_text(secs)
+    assert [datetime.fromisoformat(s + ":00") for s in texts] == moments
