@@ -1,7 +1,8 @@
 """Patrol track benchmark: ingest through real HTTP vs raw COPY, patrol figures vs raw SQL.
 
 Ingest (issue 17): ``POST /api/v1/tracks`` in batches of 500 against the production server
-(gridsvc/serving.py: Granian, 2 workers, port ``BENCH_PORT``, default 8103) with ``CLIENTS`` concurrent clients (4),
+(``python -m gridsvc.serving``: Granian, 2 workers, started by bench/_common.py's
+``production_server`` on port ``BENCH_PORT``, default 8103; pass your own) with ``CLIENTS`` concurrent clients (4),
 each a worker account of its own sending its own walk; the raw side runs ``COPY`` of the same rows
 (EWKT points, one transaction per batch, as the API commits per request) on as many concurrent
 connections. Rounds are interleaved (API, raw, API, raw …) and the ratio quoted is the median of
@@ -18,13 +19,12 @@ bench/tracks.py`` (it works in BENCH_DATABASE_URL's name + ``_tracks``: bench/lo
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -38,7 +38,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import bench_app, show  # noqa: E402
+from bench._common import bench_app, load_average, production_server, show  # noqa: E402
 
 COUNTY = "430302"
 COUNTY_BOX = (112.80, 27.85, 112.90, 27.95)
@@ -170,37 +170,6 @@ def walk(rng, start: datetime, n: int, x: float, y: float, step_s: float = 5.0):
     return ts, xs, ys
 
 
-def serve(app, port: int, workers: int = 2) -> subprocess.Popen:
-    """The production server (gridsvc/serving.py, Granian) on the bench database; waits for /healthz."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "JWT_SECRET_KEY": app.config["JWT_SECRET_KEY"],  # tokens minted here are valid there
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "PYTHONPATH": str(ROOT),
-    }
-    log = open(Path(tempfile.gettempdir()) / f"bench-tracks-served-{port}.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gridsvc.serving"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    for _ in range(300):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError(f"the server did not answer on :{port}; see {log.name}")
-
-
 def in_parallel(jobs: list) -> float:
     """Run the callables in threads at once; the wall time of the slowest."""
     errors = []
@@ -238,9 +207,9 @@ def main() -> None:
         tokens = [
             create_access_token(identity=service.find_by_username(w.username)) for w in api_workers
         ]
-    # Per client: (ROUNDS + 1) × BATCHES_PER_ROUND batches at 5 s steps, ending now (inside the
+    # Per client: (ROUNDS + 2) × BATCHES_PER_ROUND batches at 5 s steps, ending now (inside the
     # age limit); client c walks its own track, the raw side copies the same rows.
-    per_client = BATCH * BATCHES_PER_ROUND * (ROUNDS + 1)
+    per_client = BATCH * BATCHES_PER_ROUND * (ROUNDS + 2)
     start = datetime.now(partitions.SHANGHAI) - timedelta(seconds=5 * per_client + 600)
     walks = []
     for _ in range(CLIENTS):
@@ -311,21 +280,21 @@ def main() -> None:
 
         return job
 
-    server = serve(app, PORT)
-    try:
+    # The server exactly as production starts it (python -m gridsvc.serving), on BENCH_PORT.
+    with production_server(app, PORT), contextlib.ExitStack() as closing:
+        for raw in raws:
+            closing.callback(raw.close)
         points = BATCH * BATCHES_PER_ROUND * CLIENTS
-        in_parallel([api_client(c) for c in range(CLIENTS)])  # warm-up: index, caches, code
-        in_parallel([raw_client(c) for c in range(CLIENTS)])
+        # Warm-up: the locate index (built in a child process per worker on first use; until
+        # then a batch waits for it), caches, code. Two passes: one left a round at 3-5 %.
+        for _ in range(2):
+            in_parallel([api_client(c) for c in range(CLIENTS)])
+            in_parallel([raw_client(c) for c in range(CLIENTS)])
         api_rates, raw_rates, ratios = [], [], []
         for _ in range(ROUNDS):
             api_rates.append(points / in_parallel([api_client(c) for c in range(CLIENTS)]))
             raw_rates.append(points / in_parallel([raw_client(c) for c in range(CLIENTS)]))
             ratios.append(api_rates[-1] / raw_rates[-1])
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        for raw in raws:
-            raw.close()
     label = f"{BATCH}/batch, {CLIENTS} clients"
     show(
         f"POST /api/v1/tracks via Granian ({label})",
@@ -339,7 +308,7 @@ def main() -> None:
     print(
         f"API / raw COPY, median of per-round ratios: {statistics.median(ratios):.0%}"
         f" (rounds: {', '.join(f'{r:.0%}' for r in ratios)}; target >= 60 %;"
-        f" load average {os.getloadavg()[0]:.1f})"
+        f" {load_average()})"
     )
     if os.environ.get("BENCH_TRACKS_FIGURES", "1") != "0":
         with app.app_context():

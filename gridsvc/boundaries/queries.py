@@ -13,6 +13,7 @@ from gridsvc.accounts import Scope
 from gridsvc.boundaries import store
 from gridsvc.boundaries.lookup_index import current_index, warm_index
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER
+from gridsvc.boundaries.packed_parts import LEVEL_NUMBER
 from gridsvc.errors import DomainError, Invalid, NotFound
 from gridsvc.extensions import db
 from gridsvc.paging import clamp_limit, decode_cursor, encode_cursor
@@ -265,11 +266,7 @@ def locate_many(
         return []
     lons = np.fromiter((p[0] for p in points), dtype=float, count=len(points))
     lats = np.fromiter((p[1] for p in points), dtype=float, count=len(points))
-    index = None
-    if number is None:
-        # While a publish's new index is built, the old one answers (as single lookups do).
-        background = current_app.config["LOCATE_INDEX_BACKGROUND"]
-        index = warm_index(layer, build_in_background=background) or current_index(layer)
+    index = _bulk_index(layer) if number is None else None
     if index is not None:
         current, hits = index.number, index.lookup(lons, lats)
     else:
@@ -283,6 +280,31 @@ def locate_many(
     for i, level, code, name in hits:
         results[i][level] = {"code": code, "name": name}
     return results
+
+
+def _bulk_index(layer: str):
+    """The current generation's index for a batch; while a publish's new index is built, the
+    old one answers (as single lookups do)."""
+    background = current_app.config["LOCATE_INDEX_BACKGROUND"]
+    return warm_index(layer, build_in_background=background) or current_index(layer)
+
+
+def grid_codes(lons: np.ndarray, lats: np.ndarray, layer: str = UNIFIED_LAYER) -> list[str | None]:
+    """The current grid's code for each WGS84 point (None outside every grid): exactly
+    ``locate_many(...)[i]["grid"]["code"]``, without building the other levels' names and
+    dicts, which cost track ingest more than the lookup itself (py-spy, bench/tracks.py)."""
+    index = _bulk_index(layer)
+    if index is None:
+        located = locate_many(list(zip(lons.tolist(), lats.tolist(), strict=True)), number=None)
+        return [r["grid"]["code"] if r["grid"] else None for r in located]
+    parts = index.parts
+    points, areas = parts.containing(np.asarray(lons, float), np.asarray(lats, float))
+    grid = parts.level[areas] == LEVEL_NUMBER["grid"]
+    codes: list[str | None] = [None] * len(lons)
+    # In hit order, the last hit of a point wins, as in locate_many.
+    for p, a in zip(points[grid].tolist(), areas[grid].tolist(), strict=True):
+        codes[p] = parts.codes[a]
+    return codes
 
 
 def list_generations(scope: Scope, args: dict) -> list[dict]:

@@ -28,12 +28,11 @@ import numpy as np
 from flask import current_app
 
 from gridsvc.accounts import utcnow
-from gridsvc.boundaries.queries import locate_many
+from gridsvc.boundaries.queries import grid_codes
 from gridsvc.errors import TooLarge, as_problem, problem_body
 from gridsvc.geo.crs import CGCS2000, WGS84, check_point, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.workers import track_writes
-from gridsvc.workers.partitions import ensure_partitions
 
 _PLAIN = (WGS84, CGCS2000)
 _NUMBERS = (int, float)  # exact types: JSON true/false must not pass as 1/0
@@ -74,6 +73,7 @@ class _Batch:
     def __init__(self) -> None:
         self.index: list[int] = []
         self.t: list[datetime] = []
+        self.secs: list[float] = []  # t.timestamp(): for order, repeats, speeds and the COPY
         self.lon: list[float] = []
         self.lat: list[float] = []
         self.accuracy: list[float] = []
@@ -82,6 +82,7 @@ class _Batch:
     def add(self, i: int, t: datetime, lon: float, lat: float, acc: float, crs: str) -> None:
         self.index.append(i)
         self.t.append(t)
+        self.secs.append(t.timestamp())
         self.lon.append(lon)
         self.lat.append(lat)
         self.accuracy.append(acc)
@@ -133,6 +134,9 @@ def _validate(points, batch_crs: str, results: list, cfg) -> _Batch:
     now = utcnow()
     newest = now + timedelta(seconds=cfg["TRACK_MAX_FUTURE_SECONDS"])
     oldest = now - timedelta(days=cfg["TRACK_MAX_AGE_DAYS"])
+    # The hot loop compares epoch seconds: ordered exactly as the instants are (see _store), and
+    # needed later anyway, where two aware datetimes with tzinfos of their own compare slowly.
+    newest_s, oldest_s = newest.timestamp(), oldest.timestamp()
     crs_cache: dict = {}
     batch = _Batch()
     # The hot loop (up to 5,000 points a request): the common point, every check passed, is
@@ -145,7 +149,7 @@ def _validate(points, batch_crs: str, results: list, cfg) -> _Batch:
         batch.lon.append,
         batch.lat.append,
     )
-    add_acc, add_crs = batch.accuracy.append, batch.crs.append
+    add_acc, add_crs, add_secs = batch.accuracy.append, batch.crs.append, batch.secs.append
     for i, point in enumerate(points):
         if type(point) is dict:
             raw, lon, lat, acc = (
@@ -169,9 +173,14 @@ def _validate(points, batch_crs: str, results: list, cfg) -> _Batch:
                 except ValueError:
                     t = None
                 offset = t.utcoffset() if t is not None else None
-                if offset is not None and abs(offset) <= MAX_UTC_OFFSET and oldest <= t <= newest:
+                if (
+                    offset is not None
+                    and abs(offset) <= MAX_UTC_OFFSET
+                    and oldest_s <= (secs := t.timestamp()) <= newest_s
+                ):
                     add_index(i)
                     add_t(t)
+                    add_secs(secs)
                     add_lon(lon)
                     add_lat(lat)
                     add_acc(nan if acc is None else float(acc))
@@ -249,30 +258,33 @@ def _convert(batch: _Batch, results: list) -> None:
 
 def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> None:
     # One row per (worker, t): the first occurrence in the batch wins, repeats are replays.
-    # Aware datetimes hash and compare by instant, so "+08:00" and "Z" spellings of one moment
-    # meet, and so do the values PostgreSQL returns (both have microsecond resolution).
-    first: dict[datetime, int] = {}
-    for k in keep:
-        key = batch.t[k]
-        if key in first:
-            results[batch.index[k]] = {"status": "replayed"}
-        else:
-            first[key] = k
-    order = sorted(first.values(), key=lambda k: batch.t[k])
+    # Instants are compared as float seconds since the epoch (datetime.timestamp: the exact
+    # microsecond count over 10**6), equal exactly when the instants are, whatever offset spelled
+    # them, and so are the values PostgreSQL returns; sorting and matching them in numpy costs
+    # far less than aware datetimes, each with a tzinfo of its own to consult.
+    kept = np.asarray(keep, dtype=np.int64)
+    secs_in = np.asarray(batch.secs, dtype=float)[kept]
+    by_time = np.argsort(secs_in, kind="stable")  # among equal instants, input order
+    ordered = secs_in[by_time]
+    repeat = np.zeros(len(keep), dtype=bool)
+    repeat[1:] = ordered[1:] == ordered[:-1]
+    for k in kept[by_time[repeat]].tolist():
+        results[batch.index[k]] = {"status": "replayed"}
+    order = kept[by_time[~repeat]].tolist()
+    secs = ordered[~repeat]
     t = [batch.t[k] for k in order]
-    lon = np.asarray([batch.lon[k] for k in order], dtype=float)
-    lat = np.asarray([batch.lat[k] for k in order], dtype=float)
-    acc = np.asarray([batch.accuracy[k] for k in order], dtype=float)
-    # Months first, before this transaction reads track_points (see partitions.py).
-    ensure_partitions(t[0], t[-1])
+    lon = np.asarray(batch.lon, dtype=float)[order]
+    lat = np.asarray(batch.lat, dtype=float)[order]
+    acc = np.asarray(batch.accuracy, dtype=float)[order]
     previous, stored = track_writes.stored_before(principal.id, t)
-    speed, jump = track_writes.speeds(previous, t, lon, lat, cfg["TRACK_MAX_SPEED_MPS"])
-    new = np.fromiter((m not in stored for m in t), dtype=bool, count=len(t))
-    created: set[datetime] | None = set()
+    speed, jump = track_writes.speeds(previous, t, lon, lat, cfg["TRACK_MAX_SPEED_MPS"], secs=secs)
+    stored_secs = np.fromiter((m.timestamp() for m in stored), dtype=float, count=len(stored))
+    new = ~np.isin(secs, stored_secs)
+    created: set[float] | None = set()
     if new.any():
         poor = np.nan_to_num(acc, nan=0.0) > cfg["TRACK_MAX_ACCURACY_M"]
         where = np.flatnonzero(new)
-        grids = _grid_codes(lon[where], lat[where])
+        grids = grid_codes(lon[where], lat[where])
         rows = track_writes.rows_text(
             principal,
             [t[k] for k in where.tolist()],
@@ -283,13 +295,10 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
             jump[where],
             poor[where],
             grids,
+            secs=secs[where],
         )
-        created = track_writes.write(rows)
-    for k, moment, fresh in zip(order, t, new.tolist(), strict=True):
+        stored_now = track_writes.write(rows)
+        created = None if stored_now is None else {m.timestamp() for m in stored_now}
+    for k, moment, fresh in zip(order, secs.tolist(), new.tolist(), strict=True):
         done = fresh if created is None else moment in created
         results[batch.index[k]] = {"status": "created" if done else "replayed"}
-
-
-def _grid_codes(lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
-    located = locate_many(list(zip(lon.tolist(), lat.tolist(), strict=True)), number=None)
-    return [r["grid"]["code"] if r["grid"] else None for r in located]
