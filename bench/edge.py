@@ -252,7 +252,9 @@ def main() -> None:
         lua_report = report_lua(worker_token, "/api/v1/incidents", None)
         lua_sync = report_lua(worker_token, "/api/v1/sync", SYNC_BATCH)
         sql_report = raw_report_script(user_id)
-        wrk(ingest_base, lua_report, 2)
+        # A report locates its point in the same per-worker index as GET /locate: until the
+        # background build is done (seconds on a busy machine) each one asks PostGIS instead.
+        warm_up(ingest_base, lua_report, "POST /incidents", seconds=3)
         wrk(ingest_base, lua_sync, 2)
         pgbench(ingest_url, sql_report, 2)
 
@@ -292,11 +294,61 @@ def main() -> None:
                     "incidents/s",
                 )
             )
+        baseline = os.environ.get("BENCH_BASELINE")
+        if baseline:
+            pairs += baseline_pairs(
+                servers, ingest_app, worker_token, Path(baseline), paths, seconds, pairs
+            )
         interleaved(pairs, rounds)
     print()
     print(table(pairs))
     print(f"\n{rounds} rounds of {seconds:g} s per side; {load_average()}")
     print("targets: locate >= 25 % of raw, incidents >= 40 % of raw, sync >= 2,000 incidents/s")
+
+
+def baseline_pairs(
+    servers: ExitStack, app, token: str, root: Path, paths: set[str], seconds: float, pairs
+) -> list[Pair]:
+    """BENCH_BASELINE=<another source tree>: the same paths through a server running that tree
+    (on INGEST_PORT + 1, the same database), so a change is measured before/after in one run.
+    Each pair's ratio is this tree's rate over the baseline's in the same round."""
+    base = servers.enter_context(production_server(app, INGEST_PORT + 1, root=root))
+    by_label = {pair.label: pair for pair in pairs}
+    extra = []
+    for path, label, url, batch in (
+        ("report", "`POST /api/v1/incidents`", "/api/v1/incidents", None),
+        ("sync", f"`POST /api/v1/sync`, {SYNC_BATCH} per request", "/api/v1/sync", SYNC_BATCH),
+    ):
+        if path not in paths:
+            continue
+        lua = report_lua(token, url, batch)
+        if batch is None:  # reports build the index; a batch only needs its plans cached
+            warm_up(base, lua, f"baseline {url}", seconds=3)
+        else:
+            wrk(base, lua, 2)
+        mine = by_label[label]
+        # This tree's rate of the round just run (the pair before this one in the round).
+        extra.append(
+            Pair(
+                f"{label}: this tree / {root}",
+                lambda mine=mine: mine.api_rates[-1],
+                lambda lua=lua, n=batch or 1: wrk(base, lua, seconds) * n,
+                "req/s" if batch is None else "incidents/s",
+            )
+        )
+    return extra
+
+
+def warm_up(base: str, lua: str, label: str, seconds: float = 5) -> None:
+    """Load ``base`` until its rate stops rising: each worker builds its locate index on first
+    use (in the background), plans get cached."""
+    previous = 0.0
+    for _ in range(12):
+        now = wrk(base, lua, seconds)
+        print(f"  warming up {label}: {now:,.0f} req/s", flush=True)
+        if now <= previous * 1.1:  # (0 req/s twice is no rise either)
+            break
+        previous = now
 
 
 def locate_pair(servers: ExitStack, seconds: float) -> Pair:
@@ -316,14 +368,7 @@ def locate_pair(servers: ExitStack, seconds: float) -> Pair:
     locate_base = servers.enter_context(production_server(locate_app, LOCATE_PORT))
     lua_locate = locate_lua(admin_token)
     sql_locate = raw_locate_script()
-    # Warm up: each worker builds its locate index on first use, plans get cached.
-    previous = 0.0
-    for _ in range(12):
-        now = wrk(locate_base, lua_locate, 5)
-        print(f"  warming up GET /locate: {now:,.0f} req/s", flush=True)
-        if now < previous * 1.1:
-            break
-        previous = now
+    warm_up(locate_base, lua_locate, "GET /locate")
     pgbench(locate_url, sql_locate, 2)
     return Pair(
         "`GET /api/v1/locate`",
