@@ -119,10 +119,15 @@ def libpq_url(app) -> str:
 
 @contextmanager
 def production_server(
-    app, port: int, extra_env: dict | None = None, command: list[str] | None = None
+    app,
+    port: int,
+    extra_env: dict | None = None,
+    command: list[str] | None = None,
+    root: Path = ROOT,
 ) -> Iterator[str]:
     """The server as production runs it (gridsvc/serving.py: Granian, 2 workers) on the bench
-    database, or ``command``; yields its base URL and stops it on the way out.
+    database, or ``command``; yields its base URL and stops it on the way out. ``root``: the
+    source tree it runs (another worktree's, to compare before and after in one run).
 
     The bench process mints tokens with its app's JWT key, so the server gets the same key.
     """
@@ -132,14 +137,14 @@ def production_server(
         "JWT_SECRET_KEY": app.config["JWT_SECRET_KEY"],
         "SECRET_KEY": app.config["SECRET_KEY"],
         "PORT": str(port),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
         **(extra_env or {}),
     }
     command = command or [sys.executable, "-m", "gridsvc.serving"]
     # Production's log level too (a JSON line per request): the log goes to a file, as a
     # journal would take it, not to this terminal.
     log = open(Path(tempfile.gettempdir()) / f"gridsvc-bench-{port}.log", "ab")  # noqa: SIM115
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
+    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=log)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

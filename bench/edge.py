@@ -18,8 +18,10 @@ Run: ``BENCH_DATABASE_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc_
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +43,13 @@ from bench._common import (
     wrk,
 )
 
-LOCATE_PORT, INGEST_PORT = 8104, 8114
+# BENCH_PORT moves both servers (LOCATE_PORT = BENCH_PORT, INGEST_PORT = BENCH_PORT + 10) so that
+# engineers sharing a machine do not collide on the defaults.
+_PORT = int(os.environ.get("BENCH_PORT", "8104"))
+LOCATE_PORT, INGEST_PORT = _PORT, _PORT + 10
+# BENCH_PATHS=report,sync runs only those pairs (and skips building the 100,000-grid layer when
+# locate is not among them): short runs for work on one path.
+PATHS = ("locate", "report", "sync")
 SYNC_BATCH = 100
 
 # Shared by the request scripts: a seed per wrk thread, a random UUID, a JSON report.
@@ -216,48 +224,38 @@ def count_incidents(app) -> int:
         return db.session.scalar(text("SELECT count(*) FROM incidents"))
 
 
+def selected_paths() -> set[str]:
+    chosen = {p.strip() for p in os.environ.get("BENCH_PATHS", ",".join(PATHS)).split(",")}
+    unknown = chosen - set(PATHS) - {""}
+    if unknown:
+        raise SystemExit(f"BENCH_PATHS: unknown {sorted(unknown)}; choose from {PATHS}")
+    return chosen & set(PATHS)
+
+
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5
-    print(f"{date.today()}: {load_average()}", flush=True)
-    locate_app = bench_app()
-    locate.build_layer(locate_app)
+    paths = selected_paths()
+    print(f"{date.today()}: {load_average()}; paths {sorted(paths)}", flush=True)
     ingest_app = bench_app("ingest")
     county = ingest.build_county(ingest_app)
     ingest.reset_incidents(ingest_app)
     user_id, worker_headers = ingest.make_worker(ingest_app, county)
     worker_token = worker_headers["Authorization"].removeprefix("Bearer ")
-    with locate_app.app_context():
-        from flask_jwt_extended import create_access_token
+    ingest_url = libpq_url(ingest_app)
 
-        from gridsvc.accounts.models import User
-        from gridsvc.extensions import db
-
-        admin_id = bench_account("bench_edge_admin", "admin", None)
-        db.session.commit()
-        admin_token = create_access_token(identity=db.session.get(User, admin_id))
-
-    locate_url, ingest_url = libpq_url(locate_app), libpq_url(ingest_app)
-    with (
-        production_server(locate_app, LOCATE_PORT) as locate_base,
-        production_server(ingest_app, INGEST_PORT) as ingest_base,
-    ):
-        lua_locate = locate_lua(admin_token)
+    with ExitStack() as servers:
+        ingest_base = servers.enter_context(production_server(ingest_app, INGEST_PORT))
+        pairs = []
+        if "locate" in paths:
+            pairs.append(locate_pair(servers, seconds))
         lua_report = report_lua(worker_token, "/api/v1/incidents", None)
         lua_sync = report_lua(worker_token, "/api/v1/sync", SYNC_BATCH)
-        sql_locate, sql_report = raw_locate_script(), raw_report_script(user_id)
-
-        # Warm up: each worker builds its locate index on first use, plans get cached.
-        previous = 0.0
-        for _ in range(12):
-            now = wrk(locate_base, lua_locate, 5)
-            print(f"  warming up GET /locate: {now:,.0f} req/s", flush=True)
-            if now < previous * 1.1:
-                break
-            previous = now
-        wrk(ingest_base, lua_report, 2)
+        sql_report = raw_report_script(user_id)
+        # A report locates its point in the same per-worker index as GET /locate: until the
+        # background build is done (seconds on a busy machine) each one asks PostGIS instead.
+        warm_up(ingest_base, lua_report, "POST /incidents", seconds=3)
         wrk(ingest_base, lua_sync, 2)
-        pgbench(locate_url, sql_locate, 2)
         pgbench(ingest_url, sql_report, 2)
 
         def reports_through(path_rate):
@@ -271,39 +269,115 @@ def main() -> None:
 
             return run
 
-        pairs = [
-            Pair(
-                "`GET /api/v1/locate`",
-                lambda: wrk(locate_base, lua_locate, seconds),
-                lambda: pgbench(locate_url, sql_locate, seconds),
-                "req/s",
-                target=0.25,
-            ),
-            Pair(
-                "`POST /api/v1/incidents`",
-                reports_through(
-                    lambda: _with_count(wrk(ingest_base, lua_report, seconds, counted=True), 1)
-                ),
-                lambda: pgbench(ingest_url, sql_report, seconds),
-                "req/s",
-                target=0.40,
-            ),
-            Pair(
-                f"`POST /api/v1/sync`, {SYNC_BATCH} per request",
-                reports_through(
-                    lambda: _with_count(
-                        wrk(ingest_base, lua_sync, seconds, counted=True), SYNC_BATCH
-                    )
-                ),
-                None,
-                "incidents/s",
-            ),
-        ]
+        if "report" in paths:
+            pairs.append(
+                Pair(
+                    "`POST /api/v1/incidents`",
+                    reports_through(
+                        lambda: _with_count(wrk(ingest_base, lua_report, seconds, counted=True), 1)
+                    ),
+                    lambda: pgbench(ingest_url, sql_report, seconds),
+                    "req/s",
+                    target=0.40,
+                )
+            )
+        if "sync" in paths:
+            pairs.append(
+                Pair(
+                    f"`POST /api/v1/sync`, {SYNC_BATCH} per request",
+                    reports_through(
+                        lambda: _with_count(
+                            wrk(ingest_base, lua_sync, seconds, counted=True), SYNC_BATCH
+                        )
+                    ),
+                    None,
+                    "incidents/s",
+                )
+            )
+        baseline = os.environ.get("BENCH_BASELINE")
+        if baseline:
+            pairs += baseline_pairs(
+                servers, ingest_app, worker_token, Path(baseline), paths, seconds, pairs
+            )
         interleaved(pairs, rounds)
     print()
     print(table(pairs))
     print(f"\n{rounds} rounds of {seconds:g} s per side; {load_average()}")
     print("targets: locate >= 25 % of raw, incidents >= 40 % of raw, sync >= 2,000 incidents/s")
+
+
+def baseline_pairs(
+    servers: ExitStack, app, token: str, root: Path, paths: set[str], seconds: float, pairs
+) -> list[Pair]:
+    """BENCH_BASELINE=<another source tree>: the same paths through a server running that tree
+    (on INGEST_PORT + 1, the same database), so a change is measured before/after in one run.
+    Each pair's ratio is this tree's rate over the baseline's in the same round."""
+    base = servers.enter_context(production_server(app, INGEST_PORT + 1, root=root))
+    by_label = {pair.label: pair for pair in pairs}
+    extra = []
+    for path, label, url, batch in (
+        ("report", "`POST /api/v1/incidents`", "/api/v1/incidents", None),
+        ("sync", f"`POST /api/v1/sync`, {SYNC_BATCH} per request", "/api/v1/sync", SYNC_BATCH),
+    ):
+        if path not in paths:
+            continue
+        lua = report_lua(token, url, batch)
+        if batch is None:  # reports build the index; a batch only needs its plans cached
+            warm_up(base, lua, f"baseline {url}", seconds=3)
+        else:
+            wrk(base, lua, 2)
+        mine = by_label[label]
+        # This tree's rate of the round just run (the pair before this one in the round).
+        extra.append(
+            Pair(
+                f"{label}: this tree / {root}",
+                lambda mine=mine: mine.api_rates[-1],
+                lambda lua=lua, n=batch or 1: wrk(base, lua, seconds) * n,
+                "req/s" if batch is None else "incidents/s",
+            )
+        )
+    return extra
+
+
+def warm_up(base: str, lua: str, label: str, seconds: float = 5, at_least: int = 4) -> None:
+    """Load ``base`` until its rate stops rising, ``at_least`` times: each worker builds its
+    locate index on first use (in the background, ~10 s at load 15), plans get cached. On a busy
+    machine one run's rate is noise, so a drop alone does not end the warm-up early."""
+    previous = 0.0
+    for run in range(12):
+        now = wrk(base, lua, seconds)
+        print(f"  warming up {label}: {now:,.0f} req/s", flush=True)
+        if run + 1 >= at_least and now <= previous * 1.1:  # (0 req/s twice is no rise either)
+            break
+        previous = max(previous, now)
+
+
+def locate_pair(servers: ExitStack, seconds: float) -> Pair:
+    """The locate pair: its 100,000-grid layer, an admin's token, its server warmed up."""
+    locate_app = bench_app()
+    locate.build_layer(locate_app)
+    with locate_app.app_context():
+        from flask_jwt_extended import create_access_token
+
+        from gridsvc.accounts.models import User
+        from gridsvc.extensions import db
+
+        admin_id = bench_account("bench_edge_admin", "admin", None)
+        db.session.commit()
+        admin_token = create_access_token(identity=db.session.get(User, admin_id))
+    locate_url = libpq_url(locate_app)
+    locate_base = servers.enter_context(production_server(locate_app, LOCATE_PORT))
+    lua_locate = locate_lua(admin_token)
+    sql_locate = raw_locate_script()
+    warm_up(locate_base, lua_locate, "GET /locate")
+    pgbench(locate_url, sql_locate, 2)
+    return Pair(
+        "`GET /api/v1/locate`",
+        lambda: wrk(locate_base, lua_locate, seconds),
+        lambda: pgbench(locate_url, sql_locate, seconds),
+        "req/s",
+        target=0.25,
+    )
 
 
 def _with_count(measured: tuple[float, int], per_request: int) -> tuple[float, int]:
