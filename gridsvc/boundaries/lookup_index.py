@@ -117,7 +117,8 @@ def current_index(layer: str, *, share: float = 1.0) -> PartsIndex | None:
 
 
 def _load(layer: str, share: float) -> PartsIndex | None:
-    if current_app.config["LOCATE_INDEX_BUILD"] == "process" and share < 1.0:
+    if current_app.config["LOCATE_INDEX_BUILD"] == "process":
+        # A bulk request's build too: the host's other workers then map its files, not build.
         return _load_in_another_process(layer)
     newest = db.session.execute(NEWEST_SQL).first()
     if newest is None:
