@@ -163,9 +163,9 @@ def test_the_second_load_maps_the_first_ones_files(
     second = lookup_index._load_in_another_process(LAYER)
     assert len(builds) == 1
     assert first.number == second.number == committed_generation
-    assert isinstance(second.parts.xy, np.memmap)
-    assert second.parts.xy.filename == first.parts.xy.filename
-    folder = os.path.dirname(second.parts.xy.filename)
+    assert isinstance(second.parts.xy.base, np.memmap)
+    assert second.parts.xy.base.filename == first.parts.xy.base.filename
+    folder = os.path.dirname(second.parts.xy.base.filename)
     with open(os.path.join(folder, "meta.json")) as meta:
         # The child ran at LOCATE_INDEX_NICE above this process (the system caps it at 19).
         assert json.load(meta)["nice"] == min(19, os.nice(0) + app.config["LOCATE_INDEX_NICE"])
