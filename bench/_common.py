@@ -130,6 +130,8 @@ def production_server(
     source tree it runs (another worktree's, to compare before and after in one run).
 
     The bench process mints tokens with its app's JWT key, so the server gets the same key.
+    ``SERVER_PIDS[port]`` is the server's process while it runs (its workers are its children:
+    benches read their memory).
     """
     env = {
         **os.environ,
@@ -145,6 +147,7 @@ def production_server(
     # journal would take it, not to this terminal.
     log = open(Path(tempfile.gettempdir()) / f"gridsvc-bench-{port}.log", "ab")  # noqa: SIM115
     server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=log)  # noqa: S603
+    SERVER_PIDS[port] = server.pid
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -166,6 +169,38 @@ def production_server(
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+        SERVER_PIDS.pop(port, None)
+
+
+SERVER_PIDS: dict[int, int] = {}
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (a server's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """MB of a process: RSS, its anonymous and file-backed parts, and PSS (shared pages split
+    between the processes mapping them: mapped index files count once per host)."""
+    figures = {}
+    for name, line in (("status", "RssAnon"), ("status", "RssFile"), ("status", "VmRSS")):
+        for row in (Path("/proc") / str(pid) / name).read_text().splitlines():
+            if row.startswith(line + ":"):
+                figures[line] = int(row.split()[1]) / 1024
+    for row in (Path("/proc") / str(pid) / "smaps_rollup").read_text().splitlines():
+        if row.startswith("Pss:"):
+            figures["Pss"] = int(row.split()[1]) / 1024
+    return figures
 
 
 _WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")

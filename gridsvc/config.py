@@ -114,6 +114,11 @@ class Config:
     # Background builds run in a child process ("process": no GIL shared with the requests) or
     # in a thread of the worker ("thread": sees the caller's transaction, as tests need).
     LOCATE_INDEX_BUILD = _env("LOCATE_INDEX_BUILD", "process")
+    # Process builds: one per host and generation (a file lock in this folder); the workers map
+    # the arrays written here, sharing their pages. The build runs at this niceness so that the
+    # request workers get the cores first (0: the workers' own priority).
+    LOCATE_INDEX_DIR = _env("LOCATE_INDEX_DIR", str(ROOT / "var" / "locate-index"))
+    LOCATE_INDEX_NICE = _int("LOCATE_INDEX_NICE", 10)
     # Vector tiles: rendered boundary tiles kept per process; incidents drawn at most per tile.
     TILE_CACHE_ENTRIES = _int("TILE_CACHE_ENTRIES", 4_096)
     # The lean path for known tokens' boundary tiles (gridsvc/maps/fast_tiles.py); 0 sends
@@ -233,6 +238,7 @@ class TestConfig(Config):
     # Files tests write go to a throwaway folder, not the checkout's var/.
     UPLOAD_DIR = str(Path(tempfile.gettempdir()) / "gridsvc-test" / "uploads")
     MEDIA_DIR = str(Path(tempfile.gettempdir()) / "gridsvc-test" / "media")
+    LOCATE_INDEX_DIR = str(Path(tempfile.gettempdir()) / "gridsvc-test" / "locate-index")
     SQLALCHEMY_DATABASE_URI = _env(
         "TEST_DATABASE_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc_test"
     )

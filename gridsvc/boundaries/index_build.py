@@ -1,10 +1,13 @@
 """Build the locate index in a process of its own: ``python -m gridsvc.boundaries.index_build
-LAYER OUT`` writes ``OUT`` (the arrays, .npz) and ``OUT.json`` (the generation it was built at).
+LAYER FOLDER`` writes the arrays into ``FOLDER`` (one ``.npy`` each) and ``FOLDER/meta.json``
+(the generation it was built at) last, every file fsynced.
 
 A worker that rebuilds its index in a thread shares the GIL with its request threads, and they
 wait for it after every socket and database call. lookup_index.py runs this instead
-(``LOCATE_INDEX_BUILD=process``) and only reads the finished arrays. The database address comes
-in the environment (``GRIDSVC_INDEX_DATABASE_URL``), never on the command line.
+(``LOCATE_INDEX_BUILD=process``) and maps the finished arrays. The database address comes in the
+environment (``GRIDSVC_INDEX_DATABASE_URL``), never on the command line; so does the niceness
+(``GRIDSVC_INDEX_NICE``): on a host whose cores the request workers need, the build takes only
+what they leave (measured in bench/publish.py).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from sqlalchemy import text
 from gridsvc.boundaries.packed_parts import pack_rows
 
 DATABASE_ENV = "GRIDSVC_INDEX_DATABASE_URL"
+NICE_ENV = "GRIDSVC_INDEX_NICE"
+META = "meta.json"
 CHUNK_ROWS = 1_000
 NEWEST_SQL = text(
     "SELECT id, number FROM generations WHERE number = (SELECT max(number) FROM generations)"
@@ -30,9 +35,10 @@ PARTS_SQL = text(
 )
 
 
-def build(url: str, layer: str, out: str) -> dict:
+def build(url: str, layer: str, folder: str) -> dict:
     """Build from the database at ``url``, in one snapshot (the generation and its parts agree)."""
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    os.makedirs(folder, exist_ok=True)
     try:
         with engine.connect().execution_options(
             isolation_level="REPEATABLE READ", stream_results=True
@@ -41,14 +47,19 @@ def build(url: str, layer: str, out: str) -> dict:
             meta = {"id": None, "number": None}
             if newest is not None:
                 result = conn.execute(PARTS_SQL, {"layer": layer})
-                pack_rows(result.partitions(CHUNK_ROWS)).save(out)
+                pack_rows(result.partitions(CHUNK_ROWS)).save(folder)
                 meta = {"id": newest.id, "number": newest.number}
     finally:
         engine.dispose()
-    with open(out + ".json", "w") as meta_file:
+    meta["nice"] = os.nice(0)  # what the build ran at (tests check LOCATE_INDEX_NICE held)
+    # Written last: a folder with its meta.json is whole (index_files.py renames it into place).
+    with open(os.path.join(folder, META), "w") as meta_file:
         json.dump(meta, meta_file)
+        meta_file.flush()
+        os.fsync(meta_file.fileno())
     return meta
 
 
 if __name__ == "__main__":
+    os.nice(int(os.environ.get(NICE_ENV, "0")))
     build(os.environ[DATABASE_ENV], sys.argv[1], sys.argv[2])

@@ -12,7 +12,8 @@ answering — for the generation it was built for, which its answers name — wh
 built, and the new index replaces the old in one assignment. The build runs in a child process
 (``LOCATE_INDEX_BUILD=process``, :mod:`gridsvc.boundaries.index_build`): in a thread it would
 share the GIL with the request threads, which take it back after every socket and database
-call. The thread mode (tests: it sees the caller's transaction) builds in chunks and holds the GIL
+call. One worker per host builds a generation and the others map its files
+(:mod:`gridsvc.boundaries.index_files`); the child runs niced (``LOCATE_INDEX_NICE``). The thread mode (tests: it sees the caller's transaction) builds in chunks and holds the GIL
 for at most ``BACKGROUND_SHARE`` of the time. Without a warm index at all, single lookups fall
 back to the GiST table and bulk ones build it in the request.
 """
@@ -20,20 +21,19 @@ back to the GiST table and bulk ones build it in the request.
 from __future__ import annotations
 
 import ctypes
-import json
 import logging
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 from flask import current_app
+from sqlalchemy.engine import make_url
 
-from gridsvc.boundaries import index_build
+from gridsvc.boundaries import index_build, index_files
 from gridsvc.boundaries.index_build import CHUNK_ROWS, NEWEST_SQL, PARTS_SQL
 from gridsvc.boundaries.packed_parts import PackedParts, pack_rows
 from gridsvc.caching import VersionedCache
@@ -117,7 +117,8 @@ def current_index(layer: str, *, share: float = 1.0) -> PartsIndex | None:
 
 
 def _load(layer: str, share: float) -> PartsIndex | None:
-    if current_app.config["LOCATE_INDEX_BUILD"] == "process" and share < 1.0:
+    if current_app.config["LOCATE_INDEX_BUILD"] == "process":
+        # A bulk request's build too: the host's other workers then map its files, not build.
         return _load_in_another_process(layer)
     newest = db.session.execute(NEWEST_SQL).first()
     if newest is None:
@@ -139,18 +140,26 @@ def _load(layer: str, share: float) -> PartsIndex | None:
 
 
 def _load_in_another_process(layer: str) -> PartsIndex | None:
-    """Build in a child process and load its arrays: the build shares no GIL with the requests.
+    """Map the index one process of this host built for the newest generation (index_files.py).
 
-    This thread only waits for the child (the GIL free) and then reads ~30 MB of arrays.
+    The build runs in a child process (no GIL shared with the requests) at LOCATE_INDEX_NICE;
+    this thread only waits for it (or for another worker's build) with the GIL free, then maps
+    the arrays: no copy, and the pages are shared with the host's other workers.
     """
-    with tempfile.TemporaryDirectory(prefix="gridsvc-locate-") as folder:
-        out = os.path.join(folder, "index.npz")
+    config = current_app.config
+    newest = db.session.execute(NEWEST_SQL).first()
+    if newest is None:
+        return None
+    database = config["SQLALCHEMY_DATABASE_URI"]
+
+    def build(folder: str) -> None:
         env = {
             **os.environ,
-            index_build.DATABASE_ENV: current_app.config["SQLALCHEMY_DATABASE_URI"],
+            index_build.DATABASE_ENV: database,
+            index_build.NICE_ENV: str(config["LOCATE_INDEX_NICE"]),
         }
         done = subprocess.run(  # noqa: S603 (this interpreter, our own module)
-            [sys.executable, "-m", "gridsvc.boundaries.index_build", layer, out],
+            [sys.executable, "-m", "gridsvc.boundaries.index_build", layer, folder],
             env=env,
             capture_output=True,
             timeout=BUILD_TIMEOUT_SECONDS,
@@ -160,12 +169,25 @@ def _load_in_another_process(layer: str) -> PartsIndex | None:
             raise RuntimeError(
                 f"index build failed: {done.stderr[-2000:].decode(errors='replace')}"
             )
-        with open(out + ".json") as meta_file:
-            meta = json.load(meta_file)
-        if meta["number"] is None:
-            return None
-        parts = PackedParts.load(out)
+
+    meta, folder = index_files.obtain(
+        _files_root(config["LOCATE_INDEX_DIR"], database),
+        layer,
+        newest.id,
+        newest.number,
+        build,
+        wait_seconds=BUILD_TIMEOUT_SECONDS + 60,
+    )
+    if folder is None:
+        return None
+    parts = PackedParts.load(folder)
     return PartsIndex(key=(meta["id"], meta["number"], layer), number=meta["number"], parts=parts)
+
+
+def _files_root(directory: str, database_uri: str) -> str:
+    """A folder per database: hosts that serve two databases (tests, benches) keep them apart."""
+    url = make_url(database_uri)
+    return os.path.join(directory, f"{url.host or 'local'}-{url.port or ''}-{url.database}")
 
 
 def _return_freed_memory() -> None:

@@ -14,6 +14,7 @@ No Flask, no database: :mod:`gridsvc.boundaries.lookup_index` feeds it rows and 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -103,7 +104,7 @@ class PackedBuilder:
 class StringColumn:
     """Many short strings as one UTF-8 buffer and offsets (a Python str costs ~60 bytes more)."""
 
-    blob: bytes
+    blob: bytes | np.ndarray  # a uint8 array when loaded from a file (memory-mapped)
     offsets: np.ndarray
     missing: np.ndarray
 
@@ -118,7 +119,7 @@ class StringColumn:
     def __getitem__(self, i: int) -> str | None:
         if self.missing[i]:
             return None
-        return self.blob[self.offsets[i] : self.offsets[i + 1]].decode()
+        return bytes(self.blob[self.offsets[i] : self.offsets[i + 1]]).decode()
 
     @property
     def nbytes(self) -> int:
@@ -250,20 +251,31 @@ class PackedParts:
         inside = np.bincount(pair, weights=crosses, minlength=len(pair_part)) % 2 == 1
         return pair_point[inside], pair_part[inside]
 
-    def save(self, path: str) -> None:
-        """Write the arrays to an ``.npz`` (a build in another process hands its index over so)."""
+    def save(self, folder: str) -> None:
+        """Write the arrays as one ``.npy`` file each into ``folder`` (made if missing), fsynced.
+
+        ``.npy`` rather than ``.npz``: a zip member cannot be memory-mapped, a ``.npy`` can, so
+        every worker of a host maps the same file and shares its pages (lookup_index.py).
+        """
+        os.makedirs(folder, exist_ok=True)
+        for name, value in self._arrays().items():
+            with open(os.path.join(folder, f"{name}.npy"), "wb") as out:
+                np.save(out, value, allow_pickle=False)
+                out.flush()
+                os.fsync(out.fileno())  # the folder is renamed into place: its files must be whole
+
+    def _arrays(self) -> dict[str, np.ndarray]:
         cells = self.cells
         grid = [cells.x0, cells.y0, cells.size, cells.nx, cells.ny] if cells else []
-        np.savez(
-            path,
-            bounds=self.bounds,
-            vstart=self.vstart,
-            xy=self.xy,
-            area=self.area,
-            grid=np.array(grid, dtype=np.float64),
-            cell_start=cells.start if cells else np.zeros(0, dtype=np.int64),
-            cell_parts=cells.parts if cells else np.zeros(0, dtype=np.int32),
-            level=self.level,
+        return {
+            "bounds": self.bounds,
+            "vstart": self.vstart,
+            "xy": self.xy,
+            "area": self.area,
+            "grid": np.array(grid, dtype=np.float64),
+            "cell_start": cells.start if cells else np.zeros(0, dtype=np.int64),
+            "cell_parts": cells.parts if cells else np.zeros(0, dtype=np.int32),
+            "level": self.level,
             **{
                 f"{name}_{part}": value
                 for name, column in (("codes", self.codes), ("names", self.names))
@@ -273,31 +285,47 @@ class PackedParts:
                     ("missing", column.missing),
                 )
             },
-        )
+        }
 
     @classmethod
-    def load(cls, path: str) -> PackedParts:
-        with np.load(path) as f:
-            grid = f["grid"]
-            cells = None
-            if len(grid):
-                x0, y0, size, nx, ny = grid.tolist()
-                cells = CellIndex(x0, y0, size, int(nx), int(ny), f["cell_start"], f["cell_parts"])
+    def load(cls, folder: str, *, mmap: bool = True) -> PackedParts:
+        """The arrays ``save`` wrote; memory-mapped read-only unless ``mmap`` is false.
 
-            def column(name: str) -> StringColumn:
-                blob = f[f"{name}_blob"].tobytes()
-                return StringColumn(blob, f[f"{name}_offsets"], f[f"{name}_missing"])
+        Mapped, a load costs no copy (nothing holds the GIL for long while a worker swaps its
+        index) and the page cache holds one copy for every process of the host.
+        """
 
-            return cls(
-                bounds=f["bounds"],
-                vstart=f["vstart"],
-                xy=f["xy"],
-                area=f["area"],
-                cells=cells,
-                level=f["level"],
-                codes=column("codes"),
-                names=column("names"),
-            )
+        def f(name: str) -> np.ndarray:
+            path = os.path.join(folder, f"{name}.npy")
+            if mmap:
+                try:
+                    # A plain ndarray over the mapping: np.memmap's own __getitem__ and
+                    # __array_finalize__ took ~3 % of a worker's GIL time under lookups (py-spy).
+                    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                except ValueError:  # an empty array: there is nothing to map
+                    pass
+            return np.load(path, allow_pickle=False)
+
+        grid = f("grid")
+        cells = None
+        if len(grid):
+            x0, y0, size, nx, ny = grid.tolist()
+            cells = CellIndex(x0, y0, size, int(nx), int(ny), f("cell_start"), f("cell_parts"))
+
+        def column(name: str) -> StringColumn:
+            # The blob stays a (mapped) uint8 array: StringColumn slices it like bytes.
+            return StringColumn(f(f"{name}_blob"), f(f"{name}_offsets"), f(f"{name}_missing"))
+
+        return cls(
+            bounds=f("bounds"),
+            vstart=f("vstart"),
+            xy=f("xy"),
+            area=f("area"),
+            cells=cells,
+            level=f("level"),
+            codes=column("codes"),
+            names=column("names"),
+        )
 
     def lookup(self, lons: np.ndarray, lats: np.ndarray) -> list[tuple[int, str, str, str | None]]:
         """(point index, level, code, name) for every area holding a point."""

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import shapely
 from shapely.geometry import box
+from sqlalchemy import text
 
 from gridsvc.accounts.scope import Scope
 from gridsvc.boundaries import import_local_file
+from gridsvc.extensions import db
 
 GLOBAL = Scope(user_id=None, role="admin")
 
@@ -120,3 +122,47 @@ def published(client, headers, response) -> dict:
     assert job["attempts"] == 1
     assert job["generation"]["id"] == job["draft_id"]
     return job["generation"]
+
+
+# A county the committed-generation fixture lays down: a process of its own (the index build's
+# child) sees only what is committed.
+COMMITTED_COUNTY = [(100.0, 20.0), (101.0, 20.0), (100.5, 21.0), (100.0, 20.0)]
+
+
+@pytest.fixture
+def committed_generation(app):
+    """A committed generation (number above any other) with one triangular county; its number.
+
+    Deleted again at the end (its areas and parts go with it, ON DELETE CASCADE).
+    """
+    ring = ", ".join(f"{x} {y}" for x, y in COMMITTED_COUNTY)
+    polygon = f"ST_GeomFromText('POLYGON(({ring}))', 4326)"
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        number = conn.scalar(text("SELECT coalesce(max(number), 0) + 1000 FROM generations"))
+        generation = conn.scalar(
+            text(
+                "INSERT INTO generations (number, status, level, layer, source, published_at)"
+                " VALUES (:n, 'published', 'county', 'admin', 'upload', now()) RETURNING id"
+            ),
+            {"n": number},
+        )
+        area = conn.scalar(
+            text(
+                "INSERT INTO areas (level, layer, code, name, geom, generation_id, gen_from)"
+                f" VALUES ('county', 'admin', '990001', '测试县', ST_Multi({polygon}), :g, :n)"
+                " RETURNING id"
+            ),
+            {"g": generation, "n": number},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO area_parts (area_id, level, layer, gen_from, geom)"
+                f" VALUES (:a, 'county', 'admin', :n, {polygon})"
+            ),
+            {"a": area, "n": number},
+        )
+    try:
+        yield number
+    finally:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("DELETE FROM generations WHERE id = :g"), {"g": generation})

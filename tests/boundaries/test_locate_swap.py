@@ -7,10 +7,8 @@ import time
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 
 from gridsvc.boundaries import lookup_index
-from gridsvc.extensions import db
 from tests.boundaries.conftest import grids_of
 from tests.conftest import bearer
 
@@ -89,45 +87,17 @@ def test_without_a_warm_index_a_lookup_uses_sql_while_the_first_build_runs(
     assert lookup_index.warm_index("unified").number == answer["generation"]
 
 
-def test_a_build_in_another_process_reads_what_another_process_committed(app):
+def test_a_build_in_another_process_reads_what_another_process_committed(app, committed_generation):
     """Production's background build: a child process (no GIL shared with the requests) reads
     the committed generation and hands the arrays back."""
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        number = conn.scalar(text("SELECT coalesce(max(number), 0) + 1000 FROM generations"))
-        generation = conn.scalar(
-            text(
-                "INSERT INTO generations (number, status, level, layer, source, published_at)"
-                " VALUES (:n, 'published', 'county', 'admin', 'upload', now()) RETURNING id"
-            ),
-            {"n": number},
-        )
-        area = conn.scalar(
-            text(
-                "INSERT INTO areas (level, layer, code, name, geom, generation_id, gen_from)"
-                " VALUES ('county', 'admin', '990001', '测试县',"
-                " ST_Multi(ST_MakeEnvelope(100, 20, 101, 21, 4326)), :g, :n) RETURNING id"
-            ),
-            {"g": generation, "n": number},
-        )
-        conn.execute(
-            text(
-                "INSERT INTO area_parts (area_id, level, layer, gen_from, geom)"
-                " VALUES (:a, 'county', 'admin', :n, ST_MakeEnvelope(100, 20, 101, 21, 4326))"
-            ),
-            {"a": area, "n": number},
-        )
-    try:
-        index = lookup_index._load_in_another_process("unified")
-        assert index.number == number
-        assert index.lookup(np.array([100.5, 102.0]), np.array([20.5, 20.5])) == [
-            (0, "county", "990001", "测试县")
-        ]
-    finally:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("DELETE FROM generations WHERE id = :g"), {"g": generation})
+    index = lookup_index._load_in_another_process("unified")
+    assert index.number == committed_generation
+    assert index.lookup(np.array([100.5, 102.0]), np.array([20.5, 20.5])) == [
+        (0, "county", "990001", "测试县")
+    ]
 
 
-def test_a_failed_build_in_another_process_says_why(app, monkeypatch):
+def test_a_failed_build_in_another_process_says_why(app, committed_generation, monkeypatch):
     monkeypatch.setitem(app.config, "SQLALCHEMY_DATABASE_URI", "postgresql://nobody@127.0.0.1:1/x")
     with pytest.raises(RuntimeError, match="index build failed"):
         lookup_index._load_in_another_process("unified")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
@@ -26,7 +29,7 @@ def _pairs(packed, xs, ys):
     return set(zip(points.tolist(), areas.tolist(), strict=True))
 
 
-def test_random_polygons_with_holes_agree_with_shapely():
+def test_random_polygons_with_holes_agree_with_shapely(tmp_path):
     rng = np.random.default_rng(3)
     polygons = []
     for _ in range(60):
@@ -46,6 +49,13 @@ def test_random_polygons_with_holes_agree_with_shapely():
         expected |= {(int(p), k) for p in inside}
     assert len(expected) > 1_000  # the sample does reach inside the polygons
     assert _pairs(packed, xs, ys) == expected
+    # Mapped from its files, as the workers load it, the index answers the same.
+    packed.save(str(tmp_path / "index"))
+    mapped = type(packed).load(str(tmp_path / "index"))
+    assert isinstance(mapped.xy.base, np.memmap)
+    assert isinstance(mapped.cells.parts.base, np.memmap)
+    assert _pairs(mapped, xs, ys) == expected
+    assert mapped.lookup(xs[:500], ys[:500]) == packed.lookup(xs[:500], ys[:500])
 
 
 def test_a_point_in_a_hole_is_outside_and_names_come_back():
@@ -79,10 +89,17 @@ def test_the_packed_form_is_small():
     assert packed.nbytes < 10_000 * 160
 
 
-def test_the_arrays_survive_a_file(tmp_path):
+@pytest.mark.parametrize("mmap", [True, False])
+def test_the_arrays_survive_a_file(tmp_path, mmap):
     packed = _packed([box(0, 0, 1, 1), box(1, 0, 2, 1)], levels=[2, 3])
-    packed.save(str(tmp_path / "index.npz"))
-    loaded = type(packed).load(str(tmp_path / "index.npz"))
+    packed.save(str(tmp_path / "index"))
+    assert sorted(os.listdir(tmp_path / "index"))[:3] == [
+        "area.npy",
+        "bounds.npy",
+        "cell_parts.npy",
+    ]
+    loaded = type(packed).load(str(tmp_path / "index"), mmap=mmap)
+    assert isinstance(loaded.xy.base, np.memmap) == mmap
     xs, ys = np.array([0.5, 1.5, 3.0]), np.array([0.5, 0.5, 0.5])
     assert (
         loaded.lookup(xs, ys)
@@ -92,3 +109,11 @@ def test_the_arrays_survive_a_file(tmp_path):
             (1, "grid", "c1", "n1"),
         ]
     )
+
+
+def test_an_empty_index_survives_a_file(tmp_path):
+    packed = PackedBuilder().build(np.zeros(0, dtype=np.int8), [], [])
+    packed.save(str(tmp_path / "index"))
+    loaded = type(packed).load(str(tmp_path / "index"))
+    assert loaded.cells is None
+    assert loaded.lookup(np.array([1.0]), np.array([1.0])) == []
