@@ -12,10 +12,9 @@ from sqlalchemy import Boolean, and_, func, literal, literal_column, select, tex
 from gridsvc.accounts import Scope, policy
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident, visible_incidents
+from gridsvc.maps.render import tile_connection
 from gridsvc.maps.tiles import BUFFER, EXTENT
 from gridsvc.routing import Case, Team
-
-NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def check_team_filter(scope: Scope, team_id: int | None) -> None:
@@ -63,10 +62,9 @@ def incident_tile(scope: Scope, z: int, x: int, y: int, filters: dict, max_featu
     )
     # A tile is a few hundred index hits: PostgreSQL's parallel plan (a parallel seq scan it
     # favours for the per-row cost of ST_AsMVTGeom) took 30-800 ms where the GiST index takes
-    # 1-10 ms (bench/tiles.py). One round trip more, not a compile per request (joining the SET
-    # to the statement's text would bypass SQLAlchemy's compiled cache: ~3 ms of CPU).
-    db.session.execute(NO_PARALLEL)  # ends with the request's transaction
-    return bytes(db.session.execute(stmt).scalar() or b"")
+    # 1-10 ms (bench/tiles.py): the tile connection has parallel plans off (gridsvc/maps/render.py).
+    with tile_connection(no_parallel=True) as connection:
+        return bytes(connection.execute(stmt).scalar() or b"")
 
 
 def _filters(filters: dict, overdue):
