@@ -11,6 +11,7 @@ Target (issue 13): an uncached tile through the API within 15 % of the raw state
 - Both sides run BENCH_CLIENTS clients at once (default 2, the number of workers); each round
   runs the raw side then the API side, BENCH_REQUESTS requests per client; the figure is the
   median per-request latency over all rounds and the median of per-round ratios.
+- ``BENCH_ZOOMS=13-16`` times only those zooms (the heavy z10-z12 incident tiles take seconds).
 - ``BENCH_BEFORE=<path>``: also serve another checkout of the code (the code before a change) on
   BENCH_PORT + 1 and time it in each round after the API side: before/after in the same run.
 - ``BENCH_FLOOR=1``: first time what no tile can beat, with the same clients and rounds: one
@@ -49,7 +50,8 @@ from bench._served import served
 
 COUNTY = "430302"
 CENTRE = (112.854, 27.929)
-ZOOMS = range(10, 17)
+_first, _, _last = os.environ.get("BENCH_ZOOMS", "10-16").partition("-")
+ZOOMS = range(int(_first), int(_last or _first) + 1)  # BENCH_ZOOMS=13-16: the small tiles only
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 REQUESTS_PER_ROUND = int(os.environ.get("BENCH_REQUESTS", "4"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2"))  # concurrent clients on each side

@@ -9,8 +9,12 @@ their own, per process:
   so nothing is left half done; it sees what is committed, as the request's own snapshot would.
 * **settings once per connection**, as connect options: ``plan_cache_mode`` (the prepared boundary
   statement keeps its generic plan, gridsvc/prepared.py) and no parallel plans (a parallel seq
-  scan took 30-800 ms where the GiST index takes 1-10 ms, gridsvc/maps/incident_tiles.py). Only
-  tiles run on these connections, so the settings touch nothing else.
+  scan took 30-800 ms where the GiST index takes 1-10 ms, gridsvc/maps/incident_tiles.py), and
+  ``random_page_cost`` as for data in memory or on SSD (1.1, not the spinning-disk 4): at 4 the
+  incidents statement's custom plan joined a z14 tile's ~750 incidents to their cases by a seq
+  scan of every case (hash join, 2-3x the time of ~750 index probes; the raw side's generic plan
+  probes, EXPLAIN ANALYZE on bench/tiles.py's 100,000 cases). Only tiles run on these
+  connections, so the settings touch nothing else.
 * **no reset on return**: SQLAlchemy's pool rolls back at checkin; with nothing open that is
   only psycopg2's no-op, but ``None`` says there is nothing to reset.
 
@@ -31,7 +35,10 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from gridsvc.extensions import db
 
 NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
-CONNECT_OPTIONS = "-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0"
+CONNECT_OPTIONS = (
+    "-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0"
+    " -c random_page_cost=1.1"
+)
 POOL_SIZE = 4  # a worker's threads (serving.py: WEB_THREADS=4) render at most this many at once
 
 _engines: dict[tuple[int, str], Engine] = {}

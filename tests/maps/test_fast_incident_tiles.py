@@ -181,9 +181,9 @@ def test_tiles_render_in_one_round_trip_on_the_autocommit_pool(app, db_session):
             pid = dbapi.get_backend_pid()
             settings = connection.exec_driver_sql(
                 "SELECT current_setting('plan_cache_mode'),"
-                " current_setting('max_parallel_workers_per_gather')"
+                " current_setting('max_parallel_workers_per_gather'), current_setting('random_page_cost')"
             ).one()
-            assert tuple(settings) == ("force_generic_plan", "0")
+            assert tuple(settings) == ("force_generic_plan", "0", "1.1")
             statement.run_on(connection, values)
     state, query, began = db_session.execute(
         text("SELECT state, query, xact_start FROM pg_stat_activity WHERE pid = :p"), {"p": pid}
