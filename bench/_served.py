@@ -22,9 +22,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def served(
-    database_uri: str, port: int, jwt_secret: str, app_module: str = "gridsvc.wsgi:app", **env: str
+    database_uri: str,
+    port: int,
+    jwt_secret: str,
+    app_module: str = "gridsvc.wsgi:app",
+    root: Path = ROOT,
+    **env: str,
 ) -> Iterator[int]:
     """Serve ``app_module`` (the app) on ``port`` until the block ends; yields the port.
+
+    ``root``: the source tree to serve (another checkout: a before/after comparison in one run).
 
     ``env`` adds settings (``TILE_CACHE_ENTRIES="0"``); the access log goes to a file under
     /tmp as it would go to a file or journald in production (a terminal would time its own
@@ -49,7 +56,7 @@ def served(
         app_module,
     ]
     with log.open("wb") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=settings, stdout=out, stderr=out)  # noqa: S603
+        server = subprocess.Popen(command, cwd=root, env=settings, stdout=out, stderr=out)  # noqa: S603
     try:
         _wait_until_up(port, server)
         yield port

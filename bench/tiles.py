@@ -11,6 +11,13 @@ Target (issue 13): an uncached tile through the API within 15 % of the raw state
 - Both sides run BENCH_CLIENTS clients at once (default 2, the number of workers); each round
   runs the raw side then the API side, BENCH_REQUESTS requests per client; the figure is the
   median per-request latency over all rounds and the median of per-round ratios.
+- ``BENCH_ZOOMS=13-16`` times only those zooms (the heavy z10-z12 incident tiles take seconds).
+- ``BENCH_BEFORE=<path>``: also serve another checkout of the code (the code before a change) on
+  BENCH_PORT + 1 and time it in each round after the API side: before/after in the same run.
+- ``BENCH_FLOOR=1``: first time what no tile can beat, with the same clients and rounds: one
+  psycopg2 round trip (``SELECT 1``, autocommit), one HTTP request the lean path answers without
+  the database (a 304 of a grids tile: HTTP and the middleware alone), one through Flask
+  (``GET /healthz``).
 Cached tiles per second: bench/cached_tile.py.
 
 Data: the demo county (雨湖区, 473 unified grids, specialist layers) and BENCH_INCIDENTS
@@ -29,6 +36,7 @@ import statistics
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy import text
@@ -42,11 +50,14 @@ from bench._served import served
 
 COUNTY = "430302"
 CENTRE = (112.854, 27.929)
-ZOOMS = range(10, 17)
+_first, _, _last = os.environ.get("BENCH_ZOOMS", "10-16").partition("-")
+ZOOMS = range(int(_first), int(_last or _first) + 1)  # BENCH_ZOOMS=13-16: the small tiles only
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "15"))
 REQUESTS_PER_ROUND = int(os.environ.get("BENCH_REQUESTS", "4"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2"))  # concurrent clients on each side
 PORT = int(os.environ.get("BENCH_PORT", "8105"))
+BEFORE = os.environ.get("BENCH_BEFORE")  # another checkout to serve beside this one
+FLOOR = os.environ.get("BENCH_FLOOR") == "1"
 N_INCIDENTS = int(os.environ.get("BENCH_INCIDENTS", "100000"))
 
 INCIDENTS_SQL = f"""
@@ -246,6 +257,25 @@ def timed_together(calls: list) -> list[float]:
     return latencies
 
 
+def floor(raws: list[RawClient], apis: list[ApiClient], not_modified: str) -> None:
+    """What no uncached tile through the API can beat, timed like the tiles (same clients, same
+    rounds): one database round trip, one HTTP request the lean path answers without the
+    database (a 304 for ``not_modified``, a tile path), and one through Flask (``/healthz``)."""
+    _status, _body, heads = apis[0].fetch(not_modified)
+    revalidate = {"If-None-Match": heads["ETag"]}
+    assert apis[0].fetch(not_modified, revalidate)[0] == 304
+    trip, lean, flask = [], [], []
+    for _ in range(ROUNDS):
+        trip += timed_together([lambda r=r: r.cursor.execute("SELECT 1") for r in raws])
+        lean += timed_together([lambda a=a: a.fetch(not_modified, revalidate) for a in apis])
+        flask += timed_together([lambda a=a: a.fetch("/healthz") for a in apis])
+    print(
+        f"floor: one psycopg2 round trip {statistics.median(trip):.3f} ms; HTTP without the"
+        f" database: a lean 304 {statistics.median(lean):.3f} ms,"
+        f" GET /healthz through Flask {statistics.median(flask):.3f} ms"
+    )
+
+
 def main() -> None:
     from flask_jwt_extended import create_access_token
 
@@ -266,14 +296,27 @@ def main() -> None:
 
     dsn = make_url(database_uri).set(drivername="postgresql").render_as_string(False)
     # The rendered-tile cache off (TILE_CACHE_ENTRIES=0): every grids request renders.
-    with served(database_uri, PORT, app.config["JWT_SECRET_KEY"], TILE_CACHE_ENTRIES="0"):
+    secret = app.config["JWT_SECRET_KEY"]
+    with ExitStack() as stack:
+        stack.enter_context(served(database_uri, PORT, secret, TILE_CACHE_ENTRIES="0"))
+        if BEFORE:
+            before_root = Path(BEFORE).resolve()
+            stack.enter_context(
+                served(database_uri, PORT + 1, secret, root=before_root, TILE_CACHE_ENTRIES="0")
+            )
         raws = [RawClient(dsn, number, user_id) for _ in range(CLIENTS)]
         apis = [ApiClient(PORT, token) for _ in range(CLIENTS)]
+        befores = [ApiClient(PORT + 1, token) for _ in range(CLIENTS)] if BEFORE else []
         print(
             f"Granian (gridsvc/serving.py) on :{PORT}, tile cache off; {CLIENTS} concurrent clients"
             f" per side, {ROUNDS} interleaved rounds of {REQUESTS_PER_ROUND} requests per client"
+            + (f"; before: {BEFORE} on :{PORT + 1}" if BEFORE else "")
         )
-        print(f"{'tile':<16}{'bytes':>9}{'raw ms':>9}{'API ms':>9}{'API/raw':>9}")
+        if FLOOR:
+            x, y = tile_of(*CENTRE, 16)
+            floor(raws, apis, f"/api/v1/tiles/grids/16/{x}/{y}.mvt?generation={number}")
+        extra = f"{'before ms':>11}{'before/raw':>12}" if BEFORE else ""
+        print(f"{'tile':<16}{'bytes':>9}{'raw ms':>9}{'API ms':>9}{'API/raw':>9}{extra}")
         for layer in ("grids", "incidents"):
             for z in ZOOMS:
                 x, y = tile_of(*CENTRE, z)
@@ -283,7 +326,11 @@ def main() -> None:
                 status, body, _ = apis[0].fetch(path)
                 assert status == 200, (status, body[:300])
                 assert same_features(body, raws[0].get(layer, z, x, y)), f"{path}: sides differ"
-                raw_ms, api_ms, ratios = [], [], []
+                if befores:
+                    status, before_body, _ = befores[0].fetch(path)
+                    assert status == 200, (status, before_body[:300])
+                    assert same_features(body, before_body), f"{path}: before and after differ"
+                raw_ms, api_ms, before_ms, ratios, before_ratios = [], [], [], [], []
                 for _ in range(ROUNDS):
                     raw_round = timed_together(
                         [lambda r=r: r.get(layer, z, x, y) for r in raws]  # noqa: B023
@@ -294,9 +341,22 @@ def main() -> None:
                     raw_ms += raw_round
                     api_ms += api_round
                     ratios.append(statistics.median(api_round) / statistics.median(raw_round))
+                    if befores:
+                        before_round = timed_together(
+                            [lambda a=a: a.fetch(path) for a in befores]  # noqa: B023
+                        )
+                        before_ms += before_round
+                        before_ratios.append(
+                            statistics.median(before_round) / statistics.median(raw_round)
+                        )
+                extra = (
+                    f"{statistics.median(before_ms):>11.2f}{statistics.median(before_ratios):>12.2f}"
+                    if befores
+                    else ""
+                )
                 print(
                     f"{layer} z{z:<9}{len(body):>9,}{statistics.median(raw_ms):>9.2f}"
-                    f"{statistics.median(api_ms):>9.2f}{statistics.median(ratios):>9.2f}"
+                    f"{statistics.median(api_ms):>9.2f}{statistics.median(ratios):>9.2f}{extra}"
                 )
         for raw in raws:
             raw.connection.close()

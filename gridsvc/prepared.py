@@ -20,6 +20,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from gridsvc.extensions import db
 
 REPLAN_SECONDS = 10.0
@@ -42,8 +44,11 @@ class Prepared:
 
     def run(self, values: dict) -> tuple[list[str], list[tuple]]:
         """Execute with ``values`` (keyed by parameter name); (column names, rows) or ([], [])."""
-        connection = db.session.connection()
-        dbapi = connection.connection  # the pooled DBAPI connection, in the session's transaction
+        return self.run_on(db.session.connection(), values)
+
+    def run_on(self, connection: Connection, values: dict) -> tuple[list[str], list[tuple]]:
+        """:meth:`run` on ``connection`` (the session's, or an autocommit one: tiles)."""
+        dbapi = connection.connection  # the pooled DBAPI connection (prepared names live on it)
         prepared_at = dbapi.info.get(self.name)
         now = time.monotonic()
         if prepared_at is None or now - prepared_at > REPLAN_SECONDS:

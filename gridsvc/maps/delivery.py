@@ -7,7 +7,8 @@ answered with 304 before anything is rendered, and a rendered tile is kept in a 
 ``generations`` version and so starts it afresh). A tile asked for by ``?generation=`` is
 immutable for a year; one of "the current generation" must be revalidated, since the next
 publish changes it (TileJSON hands out URLs with the generation in them, so maps get the former).
-Incident tiles change with every report: private, a few seconds, never cached here.
+Incident tiles change with every report: private, a few seconds, never cached here; the lean
+path renders them too, for callers the full path has accepted (gridsvc/maps/fast_tiles.py).
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ TILE_FORMAT = 1  # bump when the attributes or the simplification change: every 
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 INCIDENTS_MAX_AGE = "private, max-age=10"
+# What werkzeug's Response puts on the full path's bodiless 204: the lean path says the same.
+EMPTY_TYPE = "text/html; charset=utf-8"
 # Set by the lean path (gridsvc/maps/fast_tiles.py) on a request it hands on: called with the
-# caller's county and verified claims once the full path has accepted the token.
+# caller's scope and verified claims once the full path has accepted the token (and, for
+# incidents, the caller's role).
 REMEMBER_CALLER = "gridsvc.maps.remember_caller"
 
 _current_number: VersionedCache[int | None] = VersionedCache("generations", max_entries=1)
@@ -67,14 +71,19 @@ def boundary_tile(scope: Scope, layer_name: str, z: int, x: int, y: int, args: d
     grid_layer = tiles.grid_layer_name(layer, args.get("layer"))
     key = tile_key(layer.name, grid_layer, number, scope.county_code, z, x, y)
     headers = tile_headers(key, explicit=bool(explicit))
-    remember_token = request.environ.get(REMEMBER_CALLER)
-    if remember_token is not None:  # the lean path may answer this token's next requests
-        remember_token(scope.county_code, get_jwt())
+    _offer_caller(scope)
     if not_modified(headers["ETag"], request.headers.get("If-None-Match")):
         return Response(status=304, headers=headers)
     if number is None:  # nothing published yet
         return Response(status=204, headers=headers)
     return _tile_response(rendered_tile(key), headers)
+
+
+def _offer_caller(scope: Scope) -> None:
+    """Once the full path has accepted the caller, the lean path may answer its next tiles."""
+    remember_caller = request.environ.get(REMEMBER_CALLER)
+    if remember_caller is not None:
+        remember_caller(scope, get_jwt())
 
 
 def tile_key(
@@ -112,11 +121,19 @@ def rendered_tile(key: tuple) -> bytes:
 
 def incidents_tile(scope: Scope, z: int, x: int, y: int, args: dict) -> Response:
     policy.require_role(scope, INCIDENT_READERS)  # GIS staff read boundaries, not cases
+    _offer_caller(scope)
     incident_tiles.check_team_filter(scope, args.get("team"))
-    body = incident_tiles.incident_tile(
-        scope, z, x, y, args, current_app.config["TILE_MAX_FEATURES"]
-    )
-    return _tile_response(body, {"Cache-Control": INCIDENTS_MAX_AGE, "Vary": "Authorization"})
+    return _tile_response(incident_body(scope, z, x, y, args), incident_headers())
+
+
+def incident_body(scope: Scope, z: int, x: int, y: int, filters: dict) -> bytes:
+    """The caller's incidents tile (the full path and the lean one render it alike)."""
+    limit = current_app.config["TILE_MAX_FEATURES"]
+    return incident_tiles.incident_tile(scope, z, x, y, filters, limit)
+
+
+def incident_headers() -> dict[str, str]:
+    return {"Cache-Control": INCIDENTS_MAX_AGE, "Vary": "Authorization"}
 
 
 def _tile_response(body: bytes, headers: dict) -> Response:

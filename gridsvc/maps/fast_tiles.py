@@ -1,4 +1,4 @@
-"""The lean path for boundary tiles of callers this process knows: 304s and 200s without Flask.
+"""The lean path for tiles of callers this process knows: 304s and 200s without Flask.
 
 A map asks for hundreds of tiles a minute, nearly all of them tiles of a published generation it
 has seen before (304) or that this process has rendered already; the rest are one statement each.
@@ -24,6 +24,13 @@ It answers only what the full path has already decided, with the same policy:
   with nothing but ``generation``/``layer`` in a well-formed query, z/x/y in range and heads within
   the app's limits. Anything else, including every error, is the full path's to answer.
 
+**Incident tiles** are private and change with every report, so they are never cached; what the
+lean path saves is Flask's machinery. It renders them with ``delivery``'s renderer (the incidents
+room's visibility condition, the same statement) only for a token the full path has accepted *for
+incidents* (its role may read them: a boundary token is not enough), remembering the caller's
+``Scope`` as the full path resolved it from the user's row, so any change to accounts sends the
+caller back through the full path. Filters: only what :mod:`gridsvc.maps.fast_incidents` allows.
+
 Answers carry ``X-Request-ID`` and write the access-log line, as every answer does.
 """
 
@@ -41,12 +48,14 @@ from dataclasses import dataclass
 from flask import Flask, current_app, g, has_app_context
 from marshmallow import ValidationError
 
+from gridsvc.accounts import Scope
 from gridsvc.boundaries import LAYER_NAME
 from gridsvc.caching import versions_of
 from gridsvc.maps import delivery, tiles
+from gridsvc.maps.fast_incidents import incident_request
 
 TILE_PATH = re.compile(
-    r"/api/v1/tiles/(townships|villages|grids)/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt"
+    r"/api/v1/tiles/(townships|villages|grids|incidents)/(\d{1,2})/(\d{1,7})/(\d{1,7})\.mvt"
 )
 QUERY_KEYS = frozenset({"generation", "layer"})
 MAX_GENERATION = 2**31 - 1
@@ -61,10 +70,13 @@ StartResponse = Callable[[str, list[tuple[str, str]]], object]
 
 @dataclass(frozen=True)
 class KnownToken:
-    county: str | None
-    user_id: int
+    scope: Scope  # the caller, as the full path resolved it (Scope.of the user: accounts data)
     expires: float  # the token's ``exp`` (epoch seconds)
     accounts_version: tuple[int, ...]  # read before the full path accepted the token
+
+    @property
+    def county(self) -> str | None:
+        return self.scope.county_code
 
 
 class FastTiles:
@@ -73,7 +85,9 @@ class FastTiles:
     def __init__(self, app: Flask, wrapped: Callable) -> None:
         self.app = app
         self.wrapped = wrapped
-        self.known: dict[str, KnownToken] = {}
+        # (kind, token) -> caller; kind "boundary" (any signed-in role) or "incidents" (a
+        # role the full path let read incident tiles).
+        self.known: dict[tuple[str, str], KnownToken] = {}
         self.lock = threading.Lock()
         self.served = 0  # answers given here (tests and operators read it)
 
@@ -94,17 +108,26 @@ class FastTiles:
 
     def _answer(self, environ: dict, match: re.Match) -> tuple | None:
         token = _bearer_jwt(environ.get("HTTP_AUTHORIZATION", ""))
-        request = _tile_request(environ, match) if token is not None else None
+        if token is None:
+            return None
+        kind = "incidents" if match.group(1) == "incidents" else "boundary"
+        if kind == "incidents":
+            request = incident_request(match, environ.get("QUERY_STRING", ""))
+        else:
+            request = _tile_request(environ, match)
         if request is None or not _heads_within_limits(environ, self.app.config):
             return None
         started = time.perf_counter()
         with self._app_context():
-            known = self.known.get(token)
+            known = self.known.get((kind, token))
             version = versions_of(ACCOUNTS)
             if known is None or known.accounts_version != version or known.expires <= time.time():
-                self._offer_to_remember(environ, token, version)
+                self._offer_to_remember(environ, (kind, token), version)
                 return None
-            answer = self._tile_answer(environ, known, *request)
+            if kind == "incidents":
+                answer = _incident_answer(known.scope, *request)
+            else:
+                answer = self._tile_answer(environ, known, *request)
             if answer is not None:
                 self.served += 1
                 g.request_id = _request_id(environ)
@@ -116,7 +139,7 @@ class FastTiles:
                         "path": environ["PATH_INFO"],
                         "status": int(answer[0][:3]),
                         "ms": round((time.perf_counter() - started) * 1000, 2),
-                        "user": known.user_id,
+                        "user": known.scope.user_id,
                     },
                 )
             return answer
@@ -141,7 +164,7 @@ class FastTiles:
         # the request to the full path, which tries again and answers the problem.
         body = delivery.rendered_tile(key)
         if not body:
-            return "204 NO CONTENT", list(headers.items()), b""
+            return "204 NO CONTENT", [*headers.items(), ("Content-Type", delivery.EMPTY_TYPE)], b""
         listed = [
             ("Content-Type", delivery.MVT_TYPE),
             ("Content-Length", str(len(body))),
@@ -149,18 +172,32 @@ class FastTiles:
         ]
         return "200 OK", listed, body
 
-    def _offer_to_remember(self, environ: dict, token: str, version: tuple[int, ...]) -> None:
-        """Let the full path, once it has accepted ``token``, make it known here."""
+    def _offer_to_remember(self, environ: dict, key: tuple[str, str], version: tuple) -> None:
+        """Let the full path, once it has accepted the token (``key``: kind, token), make it
+        known here."""
 
-        def remember(county: str | None, claims: dict) -> None:
+        def remember(scope: Scope, claims: dict) -> None:
             if claims.get("type") != "access" or "exp" not in claims:
                 return  # API tokens and anything unusual keep taking the full path
             with self.lock:
                 if len(self.known) >= MAX_KNOWN_TOKENS:
                     self.known.clear()
-                self.known[token] = KnownToken(county, int(claims["sub"]), claims["exp"], version)
+                self.known[key] = KnownToken(scope, claims["exp"], version)
 
         environ[delivery.REMEMBER_CALLER] = remember
+
+
+def _incident_answer(scope: Scope, z: int, x: int, y: int, filters: dict) -> tuple:
+    """The caller's incidents tile, rendered as the full path renders it, with its headers."""
+    body = delivery.incident_body(scope, z, x, y, filters)
+    headers = list(delivery.incident_headers().items())
+    if not body:
+        return "204 NO CONTENT", [*headers, ("Content-Type", delivery.EMPTY_TYPE)], b""
+    return (
+        "200 OK",
+        [("Content-Type", delivery.MVT_TYPE), ("Content-Length", str(len(body))), *headers],
+        body,
+    )
 
 
 def install_fast_tiles(app: Flask) -> None:

@@ -7,15 +7,27 @@ The case (routing) adds the team, the due time and whether it is overdue.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, and_, func, literal, literal_column, select, text, true
+from functools import lru_cache
+
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+    true,
+)
 
 from gridsvc.accounts import Scope, policy
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident, visible_incidents
+from gridsvc.maps.render import tile_connection
 from gridsvc.maps.tiles import BUFFER, EXTENT
 from gridsvc.routing import Case, Team
-
-NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def check_team_filter(scope: Scope, team_id: int | None) -> None:
@@ -30,13 +42,36 @@ def check_team_filter(scope: Scope, team_id: int | None) -> None:
 
 def incident_tile(scope: Scope, z: int, x: int, y: int, filters: dict, max_features: int) -> bytes:
     """The MVT of the incidents in tile z/x/y the caller may see (empty bytes: none)."""
-    box = func.ST_TileEnvelope(z, x, y)
+    key = (
+        tuple(filters.get("status") or ()),
+        filters.get("category"),
+        filters.get("team"),
+        filters.get("overdue"),
+    )
+    stmt = _statement(scope, key, max_features)
+    # A tile is a few hundred index hits: PostgreSQL's parallel plan (a parallel seq scan it
+    # favours for the per-row cost of ST_AsMVTGeom) took 30-800 ms where the GiST index takes
+    # 1-10 ms (bench/tiles.py): the tile connection has parallel plans off (gridsvc/maps/render.py).
+    with tile_connection(no_parallel=True) as connection:
+        return bytes(connection.execute(stmt, {"tz": z, "tx": x, "ty": y}).scalar() or b"")
+
+
+@lru_cache(maxsize=1024)
+def _statement(scope: Scope, key: tuple, max_features: int):
+    """The statement for one caller and filter set, z/x/y left as parameters. Building it and
+    its cache key took a third of a small tile's time (py-spy, bench/tiles.py); it depends on
+    nothing but its arguments (the scope as resolved, the filters), so it is built once."""
+    status, category, team, overdue_filter = key
+    tz, tx, ty = (bindparam(name, type_=Integer) for name in ("tz", "tx", "ty"))
+    box = func.ST_TileEnvelope(tz, tx, ty)
     with_margin = text("ST_TileEnvelope(:tz, :tx, :ty, margin => :margin)").bindparams(
-        tz=z, tx=x, ty=y, margin=BUFFER / EXTENT
+        tz, tx, ty, margin=BUFFER / EXTENT
     )
     box4326 = func.ST_Transform(with_margin, 4326)
     open_case = Case.closed_at.is_(None)
     overdue = and_(open_case, Case.due_at < func.now()).is_(True)
+    filters = {"status": list(status), "category": category, "team": team}
+    filters["overdue"] = overdue_filter
     rows = (
         select(
             Incident.id,
@@ -58,15 +93,9 @@ def incident_tile(scope: Scope, z: int, x: int, y: int, filters: dict, max_featu
         .limit(max_features)
         .subquery("t")
     )
-    stmt = select(func.ST_AsMVT(literal_column("t"), "incidents", EXTENT, "geom")).where(
+    return select(func.ST_AsMVT(literal_column("t"), "incidents", EXTENT, "geom")).where(
         rows.c.geom.is_not(None)
     )
-    # A tile is a few hundred index hits: PostgreSQL's parallel plan (a parallel seq scan it
-    # favours for the per-row cost of ST_AsMVTGeom) took 30-800 ms where the GiST index takes
-    # 1-10 ms (bench/tiles.py). One round trip more, not a compile per request (joining the SET
-    # to the statement's text would bypass SQLAlchemy's compiled cache: ~3 ms of CPU).
-    db.session.execute(NO_PARALLEL)  # ends with the request's transaction
-    return bytes(db.session.execute(stmt).scalar() or b"")
 
 
 def _filters(filters: dict, overdue):

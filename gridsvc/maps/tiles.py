@@ -23,6 +23,7 @@ from functools import lru_cache
 
 from gridsvc.boundaries import ADMIN_LAYER, UNIFIED_LAYER, queries
 from gridsvc.errors import DomainError
+from gridsvc.maps.render import tile_connection
 from gridsvc.prepared import Prepared
 
 EXTENT = 4096  # tile coordinate units per side (the MVT default)
@@ -207,7 +208,8 @@ def area_tile(
         "layer": grid_layer if layer.level == "grid" else ADMIN_LAYER,
         "county": county,
     }
-    _columns, rows = statement.run(values)
+    with tile_connection() as connection:
+        _columns, rows = statement.run_on(connection, values)
     return bytes(rows[0][0] or b"")
 
 
