@@ -13,13 +13,13 @@ Incident tiles change with every report: private, a few seconds, never cached he
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_jwt_extended import get_jwt
 
 from gridsvc.accounts import Scope, policy
 from gridsvc.boundaries import store
 from gridsvc.caching import VersionedCache
 from gridsvc.errors import NotFound
 from gridsvc.incidents import INCIDENT_READERS
+from gridsvc.lean import remember_accepted_caller
 from gridsvc.maps import incident_tiles, tiles
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -27,9 +27,6 @@ TILE_FORMAT = 1  # bump when the attributes or the simplification change: every 
 IMMUTABLE = "private, max-age=31536000, immutable"
 REVALIDATE = "private, no-cache"
 INCIDENTS_MAX_AGE = "private, max-age=10"
-# Set by the lean path (gridsvc/maps/fast_tiles.py) on a request it hands on: called with the
-# caller's county and verified claims once the full path has accepted the token.
-REMEMBER_CALLER = "gridsvc.maps.remember_caller"
 
 _current_number: VersionedCache[int | None] = VersionedCache("generations", max_entries=1)
 _rendered: VersionedCache[bytes] | None = None
@@ -67,9 +64,7 @@ def boundary_tile(scope: Scope, layer_name: str, z: int, x: int, y: int, args: d
     grid_layer = tiles.grid_layer_name(layer, args.get("layer"))
     key = tile_key(layer.name, grid_layer, number, scope.county_code, z, x, y)
     headers = tile_headers(key, explicit=bool(explicit))
-    remember_token = request.environ.get(REMEMBER_CALLER)
-    if remember_token is not None:  # the lean path may answer this token's next requests
-        remember_token(scope.county_code, get_jwt())
+    remember_accepted_caller(scope.county_code)  # the lean path may answer its next requests
     if not_modified(headers["ETag"], request.headers.get("If-None-Match")):
         return Response(status=304, headers=headers)
     if number is None:  # nothing published yet
