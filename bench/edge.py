@@ -12,14 +12,18 @@ SQL that does the same work, against the same database and indexes:
 - ``POST /api/v1/sync``, 100 reports per request: an absolute rate (target >= 2,000 incidents/s).
 
 Rounds interleave every side; a ratio is the median of the per-round ratios. See bench/README.md.
+``BENCH_PATHS=locate,locate-full`` runs only the locate rows (locate-full: the same server with
+``LOCATE_FAST_PATH=0``); ``BENCH_PORT`` moves the servers' ports (default 8104, 8105, 8114).
 Run: ``BENCH_DATABASE_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc_bench_<you>
 .venv/bin/python bench/edge.py [rounds] [seconds]`` (first run builds a 100,000-grid layer).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +45,12 @@ from bench._common import (
     wrk,
 )
 
-LOCATE_PORT, INGEST_PORT = 8104, 8114
+# Ports: BENCH_PORT (default 8104) for locate, +1 for the full-path locate server, +10 for
+# reports, so benches of several people on one machine need not collide.
+LOCATE_PORT = int(os.environ.get("BENCH_PORT", "8104"))
+LOCATE_FULL_PORT, INGEST_PORT = LOCATE_PORT + 1, LOCATE_PORT + 10
+# BENCH_PATHS picks rows (default: all but locate-full), e.g. BENCH_PATHS=locate,locate-full.
+PATHS = ("locate", "locate-full", "incidents", "sync")
 SYNC_BATCH = 100
 
 # Shared by the request scripts: a seed per wrk thread, a random UUID, a JSON report.
@@ -219,14 +228,28 @@ def count_incidents(app) -> int:
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5
+    paths = set(os.environ.get("BENCH_PATHS", "locate,incidents,sync").split(","))
+    if not paths <= set(PATHS):
+        raise SystemExit(f"BENCH_PATHS: a comma-separated subset of {', '.join(PATHS)}")
     print(f"{date.today()}: {load_average()}", flush=True)
+    locating = bool(paths & {"locate", "locate-full"})
+    filing = bool(paths & {"incidents", "sync"})
+    with ExitStack() as servers:
+        pairs: list[Pair] = []
+        if locating:
+            pairs += _locate_pairs(servers, paths, seconds)
+        if filing:
+            pairs += _filing_pairs(servers, paths, seconds)
+        interleaved(pairs, rounds)
+    print()
+    print(table(pairs))
+    print(f"\n{rounds} rounds of {seconds:g} s per side; {load_average()}")
+    print("targets: locate >= 25 % of raw, incidents >= 40 % of raw, sync >= 2,000 incidents/s")
+
+
+def _locate_pairs(servers: ExitStack, paths: set[str], seconds: float) -> list[Pair]:
     locate_app = bench_app()
     locate.build_layer(locate_app)
-    ingest_app = bench_app("ingest")
-    county = ingest.build_county(ingest_app)
-    ingest.reset_incidents(ingest_app)
-    user_id, worker_headers = ingest.make_worker(ingest_app, county)
-    worker_token = worker_headers["Authorization"].removeprefix("Bearer ")
     with locate_app.app_context():
         from flask_jwt_extended import create_access_token
 
@@ -236,49 +259,80 @@ def main() -> None:
         admin_id = bench_account("bench_edge_admin", "admin", None)
         db.session.commit()
         admin_token = create_access_token(identity=db.session.get(User, admin_id))
-
-    locate_url, ingest_url = libpq_url(locate_app), libpq_url(ingest_app)
-    with (
-        production_server(locate_app, LOCATE_PORT) as locate_base,
-        production_server(ingest_app, INGEST_PORT) as ingest_base,
-    ):
-        lua_locate = locate_lua(admin_token)
-        lua_report = report_lua(worker_token, "/api/v1/incidents", None)
-        lua_sync = report_lua(worker_token, "/api/v1/sync", SYNC_BATCH)
-        sql_locate, sql_report = raw_locate_script(), raw_report_script(user_id)
-
-        # Warm up: each worker builds its locate index on first use, plans get cached.
-        previous = 0.0
-        for _ in range(12):
-            now = wrk(locate_base, lua_locate, 5)
-            print(f"  warming up GET /locate: {now:,.0f} req/s", flush=True)
-            if now < previous * 1.1:
-                break
-            previous = now
-        wrk(ingest_base, lua_report, 2)
-        wrk(ingest_base, lua_sync, 2)
-        pgbench(locate_url, sql_locate, 2)
-        pgbench(ingest_url, sql_report, 2)
-
-        def reports_through(path_rate):
-            def run() -> float:
-                before = count_incidents(ingest_app)
-                rate, done = path_rate()
-                created = count_incidents(ingest_app) - before
-                if created < done:
-                    raise RuntimeError(f"{done} reports answered 2xx but {created} were filed")
-                return rate
-
-            return run
-
-        pairs = [
+    locate_url = libpq_url(locate_app)
+    lua_locate, sql_locate = locate_lua(admin_token), raw_locate_script()
+    pairs = []
+    if "locate" in paths:
+        base = servers.enter_context(production_server(locate_app, LOCATE_PORT))
+        _warm_up(base, lua_locate)
+        pairs.append(
             Pair(
                 "`GET /api/v1/locate`",
-                lambda: wrk(locate_base, lua_locate, seconds),
+                lambda: wrk(base, lua_locate, seconds),
                 lambda: pgbench(locate_url, sql_locate, seconds),
                 "req/s",
                 target=0.25,
-            ),
+            )
+        )
+    if "locate-full" in paths:
+        # The same server with the lean locate switched off: Flask's own path, for comparison.
+        full = servers.enter_context(
+            production_server(locate_app, LOCATE_FULL_PORT, {"LOCATE_FAST_PATH": "0"})
+        )
+        _warm_up(full, lua_locate)
+        pairs.append(
+            Pair(
+                "`GET /api/v1/locate`, full Flask path (`LOCATE_FAST_PATH=0`)",
+                lambda: wrk(full, lua_locate, seconds),
+                lambda: pgbench(locate_url, sql_locate, seconds),
+                "req/s",
+            )
+        )
+    pgbench(locate_url, sql_locate, 2)
+    return pairs
+
+
+def _warm_up(base: str, lua: str) -> None:
+    """Each worker builds its locate index on first use (and learns the token)."""
+    previous = 0.0
+    for _ in range(12):
+        now = wrk(base, lua, 5)
+        print(f"  warming up GET /locate on {base}: {now:,.0f} req/s", flush=True)
+        if now < previous * 1.1:
+            break
+        previous = now
+
+
+def _filing_pairs(servers: ExitStack, paths: set[str], seconds: float) -> list[Pair]:
+    ingest_app = bench_app("ingest")
+    county = ingest.build_county(ingest_app)
+    ingest.reset_incidents(ingest_app)
+    user_id, worker_headers = ingest.make_worker(ingest_app, county)
+    worker_token = worker_headers["Authorization"].removeprefix("Bearer ")
+    ingest_url = libpq_url(ingest_app)
+    ingest_base = servers.enter_context(production_server(ingest_app, INGEST_PORT))
+    lua_report = report_lua(worker_token, "/api/v1/incidents", None)
+    lua_sync = report_lua(worker_token, "/api/v1/sync", SYNC_BATCH)
+    sql_report = raw_report_script(user_id)
+    # Warm up: plans get cached.
+    wrk(ingest_base, lua_report, 2)
+    wrk(ingest_base, lua_sync, 2)
+    pgbench(ingest_url, sql_report, 2)
+
+    def reports_through(path_rate):
+        def run() -> float:
+            before = count_incidents(ingest_app)
+            rate, done = path_rate()
+            created = count_incidents(ingest_app) - before
+            if created < done:
+                raise RuntimeError(f"{done} reports answered 2xx but {created} were filed")
+            return rate
+
+        return run
+
+    pairs = []
+    if "incidents" in paths:
+        pairs.append(
             Pair(
                 "`POST /api/v1/incidents`",
                 reports_through(
@@ -287,7 +341,10 @@ def main() -> None:
                 lambda: pgbench(ingest_url, sql_report, seconds),
                 "req/s",
                 target=0.40,
-            ),
+            )
+        )
+    if "sync" in paths:
+        pairs.append(
             Pair(
                 f"`POST /api/v1/sync`, {SYNC_BATCH} per request",
                 reports_through(
@@ -297,13 +354,9 @@ def main() -> None:
                 ),
                 None,
                 "incidents/s",
-            ),
-        ]
-        interleaved(pairs, rounds)
-    print()
-    print(table(pairs))
-    print(f"\n{rounds} rounds of {seconds:g} s per side; {load_average()}")
-    print("targets: locate >= 25 % of raw, incidents >= 40 % of raw, sync >= 2,000 incidents/s")
+            )
+        )
+    return pairs
 
 
 def _with_count(measured: tuple[float, int], per_request: int) -> tuple[float, int]:
