@@ -69,7 +69,7 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, http.clie
 
 def in_process(app, path: str, headers: dict[str, str]) -> None:
     """µs per 304 with the WSGI callable called directly: the app's own cost, no server."""
-    from gridsvc.maps.fast_tiles import EXTENSION
+    from gridsvc.lean import EXTENSION
 
     logging.getLogger("gridsvc.access").setLevel(logging.WARNING)  # no terminal in the timing
     route, _, query = path.partition("?")
@@ -84,7 +84,7 @@ def in_process(app, path: str, headers: dict[str, str]) -> None:
         "wsgi.input": None,
         **{"HTTP_" + k.upper().replace("-", "_"): v for k, v in headers.items()},
     }
-    fast = app.extensions[EXTENSION]
+    fast = app.extensions[EXTENSION]  # the lean WSGI path (gridsvc/lean.py) in front of Flask
     paths = {"lean": fast, "full (Flask)": fast.wrapped}
 
     def loop(callable_) -> float:

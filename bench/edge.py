@@ -12,6 +12,10 @@ SQL that does the same work, against the same database and indexes:
 - ``POST /api/v1/sync``, 100 reports per request: an absolute rate (target >= 2,000 incidents/s).
 
 Rounds interleave every side; a ratio is the median of the per-round ratios. See bench/README.md.
+``BENCH_PATHS`` picks the rows (default ``locate,report,sync``; ``locate-full`` is the same
+server with ``LOCATE_FAST_PATH=0``); without a locate row the 100,000-grid layer is not built.
+``BENCH_PORT`` moves the servers' ports (default 8104, 8105, 8114, 8115);
+``BENCH_BASELINE=<another source tree>`` adds report/sync rows "this tree / baseline".
 Run: ``BENCH_DATABASE_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/gridsvc_bench_<you>
 .venv/bin/python bench/edge.py [rounds] [seconds]`` (first run builds a 100,000-grid layer).
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -43,13 +48,12 @@ from bench._common import (
     wrk,
 )
 
-# BENCH_PORT moves both servers (LOCATE_PORT = BENCH_PORT, INGEST_PORT = BENCH_PORT + 10) so that
-# engineers sharing a machine do not collide on the defaults.
-_PORT = int(os.environ.get("BENCH_PORT", "8104"))
-LOCATE_PORT, INGEST_PORT = _PORT, _PORT + 10
-# BENCH_PATHS=report,sync runs only those pairs (and skips building the 100,000-grid layer when
-# locate is not among them): short runs for work on one path.
-PATHS = ("locate", "report", "sync")
+# Ports: BENCH_PORT (default 8104) for locate, +1 for the full-path locate server, +10 for
+# reports, so benches of several people on one machine need not collide.
+LOCATE_PORT = int(os.environ.get("BENCH_PORT", "8104"))
+LOCATE_FULL_PORT, INGEST_PORT = LOCATE_PORT + 1, LOCATE_PORT + 10
+# BENCH_PATHS picks rows (default: all but locate-full), e.g. BENCH_PATHS=locate,locate-full.
+PATHS = ("locate", "locate-full", "report", "sync")
 SYNC_BATCH = 100
 
 # Shared by the request scripts: a seed per wrk thread, a random UUID, a JSON report.
@@ -224,86 +228,157 @@ def count_incidents(app) -> int:
         return db.session.scalar(text("SELECT count(*) FROM incidents"))
 
 
-def selected_paths() -> set[str]:
-    chosen = {p.strip() for p in os.environ.get("BENCH_PATHS", ",".join(PATHS)).split(",")}
-    unknown = chosen - set(PATHS) - {""}
-    if unknown:
-        raise SystemExit(f"BENCH_PATHS: unknown {sorted(unknown)}; choose from {PATHS}")
-    return chosen & set(PATHS)
-
-
 def main() -> None:
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 5
-    paths = selected_paths()
+    paths = {p.strip() for p in os.environ.get("BENCH_PATHS", "locate,report,sync").split(",")}
+    if not paths <= set(PATHS):
+        raise SystemExit(f"BENCH_PATHS: a comma-separated subset of {', '.join(PATHS)}")
     print(f"{date.today()}: {load_average()}; paths {sorted(paths)}", flush=True)
+    locating = bool(paths & {"locate", "locate-full"})
+    filing = bool(paths & {"report", "sync"})
+    with ExitStack() as servers:
+        pairs: list[Pair] = []
+        if locating:
+            pairs += _locate_pairs(servers, paths, seconds)
+        if filing:
+            pairs += _filing_pairs(servers, paths, seconds)
+        interleaved(pairs, rounds)
+    print()
+    print(table(pairs))
+    print(f"\n{rounds} rounds of {seconds:g} s per side; {load_average()}")
+    print("targets: locate >= 25 % of raw, incidents >= 40 % of raw, sync >= 2,000 incidents/s")
+
+
+def _locate_pairs(servers: ExitStack, paths: set[str], seconds: float) -> list[Pair]:
+    locate_app = bench_app()
+    locate.build_layer(locate_app)
+    with locate_app.app_context():
+        from flask_jwt_extended import create_access_token
+
+        from gridsvc.accounts.models import User
+        from gridsvc.extensions import db
+
+        admin_id = bench_account("bench_edge_admin", "admin", None)
+        db.session.commit()
+        admin_token = create_access_token(identity=db.session.get(User, admin_id))
+    locate_url = libpq_url(locate_app)
+    lua_locate, sql_locate = locate_lua(admin_token), raw_locate_script()
+    pairs = []
+    if "locate" in paths:
+        base = servers.enter_context(production_server(locate_app, LOCATE_PORT))
+        _warm_up(base, lua_locate)
+        pairs.append(
+            Pair(
+                "`GET /api/v1/locate`",
+                lambda: wrk(base, lua_locate, seconds),
+                lambda: pgbench(locate_url, sql_locate, seconds),
+                "req/s",
+                target=0.25,
+            )
+        )
+    if "locate-full" in paths:
+        # The same server with the lean locate switched off: Flask's own path, for comparison.
+        full = servers.enter_context(
+            production_server(locate_app, LOCATE_FULL_PORT, {"LOCATE_FAST_PATH": "0"})
+        )
+        _warm_up(full, lua_locate)
+        pairs.append(
+            Pair(
+                "`GET /api/v1/locate`, full Flask path (`LOCATE_FAST_PATH=0`)",
+                lambda: wrk(full, lua_locate, seconds),
+                lambda: pgbench(locate_url, sql_locate, seconds),
+                "req/s",
+            )
+        )
+    pgbench(locate_url, sql_locate, 2)
+    return pairs
+
+
+def _warm_up(base: str, lua: str) -> None:
+    """Each worker builds its locate index on first use, in the background (a 100,000-grid
+    index takes from seconds on a quiet machine to a minute on a loaded one, the SQL path
+    answering meanwhile): load the server until its log says every worker has built it, then
+    until three rounds in a row gain less than 10 % on the best (tokens learnt, plans cached)."""
+    log = Path(tempfile.gettempdir()) / f"gridsvc-bench-{base.rsplit(':', 1)[1]}.log"
+    seen = log.read_bytes().count(b"locate index built") if log.exists() else 0
+    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    for _ in range(60):
+        built = log.read_bytes().count(b"locate index built") - seen
+        if built >= workers:
+            break
+        now = wrk(base, lua, 2)
+        print(f"  building the index ({built}/{workers} workers): {now:,.0f} req/s", flush=True)
+    best, flat = 0.0, 0
+    for _ in range(24):
+        now = wrk(base, lua, 5)
+        print(f"  warming up GET /locate on {base}: {now:,.0f} req/s", flush=True)
+        flat = flat + 1 if now < best * 1.1 else 0
+        best = max(best, now)
+        if flat == 3:
+            break
+
+
+def _filing_pairs(servers: ExitStack, paths: set[str], seconds: float) -> list[Pair]:
     ingest_app = bench_app("ingest")
     county = ingest.build_county(ingest_app)
     ingest.reset_incidents(ingest_app)
     user_id, worker_headers = ingest.make_worker(ingest_app, county)
     worker_token = worker_headers["Authorization"].removeprefix("Bearer ")
     ingest_url = libpq_url(ingest_app)
+    ingest_base = servers.enter_context(production_server(ingest_app, INGEST_PORT))
+    lua_report = report_lua(worker_token, "/api/v1/incidents", None)
+    lua_sync = report_lua(worker_token, "/api/v1/sync", SYNC_BATCH)
+    sql_report = raw_report_script(user_id)
+    # A report locates its point in the same per-worker index as GET /locate: until the
+    # background build is done (seconds on a busy machine) each one asks PostGIS instead.
+    warm_up(ingest_base, lua_report, "POST /incidents", seconds=3)
+    wrk(ingest_base, lua_sync, 2)
+    pgbench(ingest_url, sql_report, 2)
 
-    with ExitStack() as servers:
-        ingest_base = servers.enter_context(production_server(ingest_app, INGEST_PORT))
-        pairs = []
-        if "locate" in paths:
-            pairs.append(locate_pair(servers, seconds))
-        lua_report = report_lua(worker_token, "/api/v1/incidents", None)
-        lua_sync = report_lua(worker_token, "/api/v1/sync", SYNC_BATCH)
-        sql_report = raw_report_script(user_id)
-        # A report locates its point in the same per-worker index as GET /locate: until the
-        # background build is done (seconds on a busy machine) each one asks PostGIS instead.
-        warm_up(ingest_base, lua_report, "POST /incidents", seconds=3)
-        wrk(ingest_base, lua_sync, 2)
-        pgbench(ingest_url, sql_report, 2)
+    def reports_through(path_rate):
+        def run() -> float:
+            before = count_incidents(ingest_app)
+            rate, done = path_rate()
+            created = count_incidents(ingest_app) - before
+            if created < done:
+                raise RuntimeError(f"{done} reports answered 2xx but {created} were filed")
+            return rate
 
-        def reports_through(path_rate):
-            def run() -> float:
-                before = count_incidents(ingest_app)
-                rate, done = path_rate()
-                created = count_incidents(ingest_app) - before
-                if created < done:
-                    raise RuntimeError(f"{done} reports answered 2xx but {created} were filed")
-                return rate
+        return run
 
-            return run
-
-        if "report" in paths:
-            pairs.append(
-                Pair(
-                    "`POST /api/v1/incidents`",
-                    reports_through(
-                        lambda: _with_count(wrk(ingest_base, lua_report, seconds, counted=True), 1)
-                    ),
-                    lambda: pgbench(ingest_url, sql_report, seconds),
-                    "req/s",
-                    target=0.40,
-                )
+    pairs = []
+    if "report" in paths:
+        pairs.append(
+            Pair(
+                "`POST /api/v1/incidents`",
+                reports_through(
+                    lambda: _with_count(wrk(ingest_base, lua_report, seconds, counted=True), 1)
+                ),
+                lambda: pgbench(ingest_url, sql_report, seconds),
+                "req/s",
+                target=0.40,
             )
-        if "sync" in paths:
-            pairs.append(
-                Pair(
-                    f"`POST /api/v1/sync`, {SYNC_BATCH} per request",
-                    reports_through(
-                        lambda: _with_count(
-                            wrk(ingest_base, lua_sync, seconds, counted=True), SYNC_BATCH
-                        )
-                    ),
-                    None,
-                    "incidents/s",
-                )
+        )
+    if "sync" in paths:
+        pairs.append(
+            Pair(
+                f"`POST /api/v1/sync`, {SYNC_BATCH} per request",
+                reports_through(
+                    lambda: _with_count(
+                        wrk(ingest_base, lua_sync, seconds, counted=True), SYNC_BATCH
+                    )
+                ),
+                None,
+                "incidents/s",
             )
-        baseline = os.environ.get("BENCH_BASELINE")
-        if baseline:
-            pairs += baseline_pairs(
-                servers, ingest_app, worker_token, Path(baseline), paths, seconds, pairs
-            )
-        interleaved(pairs, rounds)
-    print()
-    print(table(pairs))
-    print(f"\n{rounds} rounds of {seconds:g} s per side; {load_average()}")
-    print("targets: locate >= 25 % of raw, incidents >= 40 % of raw, sync >= 2,000 incidents/s")
+        )
+    baseline = os.environ.get("BENCH_BASELINE")
+    if baseline:
+        pairs += baseline_pairs(
+            servers, ingest_app, worker_token, Path(baseline), paths, seconds, pairs
+        )
+    return pairs
 
 
 def baseline_pairs(
@@ -350,34 +425,6 @@ def warm_up(base: str, lua: str, label: str, seconds: float = 5, at_least: int =
         if run + 1 >= at_least and now <= previous * 1.1:  # (0 req/s twice is no rise either)
             break
         previous = max(previous, now)
-
-
-def locate_pair(servers: ExitStack, seconds: float) -> Pair:
-    """The locate pair: its 100,000-grid layer, an admin's token, its server warmed up."""
-    locate_app = bench_app()
-    locate.build_layer(locate_app)
-    with locate_app.app_context():
-        from flask_jwt_extended import create_access_token
-
-        from gridsvc.accounts.models import User
-        from gridsvc.extensions import db
-
-        admin_id = bench_account("bench_edge_admin", "admin", None)
-        db.session.commit()
-        admin_token = create_access_token(identity=db.session.get(User, admin_id))
-    locate_url = libpq_url(locate_app)
-    locate_base = servers.enter_context(production_server(locate_app, LOCATE_PORT))
-    lua_locate = locate_lua(admin_token)
-    sql_locate = raw_locate_script()
-    warm_up(locate_base, lua_locate, "GET /locate")
-    pgbench(locate_url, sql_locate, 2)
-    return Pair(
-        "`GET /api/v1/locate`",
-        lambda: wrk(locate_base, lua_locate, seconds),
-        lambda: pgbench(locate_url, sql_locate, seconds),
-        "req/s",
-        target=0.25,
-    )
 
 
 def _with_count(measured: tuple[float, int], per_request: int) -> tuple[float, int]:

@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from gridsvc.accounts.auth import install_jwt_callbacks
     from gridsvc.assessment.api import blp as assessment_blp
     from gridsvc.boundaries.api import blp as boundaries_blp
+    from gridsvc.boundaries.fast_locate import install_fast_locate
     from gridsvc.console import install_console
     from gridsvc.incidents.api import blp as incidents_blp
     from gridsvc.incidents.category_api import blp as categories_blp
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(ogc_blp, url_prefix="/api/v1")
     install_console(app)  # HTML pages, outside the OpenAPI spec: /console/
     install_fast_tiles(app)  # known tokens' boundary tiles (304s, 200s), in front of Flask
+    install_fast_locate(app)  # known tokens' single locates, the same lean path (gridsvc/lean.py)
 
     @app.get("/healthz")
     def healthz():

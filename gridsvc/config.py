@@ -124,6 +124,9 @@ class Config:
     # The lean path for known tokens' boundary tiles (gridsvc/maps/fast_tiles.py); 0 sends
     # every tile through Flask (to compare, or to rule it out).
     TILE_FAST_PATH = _env("TILE_FAST_PATH", "1") == "1"
+    # The lean path for known tokens' single locates (gridsvc/boundaries/fast_locate.py); 0
+    # sends every GET /api/v1/locate through Flask.
+    LOCATE_FAST_PATH = _env("LOCATE_FAST_PATH", "1") == "1"
     TILE_MAX_FEATURES = _int("TILE_MAX_FEATURES", 20_000)
     PAGE_LIMIT_DEFAULT = 50
     PAGE_LIMIT_MAX = 500

@@ -44,6 +44,7 @@ from gridsvc.extensions import db
 from gridsvc.geo.crs import features_to_datum, point_to_wgs84
 from gridsvc.http import Blueprint, documents
 from gridsvc.idempotency import idempotent
+from gridsvc.lean import remember_accepted_caller
 from gridsvc.transactions import atomic
 
 blp = Blueprint("boundaries", __name__, description="Boundaries, generations, 多网合一 and locate")
@@ -224,7 +225,11 @@ class Locate(MethodView):
         """County / township / village / grid of a point (404 locate.outside_coverage outside)."""
         lon, lat = point_to_wgs84(args["lon"], args["lat"], args.get("crs"))
         number = queries.resolve_generation(args.get("at"), args.get("generation"))
-        return queries.locate(lon, lat, number=number, layer=args.get("layer") or "unified")
+        found = queries.locate(lon, lat, number=number, layer=args.get("layer") or "unified")
+        # The lean path (fast_locate) may answer this token's next locates and boundary tiles:
+        # both are open to any signed-in caller, tiles scoped to the county remembered here.
+        remember_accepted_caller(current_scope().county_code)
+        return found
 
     @roles_required()
     @blp.arguments(LocateManyIn)

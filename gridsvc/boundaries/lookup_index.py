@@ -92,10 +92,20 @@ def building(layer: str) -> bool:
 
 
 def _build_in_background(app, layer: str) -> None:
+    started = time.perf_counter()
     try:
         with app.app_context():
-            current_index(layer, share=BACKGROUND_SHARE)
+            index = current_index(layer, share=BACKGROUND_SHARE)
             db.session.remove()
+        # Operators (and bench/edge.py's warm-up) see when a worker answers from the index.
+        log.info(
+            "locate index built",
+            extra={
+                "layer": layer,
+                "generation": index.number if index else None,
+                "seconds": round(time.perf_counter() - started, 2),
+            },
+        )
     except Exception:
         log.exception("building the locate index failed", extra={"layer": layer})
     finally:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from gridsvc.accounts import Scope
 from gridsvc.boundaries import store
-from gridsvc.boundaries.lookup_index import current_index, warm_index
+from gridsvc.boundaries.lookup_index import PartsIndex, current_index, warm_index
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER
 from gridsvc.boundaries.packed_parts import LEVEL_NUMBER
 from gridsvc.errors import DomainError, Invalid, NotFound
@@ -210,10 +210,8 @@ def locate(lon: float, lat: float, *, number: int | None, layer: str = UNIFIED_L
     background = current_app.config["LOCATE_INDEX_BACKGROUND"]
     index = warm_index(layer, build_in_background=background) if number is None else None
     if index is not None:
-        location = _empty_location(index.number)
-        for _i, level, code, name in index.lookup(np.array([lon]), np.array([lat])):
-            location[level] = {"code": code, "name": name}
-        if location["county"] is None:
+        location = located_in(index, lon, lat)
+        if location is None:
             raise _outside(lon, lat, number, layer)
         return location
     rows = db.session.execute(
@@ -226,6 +224,15 @@ def locate(lon: float, lat: float, *, number: int | None, layer: str = UNIFIED_L
     if location["county"] is None:
         raise _outside(lon, lat, number, layer)
     return location
+
+
+def located_in(index: PartsIndex, lon: float, lat: float) -> dict | None:
+    """The answer of ``GET /locate`` from the in-process index (None outside the coverage);
+    the lean path (fast_locate) answers with the same function."""
+    location = _empty_location(index.number)
+    for _i, level, code, name in index.lookup(np.array([lon]), np.array([lat])):
+        location[level] = {"code": code, "name": name}
+    return location if location["county"] is not None else None
 
 
 def _outside(lon: float, lat: float, number: int | None, layer: str) -> DomainError:

@@ -14,13 +14,13 @@ path renders them too, for callers the full path has accepted (gridsvc/maps/fast
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_jwt_extended import get_jwt
 
 from gridsvc.accounts import Scope, policy
 from gridsvc.boundaries import store
 from gridsvc.caching import VersionedCache
 from gridsvc.errors import NotFound
 from gridsvc.incidents import INCIDENT_READERS
+from gridsvc.lean import remember_accepted_caller
 from gridsvc.maps import incident_tiles, tiles
 
 MVT_TYPE = "application/vnd.mapbox-vector-tile"
@@ -30,10 +30,6 @@ REVALIDATE = "private, no-cache"
 INCIDENTS_MAX_AGE = "private, max-age=10"
 # What werkzeug's Response puts on the full path's bodiless 204: the lean path says the same.
 EMPTY_TYPE = "text/html; charset=utf-8"
-# Set by the lean path (gridsvc/maps/fast_tiles.py) on a request it hands on: called with the
-# caller's scope and verified claims once the full path has accepted the token (and, for
-# incidents, the caller's role).
-REMEMBER_CALLER = "gridsvc.maps.remember_caller"
 
 _current_number: VersionedCache[int | None] = VersionedCache("generations", max_entries=1)
 _rendered: VersionedCache[bytes] | None = None
@@ -71,19 +67,12 @@ def boundary_tile(scope: Scope, layer_name: str, z: int, x: int, y: int, args: d
     grid_layer = tiles.grid_layer_name(layer, args.get("layer"))
     key = tile_key(layer.name, grid_layer, number, scope.county_code, z, x, y)
     headers = tile_headers(key, explicit=bool(explicit))
-    _offer_caller(scope)
+    remember_accepted_caller(scope.county_code)  # the lean path may answer its next requests
     if not_modified(headers["ETag"], request.headers.get("If-None-Match")):
         return Response(status=304, headers=headers)
     if number is None:  # nothing published yet
         return Response(status=204, headers=headers)
     return _tile_response(rendered_tile(key), headers)
-
-
-def _offer_caller(scope: Scope) -> None:
-    """Once the full path has accepted the caller, the lean path may answer its next tiles."""
-    remember_caller = request.environ.get(REMEMBER_CALLER)
-    if remember_caller is not None:
-        remember_caller(scope, get_jwt())
 
 
 def tile_key(
@@ -121,7 +110,8 @@ def rendered_tile(key: tuple) -> bytes:
 
 def incidents_tile(scope: Scope, z: int, x: int, y: int, args: dict) -> Response:
     policy.require_role(scope, INCIDENT_READERS)  # GIS staff read boundaries, not cases
-    _offer_caller(scope)
+    # The role may read incidents: the lean path may render this caller's next incident tiles.
+    remember_accepted_caller(scope.county_code, kind="incidents", scope=scope)
     incident_tiles.check_team_filter(scope, args.get("team"))
     return _tile_response(incident_body(scope, z, x, y, args), incident_headers())
 

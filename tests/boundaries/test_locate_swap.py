@@ -75,8 +75,9 @@ def test_lookups_answer_from_the_old_index_while_the_new_one_is_built(
 
 
 def test_without_a_warm_index_a_lookup_uses_sql_while_the_first_build_runs(
-    app, client, hierarchy, reader, gated_build, monkeypatch
+    app, client, hierarchy, reader, gated_build, monkeypatch, caplog
 ):
+    caplog.set_level("INFO", logger=lookup_index.log.name)
     lookup_index.drop_all()
     monkeypatch.setitem(app.config, "LOCATE_INDEX_BACKGROUND", True)
     answer = client.get(POINT, headers=reader).get_json()  # the GiST table answers
@@ -85,6 +86,9 @@ def test_without_a_warm_index_a_lookup_uses_sql_while_the_first_build_runs(
     gated_build.set()
     _wait_for_the_build("unified")
     assert lookup_index.warm_index("unified").number == answer["generation"]
+    # Operators and bench/edge.py's warm-up read when a worker has its index.
+    built = [r for r in caplog.records if r.getMessage() == "locate index built"]
+    assert [(r.layer, r.generation) for r in built] == [("unified", answer["generation"])]
 
 
 def test_a_build_in_another_process_reads_what_another_process_committed(app, committed_generation):
