@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import copy
 import itertools
 import logging
@@ -107,10 +108,9 @@ class BackgroundHandler(QueueHandler):
             listener, self._listener = self._listener, None
         if listener is not None:
             listener.stop()  # enqueues a sentinel and joins: every earlier record is written
-        try:
+        # The stream may be closed already (pytest's capture); logging.shutdown allows it too.
+        with contextlib.suppress(OSError, ValueError):
             self.target.flush()
-        except (OSError, ValueError):  # the stream is already closed, as logging.shutdown allows
-            pass
 
     def handle(self, record: logging.LogRecord) -> bool:
         # No handler lock: the queue is thread-safe, and that lock is what threads queued on.
@@ -127,7 +127,7 @@ class BackgroundHandler(QueueHandler):
             if self._listener is None:
                 self._start()
             self.queue.put_nowait(self.prepare(record))
-        except Exception:
+        except Exception:  # noqa: BLE001  (as logging's handlers do: a log line never fails a request)
             self.handleError(record)
 
     def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
