@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gridsvc.workers import track_binary, track_writes  # noqa: E402
+from gridsvc.workers import track_binary, track_writes
 
 BATCH = 500
 BATCHES = int(os.environ.get("BENCH_BATCHES", "40"))
