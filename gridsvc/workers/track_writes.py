@@ -191,16 +191,28 @@ def rows_text(principal, t, lon, lat, acc, speed, jump, poor, grids, secs=None) 
     )
 
 
-def write(rows: str) -> set[datetime] | None:
+def write(rows: str | bytes) -> set[datetime] | None:
     """COPY ``rows`` into ``track_points``; None when all were stored, else (a concurrent upload
-    stored some of them first) the instants this call stored, by the safe way."""
+    stored some of them first) the instants this call stored, by the safe way.
+
+    ``rows``: text (:func:`rows_text`) or the binary format (:mod:`.track_binary`)."""
+    binary = isinstance(rows, bytes)
+    options = " (FORMAT binary)" if binary else ""
+
+    def source():
+        return io.BytesIO(rows) if binary else io.StringIO(rows)
+
     cursor = db.session.connection().connection.cursor()
     try:
-        cursor.copy_expert(f"COPY track_points ({COLUMNS}) FROM STDIN", io.StringIO(rows))
+        # One read of the whole batch (psycopg2 reads 8 KiB at a time by default: a batch of 500
+        # rows was ~10 read-and-send calls).
+        cursor.copy_expert(
+            f"COPY track_points ({COLUMNS}) FROM STDIN{options}", source(), size=len(rows) + 1
+        )
         return None
     except pg_errors.UniqueViolation:
         cursor.execute("ROLLBACK TO SAVEPOINT track_copy")
     db.session.execute(STAGING_DDL)
-    cursor.copy_expert(f"COPY track_points_staging ({COLUMNS}) FROM STDIN", io.StringIO(rows))
+    cursor.copy_expert(f"COPY track_points_staging ({COLUMNS}) FROM STDIN{options}", source())
     cursor.execute(SAFE_INSERT_SQL)
     return {r[0] for r in cursor.fetchall()}

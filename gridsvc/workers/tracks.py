@@ -32,7 +32,7 @@ from gridsvc.boundaries.queries import grid_codes
 from gridsvc.errors import TooLarge, as_problem, problem_body
 from gridsvc.geo.crs import CGCS2000, WGS84, check_point, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
-from gridsvc.workers import track_writes
+from gridsvc.workers import track_binary, track_writes
 
 _PLAIN = (WGS84, CGCS2000)
 _NUMBERS = (int, float)  # exact types: JSON true/false must not pass as 1/0
@@ -285,9 +285,8 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
         poor = np.nan_to_num(acc, nan=0.0) > cfg["TRACK_MAX_ACCURACY_M"]
         where = np.flatnonzero(new)
         grids = grid_codes(lon[where], lat[where])
-        rows = track_writes.rows_text(
+        rows = track_binary.rows_binary(
             principal,
-            [t[k] for k in where.tolist()],
             lon[where],
             lat[where],
             acc[where],
