@@ -7,7 +7,7 @@ port through which a publish tells the rooms above it (``PublishListener``).
 """
 
 from gridsvc.boundaries import queries, store
-from gridsvc.boundaries.fields import LAYER_NAME, BBox
+from gridsvc.boundaries.fields import LAYER_NAME, BBox, is_layer_name
 from gridsvc.boundaries.handoff import PublishListener, install_publish_listener
 from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER, Generation
 from gridsvc.boundaries.uploads import get_upload, import_local_file
@@ -22,6 +22,7 @@ __all__ = [
     "get_upload",
     "import_local_file",
     "install_publish_listener",
+    "is_layer_name",
     "queries",
     "store",
 ]

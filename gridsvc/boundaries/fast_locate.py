@@ -23,9 +23,8 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from marshmallow import ValidationError
 
-from gridsvc.boundaries.fields import LAYER_NAME
+from gridsvc.boundaries.fields import is_layer_name
 from gridsvc.boundaries.lookup_index import warm_index
 from gridsvc.boundaries.models import UNIFIED_LAYER
 from gridsvc.boundaries.queries import located_in
@@ -70,7 +69,7 @@ class FastLocate:
             if crs not in LEAN_CRS:
                 return None  # projected: pyproj, and its own refusals, on the full path
         layer = pairs.get("layer")
-        if layer is not None and not _valid_layer_name(layer):
+        if layer is not None and not is_layer_name(layer):
             return None
         return float(lon), float(lat), crs, layer or UNIFIED_LAYER
 
@@ -101,11 +100,3 @@ def install_fast_locate(app: Flask) -> None:
     fast = FastLocate()
     add_lean_handler(app, fast)
     app.extensions[EXTENSION] = fast
-
-
-def _valid_layer_name(value: str) -> bool:
-    try:
-        LAYER_NAME(value)
-    except ValidationError:
-        return False
-    return True

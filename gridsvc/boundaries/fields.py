@@ -7,6 +7,15 @@ from marshmallow import ValidationError, fields, validate
 LAYER_NAME = validate.Regexp(r"^[a-z][a-z0-9_]{1,31}$", error="lower-case letters, digits, _")
 
 
+def is_layer_name(value: str) -> bool:
+    """Whether ``value`` passes ``LAYER_NAME`` (the lean paths judge a query without webargs)."""
+    try:
+        LAYER_NAME(value)
+    except ValidationError:
+        return False
+    return True
+
+
 class BBox(fields.Field):
     """``minlon,minlat,maxlon,maxlat`` in EPSG:4326."""
 

@@ -36,9 +36,8 @@ from __future__ import annotations
 import re
 
 from flask import Flask
-from marshmallow import ValidationError
 
-from gridsvc.boundaries import LAYER_NAME
+from gridsvc.boundaries import is_layer_name
 from gridsvc.lean import ANY, Answer, KnownToken, add_lean_handler, query_pairs
 from gridsvc.maps import delivery, tiles
 from gridsvc.maps.fast_incidents import incident_request
@@ -86,7 +85,7 @@ class FastTiles:
                 return None
         if "layer" in pairs:
             requested = pairs["layer"]
-            if not _valid_layer_name(requested):
+            if not is_layer_name(requested):
                 return None
         return layer, z, x, y, explicit, requested
 
@@ -138,11 +137,3 @@ def install_fast_tiles(app: Flask) -> None:
     fast = FastTiles()
     add_lean_handler(app, fast)
     app.extensions[EXTENSION] = fast
-
-
-def _valid_layer_name(value: str) -> bool:
-    try:
-        LAYER_NAME(value)
-    except ValidationError:
-        return False
-    return True
