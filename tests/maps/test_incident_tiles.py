@@ -119,3 +119,45 @@ def test_gis_staff_read_boundaries_not_incidents(client, make_user, hierarchy):
         "auth.role_forbidden",
     )
     assert client.get(URL.replace("incidents", "grids"), headers=gis).status_code == 200
+
+
+def test_callers_of_one_kind_share_one_prepared_statement(client, people, report):
+    """The tile statement is PREPAREd with every value a parameter: two team leads of different
+    townships run one statement with their own values (each still sees only their own), and the
+    number of statuses asked for does not make a new statement."""
+    from gridsvc.accounts import Scope
+    from gridsvc.maps.incident_tiles import _prepared
+
+    def prepared_names() -> set[str]:
+        return set(
+            db.session.scalars(
+                text(
+                    "SELECT name FROM pg_prepared_statements"
+                    " WHERE name LIKE 'gridsvc_incident_tile_%'"
+                )
+            )
+        )
+
+    market = report("0501")
+    lead, lead2 = people["lead"], people["lead2"]
+    key = ((), None, None, None)
+    (mine, my_values), (theirs, their_values) = (
+        _prepared(Scope.of(user), key, 20000) for user in (lead, lead2)
+    )
+    assert mine == theirs
+    assert my_values != their_values  # the townships differ, as values only
+    assert "430302" not in mine.sql  # no county or township code in the text
+
+    one_status = _prepared(Scope.of(lead), ((market["status"],), None, None, None), 20000)[0]
+    two_statuses = _prepared(
+        Scope.of(lead), ((market["status"], "closed"), None, None, None), 20000
+    )
+    assert two_statuses[0] == one_status
+
+    assert ids_in(client, lead) == {market["id"]}
+    assert ids_in(client, lead2) == set()
+    one = ids_in(client, lead, f"?status={market['status']}")
+    two = ids_in(client, lead, f"?status={market['status']}&status=closed")
+    assert one == two == {market["id"]}
+    assert ids_in(client, lead, "?status=closed&status=rejected") == set()
+    assert {mine.name, one_status.name} <= prepared_names()  # run as the prepared statements
