@@ -243,14 +243,28 @@ def wrk(
     return (rate, int(_WRK_COUNT.search(out).group(1))) if counted else rate
 
 
-def pgbench(url: str, script_text: str, seconds: float, clients: int = 4) -> float:
-    """Transactions/s of ``script_text`` under ``pgbench -M prepared`` with ``clients``."""
+def pgbench(
+    url: str,
+    script_text: str,
+    seconds: float,
+    clients: int = 4,
+    *,
+    variables: dict[str, object] | None = None,
+    options: str = "",
+) -> float:
+    """Transactions/s of ``script_text`` under ``pgbench -M prepared`` with ``clients``.
+
+    ``variables``: ``:name`` values for the script (``-D``; prepared mode sends them as
+    parameters); ``options``: server settings for its connections (``PGOPTIONS``, e.g. the
+    plan cache mode the API's connections use)."""
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(script_text)
     command = ["pgbench", "-n", "-M", "prepared", f"-c{clients}", f"-j{min(clients, 2)}"]
+    command += [f"-D{name}={value}" for name, value in (variables or {}).items()]
     command += [f"-T{max(1, round(seconds))}", "-f", script.name, url]
+    env = {**os.environ, "PGOPTIONS": options} if options else None
     try:
-        run = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
+        run = subprocess.run(command, capture_output=True, text=True, env=env)  # noqa: S603
     finally:
         os.unlink(script.name)
     found = _PGBENCH_TPS.search(run.stdout)

@@ -16,6 +16,8 @@ main() {
     local bench_url script failed=()
     acquire_setup_lock
     bootstrap_venv
+    # The HTTP sides of the benches are driven by wrk (a C client, as pgbench is on the raw side).
+    apt_install wrk
     db_resolve
     bench_url="$(setting BENCH_DATABASE_URL)"
     [[ -n "$bench_url" ]] || bench_url="$(url_with_db "$DB_URL" gridsvc_bench)"
