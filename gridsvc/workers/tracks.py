@@ -9,7 +9,7 @@ never fails the others. The write path is built for volume:
   :func:`gridsvc.geo.crs.point_to_wgs84`;
 - plausibility (speed from the previous point, GPS accuracy) and distances are vectorised with
   pyproj's geodesic;
-- grids come from :func:`gridsvc.boundaries.queries.locate_many` (the in-process index);
+- grids come from the boundaries face's ``queries.grid_codes`` (the in-process index);
 - rows go by ``COPY`` straight into ``track_points`` after one read of the instants already stored
   (:mod:`gridsvc.workers.track_writes`): a replayed point is stored once and reported
   ``replayed``, also when two uploads of it race.
@@ -28,7 +28,7 @@ import numpy as np
 from flask import current_app
 
 from gridsvc.accounts import utcnow
-from gridsvc.boundaries.queries import grid_codes
+from gridsvc.boundaries import queries as boundary_queries
 from gridsvc.errors import TooLarge, as_problem, problem_body
 from gridsvc.geo.crs import CGCS2000, WGS84, check_point, normalize_crs, point_to_wgs84
 from gridsvc.geo.errors import GeoInputError
@@ -284,7 +284,7 @@ def _store(principal, batch: _Batch, keep: list[int], results: list, cfg) -> Non
     if new.any():
         poor = np.nan_to_num(acc, nan=0.0) > cfg["TRACK_MAX_ACCURACY_M"]
         where = np.flatnonzero(new)
-        grids = grid_codes(lon[where], lat[where])
+        grids = boundary_queries.grid_codes(lon[where], lat[where])
         rows = track_binary.rows_binary(
             principal,
             lon[where],
