@@ -70,6 +70,24 @@ def check_merge(scope: Scope, action: str, merge: GridMerge) -> None:
     )
 
 
+def check_draft_read(scope: Scope, generation_id: int) -> None:
+    """Reading a draft: as reading the upload or merge that made it (404 as a generation)."""
+    upload = db.session.scalar(
+        select(BoundaryUpload).where(BoundaryUpload.generation_id == generation_id)
+    )
+    if upload is not None:
+        townships, county, level = (uploader_township(upload),), upload.county_code, upload.level
+    else:
+        merge = db.session.scalar(select(GridMerge).where(GridMerge.generation_id == generation_id))
+        if merge is None:
+            policy.hidden("generation")
+        townships = tuple(merge.township_codes) or (None,)
+        county, level = merge.county_code, "grid"
+    policy.boundary_work(
+        scope, policy.READ, county=county, townships=townships, level=level, kind="generation"
+    )
+
+
 def check_draft(scope: Scope, generation_id: int) -> None:
     """Publishing: every area the draft adds, and every parent whose children it replaces, lies
     inside the publisher's scope."""

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
 from gridsvc.boundaries import (
+    changes,
     crosswalk_export,
     inspection,
     merges,
@@ -18,6 +19,8 @@ from gridsvc.boundaries.schemas import (
     AreaFeature,
     AreaFeatureCollection,
     AreaListArgs,
+    ChangeArgs,
+    ChangeFeatureCollection,
     CrosswalkArgs,
     GenerationArgs,
     GenerationOut,
@@ -149,6 +152,20 @@ class Generations(MethodView):
     def get(self, args):
         """Boundary generations, newest first (draft, published, retired)."""
         return queries.list_generations(current_scope(), args)
+
+
+@blp.route("/generations/<int:generation_id>/changes")
+class GenerationChanges(MethodView):
+    @roles_required()
+    @blp.arguments(ChangeArgs, location="query")
+    @blp.response(200)
+    @documents(200, ChangeFeatureCollection)
+    def get(self, args, generation_id):
+        """What a generation changes: the areas or grids it added (or, a draft, would add),
+        removed or changed (shape, name or parent) against those it replaced, each side a
+        Feature. Drafts are readable by those who edit boundaries."""
+        found = changes.generation_changes(current_scope(), generation_id, args)
+        return features_to_datum(found, args.get("crs"))
 
 
 @blp.route("/areas")

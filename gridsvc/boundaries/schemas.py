@@ -203,6 +203,12 @@ class GridListArgs(_AtArgs, _OutDatum):
     limit = fields.Integer(validate=validate.Range(1, 500))
 
 
+class ChangeArgs(_OutDatum):
+    geometry = fields.Boolean(load_default=True)
+    cursor = fields.String(validate=validate.Length(max=512))
+    limit = fields.Integer(validate=validate.Range(1, 500))
+
+
 class ItemArgs(_AtArgs, _OutDatum):
     layer = fields.String(validate=LAYER_NAME)
 
@@ -373,6 +379,31 @@ class AreaFeature(Feature):
 class AreaFeatureCollection(FeatureCollection):
     features = fields.List(fields.Nested(AreaFeature), required=True)
     generation = fields.Integer(allow_none=True)
+
+
+class ChangeProperties(Schema):
+    code = fields.String()
+    name = fields.String(allow_none=True)
+    level = fields.String(validate=validate.OneOf(LEVELS))
+    layer = fields.String()
+    parent_code = fields.String(allow_none=True)
+    area_m2 = fields.Float(allow_none=True)
+    change = fields.String(validate=validate.OneOf(("added", "removed", "changed")))
+    side = fields.String(validate=validate.OneOf(("before", "after")))
+    changed = fields.List(
+        fields.String(validate=validate.OneOf(("geometry", "name", "parent_code"))),
+        metadata={"description": "what differs between the sides of a changed area"},
+    )
+
+
+class ChangeFeature(Feature):
+    id = fields.String(metadata={"description": "code:side"})
+    properties = fields.Nested(ChangeProperties, required=True)
+
+
+class ChangeFeatureCollection(FeatureCollection):
+    features = fields.List(fields.Nested(ChangeFeature), required=True)
+    generation = fields.Integer()
 
 
 class PlaceOut(Schema):

@@ -150,6 +150,11 @@ def test_gis_staff_upload_an_overlap_see_it_on_the_map_fix_it_and_publish(consol
         "(els) => els.map((e) => e.dataset.code)"
     )
     assert set(listed) == changed
+    fields = page.locator("#change-list .change").evaluate_all(
+        "(els) => els.map((e) => e.dataset.fields)"
+    )
+    assert fields == ["geometry", "geometry"]  # the server's diff: the shapes, not the names
+    expect(page.locator("#change-list .change").first).to_contain_text("边界")
     page.wait_for_function(
         "() => window.consoleMap.queryRenderedFeatures({layers: ['diff-after-0']}).length > 0"
     )

@@ -24,6 +24,18 @@ def _(w, t, x=None):
     return Req("POST", f"/boundary-uploads/{w.id('upload', t)}/publish", {})
 
 
+# What a generation changes: a published one as its download (rows_maps.py) (the rows cut to the caller's
+# county); a draft as the upload that made it (tests/boundaries/test_generation_changes.py).
+@row("GET /generations/{generation_id}/changes", A="ok: *", B="ok: *")
+def _(w, t, x=None):
+    return Req("GET", f"/generations/{w.id('grid_generation', t)}/changes")
+
+
+@row("GET /generations/{generation_id}/changes", **BOUNDARY_EDITORS)
+def _(w, t, x=None):
+    return Req("GET", f"/generations/{w.id('draft', t)}/changes")
+
+
 @row("GET /generation-publishes/{publish_id}", **BOUNDARY_EDITORS)
 def _(w, t, x=None):
     return Req("GET", f"/generation-publishes/{w.id('publish', t)}")

@@ -288,6 +288,7 @@ def _boundary_work(w: World) -> None:
         upload = uploads.process(str(upload.id))  # with the uploader's own scope
         assert upload.status == "validated", upload.report
         w.put("upload", target, str(upload.id))
+        w.put("draft", target, upload.generation_id)
         job = GenerationPublish(
             upload_id=upload.id,
             draft_id=upload.generation_id,

@@ -1,6 +1,6 @@
 // 版本与变更: the county's boundary generations, and for one of them a before/after view of what
-// it changed — codes added, removed, and codes whose geometry changed — read from the API's
-// generation-pinned reads (`/grids?generation=N`, `/areas?generation=N`) of it and the one before.
+// it changed — codes added, removed, and codes whose shape, name or parent changed — as the API
+// computes it (`/generations/{id}/changes`; for a draft, what publishing it would change).
 
 import { api } from "../api.js";
 import { formatDateTime } from "../format.js";
@@ -16,9 +16,10 @@ export const LAYER_NAMES = {
   yingji: "应急网格",
   shebao: "社保网格",
 };
-const CHANGE_NAMES = { added: "新增", removed: "删除", changed: "边界变更" };
+const CHANGE_NAMES = { added: "新增", removed: "删除", changed: "变更" };
+const FIELD_NAMES = { geometry: "边界", name: "名称", parent_code: "上级" };
 const CHANGE_COLORS = { added: "#2f9e44", removed: "#e03131", changed: "#1971c2" };
-const MAX_PAGES = 20; // 10,000 features a side: more than a county's grids
+const MAX_PAGES = 40; // 20,000 changed codes: more than a county's grids
 
 export const layerName = (layer) => LAYER_NAMES[layer] || layer;
 export const levelName = (level) => LEVEL_NAMES[level] || level;
@@ -34,14 +35,12 @@ const AFTER_LAYERS = [
 ];
 const EMPTY = { type: "FeatureCollection", features: [] };
 
-/** Every feature of one level/layer as generation `number` had it (all pages). */
-async function layerAt(generation, number) {
-  if (number < 1) return [];
-  const grid = generation.level === "grid";
-  const query = grid ? { generation: number, layer: generation.layer, limit: 500 } : { generation: number, level: generation.level, limit: 500 };
+/** Every page of what generation `g` changes (a draft: what publishing it would change). */
+async function changesOf(g) {
+  const query = { limit: 500 };
   const features = [];
   for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await api(grid ? "grids" : "areas", { query });
+    const answer = await api(`generations/${g.id}/changes`, { query });
     features.push(...answer.features);
     if (!answer.next_cursor) break;
     query.cursor = answer.next_cursor;
@@ -49,21 +48,22 @@ async function layerAt(generation, number) {
   return features;
 }
 
-/** {added, removed, changed}: features keyed by code, compared by geometry. */
-export function compare(before, after) {
-  const old = new Map(before.map((f) => [f.properties.code, f]));
-  const now = new Map(after.map((f) => [f.properties.code, f]));
-  const added = after.filter((f) => !old.has(f.properties.code));
-  const removed = before.filter((f) => !now.has(f.properties.code));
-  const changed = after.filter((f) => {
-    const was = old.get(f.properties.code);
-    return was && JSON.stringify(was.geometry) !== JSON.stringify(f.geometry);
-  });
-  return { added, removed, changed, oldByCode: old };
+/** {added, removed, changed}: one entry per code, {code, name, changed, before, after}. */
+export function group(features) {
+  const byCode = new Map();
+  for (const f of features) {
+    const p = f.properties;
+    const entry = byCode.get(p.code) || { code: p.code, change: p.change, changed: p.changed };
+    entry[p.side] = f;
+    entry.name = p.name || entry.name;
+    byCode.set(p.code, entry);
+  }
+  const diff = { added: [], removed: [], changed: [] };
+  for (const entry of byCode.values()) diff[entry.change].push(entry);
+  return diff;
 }
 
-const tag = (features, change) =>
-  features.map((f, i) => ({ ...f, id: undefined, properties: { ...f.properties, change, id: `${change}-${i}` } }));
+const tag = (features) => features.map((f, i) => ({ ...f, id: undefined, properties: { ...f.properties, id: `${f.properties.change}-${f.properties.side}-${i}` } }));
 
 export class GenerationsView {
   constructor(map, list, changes, legend) {
@@ -98,25 +98,21 @@ export class GenerationsView {
     );
   }
 
-  /** The before/after of generation `g` (a published or retired one: drafts have no number). */
+  /** The before/after of generation `g` (a draft: against what is in force now). */
   async show(g) {
     for (const item of this.list.querySelectorAll(".generation")) item.classList.toggle("selected", Number(item.dataset.id) === g.id);
-    if (!g.number) {
-      showEmpty(this.changes, "草稿尚未发布，没有变更可比较");
-      return;
-    }
-    showLoading(this.changes, "正在比较前后两个版本…");
-    let diff;
+    showLoading(this.changes, g.number ? "正在比较前后两个版本…" : "正在比较草稿与现行版本…");
+    let features;
     try {
-      const [before, after] = await Promise.all([layerAt(g, g.number - 1), layerAt(g, g.number)]);
-      diff = compare(before, after);
+      features = await changesOf(g);
     } catch (error) {
       showError(this.changes, error);
       return;
     }
-    const was = diff.changed.map((f) => diff.oldByCode.get(f.properties.code));
-    const beforeData = { type: "FeatureCollection", features: [...tag(diff.removed, "removed"), ...tag(was, "changed")] };
-    const afterData = { type: "FeatureCollection", features: [...tag(diff.added, "added"), ...tag(diff.changed, "changed")] };
+    const diff = group(features);
+    const side = (name) => tag(features.filter((f) => f.properties.side === name));
+    const beforeData = { type: "FeatureCollection", features: side("before") };
+    const afterData = { type: "FeatureCollection", features: side("after") };
     setGeoJsonLayer(this.map, "diff-before", beforeData);
     setGeoJsonLayer(this.map, "diff-after", afterData);
     this.showLegend(true);
@@ -129,13 +125,13 @@ export class GenerationsView {
     return el(
       "div",
       { class: "change-counts", id: "change-counts" },
-      el("strong", {}, `第 ${g.number} 版 对比 第 ${g.number - 1} 版`),
+      el("strong", {}, g.number ? `第 ${g.number} 版 对比上一版` : "草稿 对比现行版本（发布后的变化）"),
       ["added", "removed", "changed"].map((k) => el("span", { class: "badge", style: `background:${CHANGE_COLORS[k]}`, dataset: { change: k, count: diff[k].length } }, `${CHANGE_NAMES[k]} ${diff[k].length}`)),
     );
   }
 
   changeList(diff) {
-    const rows = ["added", "removed", "changed"].flatMap((k) => diff[k].map((f) => [k, f]));
+    const rows = ["added", "removed", "changed"].flatMap((k) => diff[k].map((entry) => [k, entry]));
     if (!rows.length) {
       const box = el("div");
       showEmpty(box, "与上一版相比没有变化");
@@ -144,9 +140,10 @@ export class GenerationsView {
     return el(
       "ul",
       { class: "change-list", id: "change-list" },
-      rows.map(([k, f]) =>
-        el("li", { class: "change", dataset: { change: k, code: f.properties.code }, onclick: () => flyToFeature(this.map, f) },
-          el("span", { class: "badge", style: `background:${CHANGE_COLORS[k]}` }, CHANGE_NAMES[k]), " ", f.properties.code, " ", f.properties.name || ""),
+      rows.map(([k, entry]) =>
+        el("li", { class: "change", dataset: { change: k, code: entry.code, fields: entry.changed.join(" ") }, onclick: () => flyToFeature(this.map, entry.after || entry.before) },
+          el("span", { class: "badge", style: `background:${CHANGE_COLORS[k]}` }, CHANGE_NAMES[k]), " ", entry.code, " ", entry.name || "",
+          entry.changed.length ? el("span", { class: "meta" }, ` （${entry.changed.map((f) => FIELD_NAMES[f] || f).join("、")}）`) : ""),
       ),
     );
   }
