@@ -63,6 +63,8 @@ def generation_changes(scope: Scope, generation_id: int, args: dict) -> dict:
     """A GeoJSON FeatureCollection page of what a generation changes: one feature per side of
     each change (``side``: ``before``/``after``; ``change``: added, removed, changed),
     keyset-paged by code."""
+    # A bad cursor is refused at the door, before the id is looked up (as every list does).
+    after = decode_cursor(args["cursor"], str)[0] if args.get("cursor") else None
     generation = readable_generation(scope, generation_id)
     scope_sql, params = queries._scope_sql(scope)  # the room's own scope rule
     with_geometry = args.get("geometry", True)
@@ -77,9 +79,9 @@ def generation_changes(scope: Scope, generation_id: int, args: dict) -> dict:
         }
     )
     after_cursor = ""
-    if args.get("cursor"):
+    if after is not None:
         after_cursor = "AND code > :after"
-        params["after"] = decode_cursor(args["cursor"], str)[0]
+        params["after"] = after
     sql = CHANGES_SQL.format(
         replaced=REPLACED_BY_DRAFT if generation.number is None else REPLACED_BY_PUBLISHED,
         scope=scope_sql,
