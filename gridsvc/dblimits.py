@@ -11,6 +11,8 @@ Long work must not get the web limit: Celery tasks (publishes, imports, settleme
 and migrations build the app without ``web`` and run with ``JOB_STATEMENT_TIMEOUT_MS`` (default
 0: not set by the app, so the server's or the role's own setting applies). The locate index's
 build process (gridsvc/boundaries/index_build.py) connects by URL alone and so never carries it.
+A task run eagerly inside a request (CELERY_TASK_ALWAYS_EAGER=1, tests and dry runs) shares the
+request's connection and so its limit.
 
 A cancelled statement (SQLSTATE 57014) is answered 503 ``server.database_timeout`` with
 Retry-After (gridsvc/errors.py).
