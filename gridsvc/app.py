@@ -14,7 +14,7 @@ from flask import Flask, jsonify, send_from_directory
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gridsvc import errors, inputs, jobs, logs
+from gridsvc import dblimits, errors, inputs, jobs, logs
 from gridsvc.config import Config, check_production_secrets
 from gridsvc.extensions import api, db, jwt, limiter, migrate
 from gridsvc.i18n import install_language_headers
@@ -23,13 +23,19 @@ from gridsvc.jsonio import OrjsonProvider
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
-def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
-    """Build the app; ``config`` is a Config class/instance or a dict of overrides."""
+def create_app(config: type[Config] | Config | dict | None = None, *, web: bool = False) -> Flask:
+    """Build the app; ``config`` is a Config class/instance or a dict of overrides.
+
+    ``web``: the app serves HTTP (gridsvc/wsgi.py), so its database connections carry the web
+    statement timeout; without it (Celery, the CLI, migrations) they carry the jobs' limit
+    (gridsvc/dblimits.py).
+    """
     app = Flask(__name__)
     app.json_provider_class = OrjsonProvider
     app.json = OrjsonProvider(app)
     _load_config(app, config)
     check_production_secrets(app.config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dblimits.engine_options(app.config, web=web)
     logs.configure_logging(app.config["LOG_LEVEL"])
 
     db.init_app(app)

@@ -52,6 +52,14 @@ class Config:
     }
     # Seconds a client is told to wait (Retry-After) when the database does not answer.
     DATABASE_RETRY_AFTER = _int("DATABASE_RETRY_AFTER", 5)
+    # Statement limits per connection (gridsvc/dblimits.py), in milliseconds; 0: not set by the
+    # app. The web app's statements are cancelled after DB_STATEMENT_TIMEOUT_MS (answered 503
+    # server.database_timeout); the idle-in-transaction limit is off by default because a request
+    # may legitimately wait inside its transaction (a locate index build, up to 600 s).
+    # Jobs (Celery tasks, the CLI, migrations) run with JOB_STATEMENT_TIMEOUT_MS instead.
+    DB_STATEMENT_TIMEOUT_MS = _int("DB_STATEMENT_TIMEOUT_MS", 15_000)
+    DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = _int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 0)
+    JOB_STATEMENT_TIMEOUT_MS = _int("JOB_STATEMENT_TIMEOUT_MS", 0)
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = _env("REDIS_URL")
 
@@ -121,6 +129,9 @@ class Config:
     LOCATE_INDEX_NICE = _int("LOCATE_INDEX_NICE", 10)
     # Vector tiles: rendered boundary tiles kept per process; incidents drawn at most per tile.
     TILE_CACHE_ENTRIES = _int("TILE_CACHE_ENTRIES", 4_096)
+    # Connections of the per-process tile pool (gridsvc/maps/render.py), plus as many overflow:
+    # a worker's WEB_THREADS (4) render at most this many tiles at once.
+    TILE_POOL_SIZE = _int("TILE_POOL_SIZE", 4)
     # The lean path for known tokens' boundary tiles (gridsvc/maps/fast_tiles.py); 0 sends
     # every tile through Flask (to compare, or to rule it out).
     TILE_FAST_PATH = _env("TILE_FAST_PATH", "1") == "1"

@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
+from gridsvc.dblimits import QUERY_CANCELED
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.i18n import localize_problem
 
@@ -188,7 +189,7 @@ def http_exception_to_problem(error: HTTPException) -> Response:
 
 # What a database outage raises: connection refused, a connection the server closed (restart,
 # pg_terminate_backend), SQLSTATE class 08 and the 57P0x shutdowns; also the transient
-# operational errors (deadlock, cancelled statement). SQLAlchemy wraps what it runs; the bulk
+# operational errors (deadlock; a cancelled statement, 57014, gets a code of its own). SQLAlchemy wraps what it runs; the bulk
 # paths (COPY, execute_values) raise psycopg2's own.
 DATABASE_ERRORS = (
     sa_exc.OperationalError,
@@ -208,10 +209,12 @@ def database_problem(error: Exception) -> Response:
     """503 with Retry-After: the request may be repeated as it is once the database answers.
 
     Without a SQLSTATE (refused, closed) or with class 08 / 57P0x the database is unreachable;
-    any other operational error (a deadlock, a cancelled statement, no memory) is transient too
-    but says the database is busy, not gone.
+    any other operational error (a deadlock, no memory) is transient too but says the database
+    is busy, not gone; a cancelled statement (57014, the statement timeout) says so itself.
     """
     state = _sqlstate(error)
+    if state == QUERY_CANCELED:
+        return _timeout_problem(error)
     down = state is None or state.startswith("08") or state in _SHUTDOWN_CODES
     code = "server.database_unavailable" if down else "server.database_busy"
     if down:
@@ -232,6 +235,33 @@ def database_problem(error: Exception) -> Response:
         "The database is not answering; retry after the delay given in Retry-After."
         if down
         else "The database could not finish the request now; retry after the delay given.",
+        headers={"Retry-After": str(current_app.config.get("DATABASE_RETRY_AFTER", 5))},
+    )
+
+
+def _timeout_problem(error: Exception) -> Response:
+    """A statement the server cancelled (statement_timeout, gridsvc/dblimits.py): 503 as well.
+
+    The connection is fine (only the transaction is aborted, and the request's end rolls it
+    back). Logged with the statement's text (never its parameters) so that an operator can
+    find the slow query; the request log line carries the path and the request id.
+    """
+    statement = getattr(error, "statement", None)
+    log.warning(
+        "database statement cancelled, answered 503",
+        extra={
+            "error_type": type(error).__name__,
+            "sqlstate": QUERY_CANCELED,
+            "problem": "server.database_timeout",
+            "statement_timeout_ms": current_app.config.get("DB_STATEMENT_TIMEOUT_MS"),
+            "statement": statement[:500] if isinstance(statement, str) else None,
+        },
+    )
+    return problem(
+        503,
+        "server.database_timeout",
+        "A database statement took longer than the limit and was cancelled; retry after the"
+        " delay given in Retry-After.",
         headers={"Retry-After": str(current_app.config.get("DATABASE_RETRY_AFTER", 5))},
     )
 

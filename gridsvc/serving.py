@@ -12,8 +12,15 @@ happen in Rust instead of in Python threads that share a lock with the app.
 Slow and idle clients: connections are read by Granian's async Rust runtime, so a client that
 sends half a request holds no Python thread; the app's threads only run complete requests. A
 request head must arrive within ``HEADER_READ_TIMEOUT_MS``. Many slow clients are still nginx's
-job (deploy/nginx.conf, in front in production). Unlike gunicorn, Granian does not kill a
-request that runs too long: PostgreSQL's statement timeouts and nginx's read timeout bound those.
+job (deploy/nginx.conf, in front in production).
+
+No request timeout: Granian 2.8 has none to configure (``granian --help`` lists timeouts for
+reading a request head, HTTP/2 pings, idle blocking threads and killing stopping workers only;
+its maintainers declined one, emmett-framework/granian#177, as a WSGI call cannot be stopped
+from outside). Unlike gunicorn, nothing kills a request that runs too long. What bounds one:
+the web app's statement timeout on every database statement (``DB_STATEMENT_TIMEOUT_MS``,
+15 s by default, gridsvc/dblimits.py; answered 503 ``server.database_timeout``), and nginx's
+read timeout for what a client waits. Python work between statements is not bounded.
 """
 
 from __future__ import annotations

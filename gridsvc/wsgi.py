@@ -1,10 +1,13 @@
-"""WSGI entry point: ``gridsvc.wsgi:app``, served by Granian (gridsvc/serving.py)."""
+"""WSGI entry point: ``gridsvc.wsgi:app``, served by Granian (gridsvc/serving.py).
+
+``web=True``: its database connections carry the web statement timeout (gridsvc/dblimits.py).
+"""
 
 import gc
 
 from gridsvc import create_app
 
-app = create_app()
+app = create_app(web=True)
 
 # Everything the imports and the app made lives as long as the worker: moved out of the
 # collector's sight, it is never scanned again. A full collection of those ~250,000 objects held

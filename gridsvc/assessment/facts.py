@@ -120,6 +120,11 @@ def case_rows(scope: Scope, start: datetime, end: datetime, filters: dict, where
     )  # fmt: skip
     if filters.get("county"):
         stmt = stmt.where(Case.county_code == filters["county"])
+    county = filters.get("county") or scope.county_code
+    if county:
+        # A case's county is its incident's (intake copies it): said on the incident's side too,
+        # the receipt period is read by ix_incidents_county_received, not by scanning the county.
+        stmt = stmt.where(Incident.county_code == county)
     if filters.get("township"):
         stmt = stmt.where(Case.township_code == filters["township"])
     if filters.get("team_id"):

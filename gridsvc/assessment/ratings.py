@@ -43,6 +43,9 @@ def rated_calls(scope: Scope, start: datetime, end: datetime, now: datetime, cou
     )
     if county:
         stmt = stmt.where(Call.county_code == county)
+    if county or scope.county_code:
+        # As facts.case_rows: the incident's county is the call's, and the period's index needs it.
+        stmt = stmt.where(Incident.county_code == (county or scope.county_code))
     found = []
     for call, received in db.session.execute(stmt):
         as_of = min(now, settles_at(received))

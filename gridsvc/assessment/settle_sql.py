@@ -50,6 +50,7 @@ WITH township_teams AS (
                  AT TIME ZONE 'Asia/Shanghai') AS a
     FROM cases c JOIN incidents i ON i.id = c.incident_id
     WHERE c.county_code = :county AND c.deadline_basis <> 'working'
+      AND i.county_code = :county  -- the case's (intake copies it): ix_incidents_county_received
       AND i.received_at >= :start AND i.received_at < :end
       AND NOT EXISTS (SELECT 1 FROM assessment_settled_days s
                       WHERE s.county_code = c.county_code

@@ -157,6 +157,10 @@ MESSAGES = {
         {"database not ready: {error}": "数据库尚未就绪：{error}"},
     ),
     "server.database_busy": ("数据库繁忙", "数据库暂时无法完成该请求，请按给出的秒数等待后重试。"),
+    "server.database_timeout": (
+        "数据库查询超时",
+        "数据库语句执行超过时限，已被取消，请按 Retry-After 给出的秒数等待后重试。",
+    ),
     # ETag / If-Match
     "request.if_match_required": (
         "缺少 If-Match 请求头",

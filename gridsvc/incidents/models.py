@@ -107,6 +107,8 @@ class Incident(db.Model):
         UniqueConstraint("reporter_id", "client_id", name="uq_incidents_reporter_client"),
         Index("ix_incidents_township_id", "township_code", "id"),
         Index("ix_incidents_county_id", "county_code", "id"),
+        # The assessment reads a county's cases by receipt period (live indicators, settlement).
+        Index("ix_incidents_county_received", "county_code", "received_at"),
         Index("ix_incidents_grid", "grid_code"),
         Index("ix_incidents_reporter", "reporter_id", "id"),
         Index("ix_incidents_change_seq", "change_seq"),

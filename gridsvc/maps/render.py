@@ -15,6 +15,10 @@ their own, per process:
   scan of every case (hash join, 2-3x the time of ~750 index probes; the raw side's generic plan
   probes, EXPLAIN ANALYZE on bench/tiles.py's 100,000 cases). Only tiles run on these
   connections, so the settings touch nothing else.
+* **the app engine's connect options too**: its ``connect_args`` (``application_name`` …) and
+  its libpq ``options``, the web statement timeout among them (gridsvc/dblimits.py), merged
+  before the tile settings above; ``pool_pre_ping`` as the app's. ``TILE_POOL_SIZE`` connections
+  (and as many overflow) per process.
 * **no reset on return**: SQLAlchemy's pool rolls back at checkin; with nothing open that is
   only psycopg2's no-op, but ``None`` says there is nothing to reset.
 
@@ -32,6 +36,7 @@ from contextlib import contextmanager
 from flask import current_app
 from sqlalchemy import Connection, Engine, create_engine, text
 
+from gridsvc.dblimits import merge_options
 from gridsvc.extensions import db
 
 NO_PARALLEL = text("SET LOCAL max_parallel_workers_per_gather = 0")
@@ -39,35 +44,43 @@ CONNECT_OPTIONS = (
     "-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0"
     " -c random_page_cost=1.1"
 )
-POOL_SIZE = 4  # a worker's threads (serving.py: WEB_THREADS=4) render at most this many at once
 
-_engines: dict[tuple[int, str], Engine] = {}
+# Keyed by the app's own engine (held, so never garbage-collected and its id never reused):
+# two apps of one process (tests build several) each get a pool with their own options.
+_engines: dict[tuple[int, Engine], Engine] = {}
 _lock = threading.Lock()
 
 
 def tile_engine() -> Engine:
     """This process's autocommit pool for tiles (made after a fork: one per worker)."""
-    url = db.engine.url
-    key = (os.getpid(), url.render_as_string(hide_password=False))
+    app_engine = db.engine
+    key = (os.getpid(), app_engine)
     engine = _engines.get(key)
     if engine is None:
         with _lock:
             engine = _engines.get(key)
             if engine is None:
-                engine = create_engine(
-                    url,
-                    isolation_level="AUTOCOMMIT",
-                    pool_reset_on_return=None,
-                    pool_size=POOL_SIZE,
-                    max_overflow=POOL_SIZE,
-                    pool_recycle=1800,
-                    pool_pre_ping=current_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get(
-                        "pool_pre_ping", False
-                    ),
-                    connect_args={"options": CONNECT_OPTIONS},
-                )
+                options = tile_engine_options(current_app.config)
+                engine = create_engine(app_engine.url, **options)
                 _engines[key] = engine
     return engine
+
+
+def tile_engine_options(config: dict) -> dict:
+    """The tile pool's engine arguments: the app engine's connect options plus the tiles' own."""
+    app_options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    connect_args = dict(app_options.get("connect_args") or {})
+    connect_args["options"] = merge_options(connect_args.get("options"), CONNECT_OPTIONS)
+    size = config["TILE_POOL_SIZE"]
+    return {
+        "isolation_level": "AUTOCOMMIT",
+        "pool_reset_on_return": None,
+        "pool_size": size,
+        "max_overflow": size,
+        "pool_recycle": app_options.get("pool_recycle", 1800),
+        "pool_pre_ping": app_options.get("pool_pre_ping", False),
+        "connect_args": connect_args,
+    }
 
 
 def in_callers_transaction() -> bool:
