@@ -129,6 +129,31 @@ function ratingCard(call) {
     problem);
 }
 
+/**
+ * 一呼一评 both ways over the department's finished calls, as the assessment counts them
+ * (gridsvc.assessment.ratings): a call is the lead (主办) department's, so only those calls are
+ * this department's to rate and only their township ratings rate this department; the mean has
+ * two decimals, as /ratings gives it.
+ */
+function ratingFigures(done) {
+  const mine = done.filter((call) => call.primary_department_id === me.team_id);
+  const rated = mine.filter((call) => call.department_rating !== null).length;
+  const received = mine.map((call) => call.township_rating).filter((n) => n);
+  const mean = received.length ? Math.round((received.reduce((a, b) => a + b, 0) / received.length) * 100) / 100 : null;
+  return { total: mine.length, rated, pending: mine.length - rated, received: received.length, mean };
+}
+
+function ratingSummary(f) {
+  const figure = (name, label, value) =>
+    el("span", { class: "figure", dataset: { figure: name } }, label, el("b", {}, String(value)));
+  return el("div", { class: "rating-summary", id: "rating-summary" },
+    el("div", {}, "本部门评价乡镇：",
+      figure("rated", "已评 ", f.rated), " · ", figure("pending", "待评 ", f.pending)),
+    el("div", {}, "乡镇评价本部门：",
+      figure("received", "已收到 ", f.received), " · ",
+      figure("mean", "平均 ", f.mean === null ? "暂无" : `${f.mean.toFixed(2)} 分`)));
+}
+
 async function load() {
   const [page, calls] = await Promise.all([
     api(`teams/${me.team_id}/queue`, { query: { limit: 200 } }),
@@ -140,8 +165,10 @@ async function load() {
   if (queue.features.length) panels.queue.replaceChildren(...queue.features.map(queueCard));
   else showEmpty(panels.queue, "暂无待办案件");
   const done = calls.items.filter((call) => call.status === "completed");
-  setCount("ratings", done.filter((call) => call.department_rating === null).length);
-  if (done.length) panels.ratings.replaceChildren(...done.map(ratingCard));
+  const figures = ratingFigures(done);
+  setCount("ratings", `${figures.rated}/${figures.total}`);
+  document.getElementById("count-ratings").title = `本部门已评 ${figures.rated} 件，待评 ${figures.pending} 件`;
+  if (done.length) panels.ratings.replaceChildren(ratingSummary(figures), ...done.map(ratingCard));
   else showEmpty(panels.ratings, "暂无已办结的呼叫");
   if (map) {
     drawCases(map, queue, pick, "incident_id");
