@@ -199,6 +199,7 @@ def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_a
     handler.locator("#desk-tabs [data-tab='ratings']").click()
     figures = _assert_rating_figures_match_the_api(handler)
     assert figures["received"] >= 1
+    assert figures["month"]["count"] >= 1  # the township's rating counts in this month's figure
     console.screenshot(handler, "department-rated")
 
 
@@ -227,6 +228,17 @@ def _assert_rating_figures_match_the_api(handler) -> dict:
     for name in ("rated", "pending", "received", "mean"):
         expect(summary.locator(f"[data-figure='{name}'] b")).to_have_text(str(want[name]))
     expect(handler.locator("#count-ratings")).to_have_text(f"{want['rated']}/{want['total']}")
+    # This month as the assessment counts it: the department's row of /ratings.
+    table = handler.request.get("/api/v1/ratings", params={"period": "month"})
+    assert table.status == 200, table.text()
+    row = next(
+        (r for r in table.json()["departments"] if r["key"] == str(me["team_id"])),
+        {"mean": None, "count": 0},
+    )
+    month_mean = "暂无" if row["mean"] is None else f"{row['mean']:.2f} 分"
+    expect(summary.locator("[data-figure='month-count'] b")).to_have_text(str(row["count"]))
+    expect(summary.locator("[data-figure='month-mean'] b")).to_have_text(month_mean)
+    want["month"] = row
     return want
 
 
