@@ -76,7 +76,8 @@ class IndicatorCases(MethodView):
 
 @blp.route("/ratings")
 class Ratings(MethodView):
-    @roles_required(*COUNTY_DESK)
+    # A department handler reads their own department's 一呼一评 (the console's department page).
+    @roles_required(*COUNTY_DESK, "department_handler")
     @blp.arguments(PeriodArgs, location="query")
     @blp.response(200, RatingsOut)
     def get(self, args):

@@ -48,6 +48,10 @@ def ratings_table(scope: Scope, args: dict, now=None) -> dict:
     now = now or datetime.now(UTC)
     county = args.get("county") or scope.county_code
     calls = ratings.rated_calls(scope, chosen.start, chosen.end, now, county)
+    if scope.role == "department_handler":
+        # Their own department's calls only: the townships' ratings of it, and its ratings of
+        # the townships; other departments' ratings are not theirs to read.
+        calls = [call for call in calls if call.department_id == scope.team_id]
     both = ratings.both_ways(calls)
     names = team_names(both["departments"])
     return {

@@ -110,6 +110,21 @@ def test_ratings_both_ways(client, lay_case, people):
     assert [(r["key"], r["mean"], r["count"]) for r in body["townships"]] == [(T1, 5.0, 2)]
 
 
+def test_a_department_handler_reads_their_own_departments_ratings_only(client, lay_case, people):
+    _march(lay_case, people)
+    _stationed_case(lay_case, people)
+    march = "/api/v1/ratings?period=month&from=2026-03-01"
+    body = client.get(march, headers=bearer(people["ziran"])).json
+    assert [(r["name"], r["mean"], r["count"]) for r in body["departments"]] == [
+        ("区自然资源和规划局", 3.0, 1)
+    ]
+    assert [(r["key"], r["mean"], r["count"]) for r in body["townships"]] == [(T1, 5.0, 1)]
+    other = client.get(march, headers=bearer(people["zhifa"])).json
+    assert [(r["name"], r["mean"]) for r in other["departments"]] == [("区综合行政执法局", 4.0)]
+    worker = client.get(march, headers=bearer(people["worker"]))
+    assert worker.status_code == 403
+
+
 def test_weights_are_versions(client, people, county_admin):
     assert _weights(client, people, county_admin).status_code == 201
     again = _weights(client, people, county_admin, township_rating_share=0.5)

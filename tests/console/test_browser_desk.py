@@ -169,7 +169,8 @@ def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_a
     handler.locator("#desk-tabs [data-tab='ratings']").click()
     rating = handler.locator(f"#panel-ratings .item[data-incident-id='{incident_id}']")
     expect(rating).to_contain_text("乡镇评价本部门：未评价")
-    unrated = int(handler.inner_text("#count-ratings"))
+    _assert_rating_figures_match_the_api(handler)
+    unrated = int(handler.inner_text(PENDING))
     assert unrated >= 1
     rating.locator("[data-action='rate_township']").click()  # no score chosen: the API says so
     expect(rating.locator(".problem")).to_have_text(MESSAGES["call.rating_required"][1])
@@ -179,8 +180,66 @@ def test_a_dispatcher_takes_analyses_and_dispatches_a_call_that_the_department_a
     rating = handler.locator(f"#panel-ratings .item[data-incident-id='{incident_id}']")
     expect(rating).to_contain_text("本部门评价乡镇：★★★★☆")
     expect(rating.locator("[data-action='rate_township']")).to_have_count(0)
-    expect(handler.locator("#count-ratings")).to_have_text(str(unrated - 1))
+    expect(handler.locator(PENDING)).to_have_text(str(unrated - 1))
+    _assert_rating_figures_match_the_api(handler)
+
+    # The township rates the department's response (as the lead's app would): the page's mean
+    # is the API's, to two decimals.
+    lead = console.login(LEAD)
+    call_id = int(rating.get_attribute("data-call-id"))
+    etag = lead.request.get(f"/api/v1/calls/{call_id}").headers["etag"]
+    rated = lead.request.post(
+        f"/api/v1/calls/{call_id}/actions",
+        data={"action": "rate_department", "rating": 3, "comment": "响应较慢"},
+        headers={"X-CSRF-TOKEN": _csrf(lead), "If-Match": etag},
+    )
+    assert rated.status == 200, rated.text()
+    handler.reload()
+    expect(handler.locator("body[data-ready='true']")).to_have_count(1, timeout=30000)
+    handler.locator("#desk-tabs [data-tab='ratings']").click()
+    figures = _assert_rating_figures_match_the_api(handler)
+    assert figures["received"] >= 1
+    assert figures["month"]["count"] >= 1  # the township's rating counts in this month's figure
     console.screenshot(handler, "department-rated")
+
+
+PENDING = "#rating-summary [data-figure='pending'] b"
+
+
+def _assert_rating_figures_match_the_api(handler) -> dict:
+    """The 一呼一评 figures on the page equal those computed from /calls, counted as the
+    assessment counts them (a call is its lead department's)."""
+    me = handler.request.get("/api/v1/me").json()
+    answer = handler.request.get(
+        "/api/v1/calls",
+        params={"department_id": me["team_id"], "status": "completed", "limit": 200},
+    )
+    assert answer.status == 200, answer.text()
+    mine = [c for c in answer.json()["items"] if c["primary_department_id"] == me["team_id"]]
+    received = [c["township_rating"] for c in mine if c["township_rating"]]
+    want = {
+        "total": len(mine),
+        "rated": sum(c["department_rating"] is not None for c in mine),
+        "received": len(received),
+        "mean": f"{round(sum(received) / len(received), 2):.2f} 分" if received else "暂无",
+    }
+    want["pending"] = want["total"] - want["rated"]
+    summary = handler.locator("#rating-summary")
+    for name in ("rated", "pending", "received", "mean"):
+        expect(summary.locator(f"[data-figure='{name}'] b")).to_have_text(str(want[name]))
+    expect(handler.locator("#count-ratings")).to_have_text(f"{want['rated']}/{want['total']}")
+    # This month as the assessment counts it: the department's row of /ratings.
+    table = handler.request.get("/api/v1/ratings", params={"period": "month"})
+    assert table.status == 200, table.text()
+    row = next(
+        (r for r in table.json()["departments"] if r["key"] == str(me["team_id"])),
+        {"mean": None, "count": 0},
+    )
+    month_mean = "暂无" if row["mean"] is None else f"{row['mean']:.2f} 分"
+    expect(summary.locator("[data-figure='month-count'] b")).to_have_text(str(row["count"]))
+    expect(summary.locator("[data-figure='month-mean'] b")).to_have_text(month_mean)
+    want["month"] = row
+    return want
 
 
 def test_a_department_handler_cannot_open_the_desk(console):

@@ -31,6 +31,7 @@ from gridsvc.routing.cases.schemas import (
     QueueCollection,
     TaskArgs,
     TaskCollection,
+    TriageArgs,
 )
 from gridsvc.routing.deadlines import supervision
 from gridsvc.transactions import atomic
@@ -178,15 +179,22 @@ class MyTasks(MethodView):
 @blp.route("/triage")
 class TriageQueue(MethodView):
     @roles_required(*COUNTY_DESK)
-    @blp.arguments(QueueArgs, location="query")
+    @blp.arguments(TriageArgs, location="query")
     @blp.response(200)
     @documents(200, QueueCollection, content_type=GEOJSON)
     def get(self, args):
-        """Cases no team holds yet (triage, calls not yet dispatched), as GeoJSON."""
+        """Cases no team holds yet (triage, calls not yet dispatched), as GeoJSON.
+
+        A county's staff read their own county; a global admin (no county) names one in
+        ``county`` — the console's desk asks them to pick it.
+        """
         scope = current_scope()
-        county = scope.county_code
+        county = args.get("county") or scope.county_code
         if not county:
             raise Invalid("The triage queue is per county.", code="routing.county_required")
+        if scope.county_code and county != scope.county_code:
+            # Another county is out of scope: it reads as absent, as everywhere else.
+            raise NotFound(f"county {county} not found", code="county.not_found")
         if not (policy.county_desk(scope, county) or policy.supervises(scope, county)):
             policy.forbidden("The triage queue is the county desk's.")
         return _geojson(queue.triage_queue(current_user, county, args), args.get("crs"))

@@ -93,10 +93,12 @@ def get_call(scope: Scope, call_id: int, *, for_update: bool = False) -> Call:
 
 
 def list_calls(scope: Scope, args: dict) -> tuple[list[Call], str | None]:
-    """Newest first; filters: status, township, department (primary or cooperating)."""
+    """Newest first; filters: status, county, township, department (primary or cooperating)."""
     stmt = select(Call).where(visible_calls(scope))
     if args.get("status"):
         stmt = stmt.where(Call.status.in_(args["status"]))
+    if args.get("county"):
+        stmt = stmt.where(Call.county_code == args["county"])
     if args.get("township"):
         stmt = stmt.where(Call.township_code == args["township"])
     if args.get("department_id"):

@@ -9,7 +9,7 @@ from gridsvc.incidents import STATUSES as INCIDENT_STATUSES
 from gridsvc.routing.cases.models import CALL_STATUSES as CALL_STATUSES_CHOICES
 from gridsvc.routing.cases.rules import allowed_call_actions
 from gridsvc.routing.deadlines.models import NOTICE_KINDS
-from gridsvc.routing.directory.schemas import CATEGORY, TOWNSHIP, PageArgs
+from gridsvc.routing.directory.schemas import CATEGORY, COUNTY, TOWNSHIP, PageArgs
 
 # --- cases, calls, queues --------------------------------------------------------------------
 
@@ -106,6 +106,8 @@ class CallActionIn(Schema):
 
 class CallListArgs(PageArgs):
     status = fields.List(fields.String(validate=validate.OneOf(CALL_STATUSES_CHOICES)))
+    # A global admin's desk works one county at a time (the console's county picker).
+    county = fields.String(validate=COUNTY)
     township = fields.String(validate=TOWNSHIP)
     department_id = fields.Integer()
     incident_id = fields.Integer()
@@ -187,11 +189,19 @@ class QueueArgs(PageArgs, OutDatumArgs):
     )
 
 
+class TriageArgs(QueueArgs):
+    county = fields.String(
+        validate=COUNTY,
+        metadata={"description": "required of a global admin; others read their own county"},
+    )
+
+
 class TaskArgs(OutDatumArgs):
     """The worker's to-do list takes only the datum of its geometries."""
 
 
 class NoticeListArgs(PageArgs):
+    county = fields.String(validate=COUNTY)
     township = fields.String(validate=TOWNSHIP)
     team_id = fields.Integer()
     kind = fields.String(validate=validate.OneOf(NOTICE_KINDS))

@@ -28,6 +28,7 @@ def _visible(actor, scope: Scope):
 def list_notices(actor, scope: Scope, args: dict):
     stmt = select(SupervisionNotice).where(_visible(actor, scope))
     for key, column in (
+        ("county", SupervisionNotice.county_code),
         ("township", SupervisionNotice.township_code),
         ("team_id", SupervisionNotice.team_id),
         ("kind", SupervisionNotice.kind),

@@ -1,10 +1,11 @@
 // MapLibre GL maps of the county: the boundary vector tiles (townships, villages, grids) from
 // /api/v1/tiles, fitted to the caller's area, over an optional XYZ basemap (CONSOLE_BASEMAP_URL).
 // MapLibre is the vendor build loaded by the page (<script src=".../vendor/maplibre-gl.js">).
-// No glyphs server is configured (no CDN), so layers draw shapes, not map text: labels belong
-// in popups and lists.
+// Place names are drawn by map-labels.js (CJK with the browser's fonts, the rest from glyph
+// ranges served here: no glyph server, no CDN).
 
 import { api } from "./api.js";
+import { LOCAL_CJK_FONTS, addLabels, glyphsUrl } from "./map-labels.js";
 import { config } from "./shell-config.js";
 
 const maplibregl = window.maplibregl;
@@ -17,6 +18,7 @@ function tileUrl(layer, query = "") {
 function baseStyle() {
   const style = {
     version: 8,
+    glyphs: glyphsUrl(),
     sources: {},
     layers: [{ id: "background", type: "background", paint: { "background-color": "#f3f1ec" } }],
   };
@@ -65,6 +67,7 @@ function addBoundaries(map) {
     "source-layer": "townships",
     paint: { "line-color": "#343a40", "line-width": 2 },
   });
+  addLabels(map);
 }
 
 /** [[w, s], [e, n]] of any GeoJSON geometry, feature or collection. */
@@ -110,6 +113,7 @@ export async function createMap(container, options = {}) {
     center: [112.9, 27.85],
     zoom: 10,
     attributionControl: config().basemap ? {} : false,
+    localIdeographFontFamily: LOCAL_CJK_FONTS,
     ...options,
   });
   // The map is reachable from its element (browser tests read its layers and feature states).

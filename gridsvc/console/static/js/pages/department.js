@@ -1,7 +1,8 @@
 // 县级部门: a department handler's page. 待办: the department's queue (cases it leads or assists,
 // most of them 乡呼县应 calls dispatched by the county) with the steps open to it — 响应 the call,
 // 开始处置, 处置反馈 with a photo — and 一呼一评: the calls it finished, the township's rating of
-// the department and its own rating of the township. The map shows the queue.
+// the department and its own rating of the township, above them the figures (已评/待评, the
+// townships' mean) and this month's as the assessment counts it (/ratings). The map shows the queue.
 
 import { api } from "../api.js";
 import { CALL_STATUS, CALL_STATUS_COLOR, callAction, caseAction, categoryNames, townshipNames } from "../casework.js";
@@ -129,10 +130,51 @@ function ratingCard(call) {
     problem);
 }
 
+/**
+ * 一呼一评 both ways over the department's finished calls, as the assessment counts them
+ * (gridsvc.assessment.ratings): a call is the lead (主办) department's, so only those calls are
+ * this department's to rate and only their township ratings rate this department; the mean has
+ * two decimals, as /ratings gives it.
+ */
+function ratingFigures(done) {
+  const mine = done.filter((call) => call.primary_department_id === me.team_id);
+  const rated = mine.filter((call) => call.department_rating !== null).length;
+  const received = mine.map((call) => call.township_rating).filter((n) => n);
+  const mean = received.length ? Math.round((received.reduce((a, b) => a + b, 0) / received.length) * 100) / 100 : null;
+  return { total: mine.length, rated, pending: mine.length - rated, received: received.length, mean };
+}
+
+const meanText = (mean) => (mean === null || mean === undefined ? "暂无" : `${mean.toFixed(2)} 分`);
+
+/** This month's row of /ratings for the department (the assessment's own figure), or null. */
+async function monthRating() {
+  try {
+    const table = await api("ratings", { query: { period: "month" } });
+    return table.departments.find((row) => row.key === String(me.team_id)) || { mean: null, count: 0 };
+  } catch {
+    return null; // the summary above still stands; the assessment line is left out
+  }
+}
+
+function ratingSummary(f, month) {
+  const figure = (name, label, value) =>
+    el("span", { class: "figure", dataset: { figure: name } }, label, el("b", {}, String(value)));
+  return el("div", { class: "rating-summary", id: "rating-summary" },
+    el("div", {}, "本部门评价乡镇：",
+      figure("rated", "已评 ", f.rated), " · ", figure("pending", "待评 ", f.pending)),
+    el("div", {}, "乡镇评价本部门：",
+      figure("received", "已收到 ", f.received), " · ", figure("mean", "平均 ", meanText(f.mean))),
+    month
+      ? el("div", { class: "assessed" }, "本月考核计入：",
+        figure("month-count", "", month.count), " 次评价 · ", figure("month-mean", "平均 ", meanText(month.mean)))
+      : null);
+}
+
 async function load() {
-  const [page, calls] = await Promise.all([
+  const [page, calls, month] = await Promise.all([
     api(`teams/${me.team_id}/queue`, { query: { limit: 200 } }),
     api("calls", { query: { department_id: me.team_id, limit: 200 } }),
+    monthRating(),
   ]);
   queue = page;
   ctx.calls = new Map(calls.items.map((call) => [call.id, call]));
@@ -140,8 +182,10 @@ async function load() {
   if (queue.features.length) panels.queue.replaceChildren(...queue.features.map(queueCard));
   else showEmpty(panels.queue, "暂无待办案件");
   const done = calls.items.filter((call) => call.status === "completed");
-  setCount("ratings", done.filter((call) => call.department_rating === null).length);
-  if (done.length) panels.ratings.replaceChildren(...done.map(ratingCard));
+  const figures = ratingFigures(done);
+  setCount("ratings", `${figures.rated}/${figures.total}`);
+  document.getElementById("count-ratings").title = `本部门已评 ${figures.rated} 件，待评 ${figures.pending} 件`;
+  if (done.length) panels.ratings.replaceChildren(ratingSummary(figures, month), ...done.map(ratingCard));
   else showEmpty(panels.ratings, "暂无已办结的呼叫");
   if (map) {
     drawCases(map, queue, pick, "incident_id");

@@ -11,12 +11,13 @@ import { drawCases, drawn, fillLegend, selectCase } from "../case-map.js";
 import { formatDateTime, startCountdowns } from "../format.js";
 import { statusName } from "../labels.js";
 import { bounds, createMap } from "../map.js";
-import { config } from "../shell-config.js";
 import { setCount, setupTabs } from "../tabs.js";
 import { el, showEmpty, showError, showLoading, toast } from "../ui.js";
 import { callCard } from "./desk-calls.js";
+import { deskCounty } from "./desk-county.js";
 
-const county = config().user.county_code;
+// The county the desk works on: the account's, or the one a global admin picked (desk-county.js).
+let county = null;
 const panels = {
   calls: document.getElementById("panel-calls"),
   triage: document.getElementById("panel-triage"),
@@ -49,7 +50,7 @@ function pick(incidentId) {
 async function loadCalls() {
   showLoading(panels.calls);
   try {
-    const page = await api("calls", { query: { status: OPEN_CALL_STATUSES, limit: 200 } });
+    const page = await api("calls", { query: { county, status: OPEN_CALL_STATUSES, limit: 200 } });
     // What the desk must do first: calls to take, then to analyse, then to dispatch.
     const order = Object.fromEntries(OPEN_CALL_STATUSES.map((s, i) => [s, i]));
     const calls = page.items.sort((a, b) => order[a.status] - order[b.status] || a.id - b.id);
@@ -98,7 +99,7 @@ function triageCard(feature) {
 async function loadTriage() {
   showLoading(panels.triage);
   try {
-    const queue = await api("triage", { query: { limit: 200 } });
+    const queue = await api("triage", { query: { county, limit: 200 } });
     setCount("triage", queue.features.length);
     if (!queue.features.length) return showEmpty(panels.triage, "暂无待分拨案件");
     panels.triage.replaceChildren(...queue.features.map(triageCard));
@@ -136,7 +137,7 @@ function noticeCard(notice) {
 async function loadNotices() {
   showLoading(panels.notices);
   try {
-    const page = await api("supervision-notices", { query: { limit: 200 } });
+    const page = await api("supervision-notices", { query: { county, limit: 200 } });
     // Overdue first: open notices before acknowledged ones, the longest overdue at the top.
     const notices = page.items.sort((a, b) =>
       Boolean(a.acknowledged_at) - Boolean(b.acknowledged_at) || new Date(a.due_at) - new Date(b.due_at));
@@ -154,10 +155,12 @@ async function loadMap() {
       api("incidents", {
         query: { format: "geojson", status: OPEN_INCIDENT_STATUSES.join(","), limit: 500 },
       }),
-      api("supervision-notices", { query: { open: true, limit: 500 } }),
+      api("supervision-notices", { query: { county, open: true, limit: 500 } }),
     ]);
     // /incidents knows no deadlines: a case with an open 督办 notice is drawn as overdue.
     const supervised = new Set(notices.items.map((notice) => notice.incident_id));
+    // /incidents has no county filter: a global admin reads every county's, the desk keeps one.
+    collection.features = collection.features.filter((f) => placeCode(f.properties.county) === county);
     for (const feature of collection.features) {
       feature.properties.overdue = supervised.has(feature.properties.id);
     }
@@ -183,8 +186,26 @@ async function refresh() {
   countdowns();
 }
 
+/** A place property of /incidents: {code, name} (or a bare code). */
+function placeCode(place) {
+  return place && typeof place === "object" ? place.code : place;
+}
+
+/** A global admin before picking a county: say what to do, not the API's county errors. */
+async function awaitCounty() {
+  for (const [name, panel] of Object.entries(panels)) {
+    showEmpty(panel, "请先在上方选择区县，再查看该区县的乡呼县应、待分拨案件和督办通知。");
+    setCount(name, "–");
+  }
+  document.getElementById("map-legend").hidden = true; // no cases drawn: no legend yet
+  map = await createMap("map");
+  document.body.dataset.ready = "true";
+}
+
 async function main() {
   Object.values(panels).forEach((panel) => showLoading(panel));
+  county = await deskCounty(document.getElementById("county-pick"));
+  if (!county) return awaitCounty();
   const [deps, towns, cats, teams] = await Promise.all([
     departments(county).catch(() => new Map()),
     townshipNames(county),
