@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from gridsvc.incidents import Filing, Incident
 from gridsvc.prepared import Prepared
 from gridsvc.routing.cases.calls import new_call_rows
-from gridsvc.routing.cases.on_site import ON_SITE_PENDING, complete_on_site
+from gridsvc.routing.cases.on_site import ON_SITE_PENDING, complete_on_site, on_site_state
 from gridsvc.routing.cases.visibility import readable_as_party
 from gridsvc.routing.deadlines.clock import deadline
 from gridsvc.routing.decision import COUNTY_CALL, TOWNSHIP_TEAM, county_world, route_many
@@ -35,8 +35,9 @@ class CaseIntake:
         entry = entry_in_force(county_code, category_code)
         return entry is not None and entry.fixable_on_site
 
-    def photo_added(self, scope, incident: Incident) -> None:
+    def photo_added(self, scope, incident: Incident) -> str | None:
         complete_on_site(scope, incident)
+        return on_site_state(incident)
 
     def readable_as_party(self, scope):
         return readable_as_party(scope)
