@@ -18,12 +18,11 @@ from gridsvc.accounts import User
 from gridsvc.errors import DomainError
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident, IncidentPhoto
+from gridsvc.routing.cases.announce import ON_SITE_PENDING
 from gridsvc.routing.cases.models import Case
 from gridsvc.routing.cases.workflow import act
 
 log = logging.getLogger(__name__)
-
-ON_SITE_PENDING = "resolved_on_site"  # key in the incident's stored routing
 
 
 def complete_on_site(scope, incident: Incident) -> bool:
