@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from gridsvc.extensions import db
 from gridsvc.routing.cases.on_site_notices import late_photos
-from gridsvc.routing.notices.models import Notification
+from gridsvc.routing.notices.models import Notification, WebhookDelivery, WebhookSubscription
 from tests.conftest import bearer
 from tests.routing.conftest import HOME
 from tests.routing.test_on_site import _fixable, _on_site_body
@@ -23,6 +23,18 @@ def _notices(user, incident_id) -> list[tuple[str, str]]:
         .order_by(Notification.id)
     ).all()
     return [tuple(r) for r in rows]
+
+
+def _deliveries(incident_id) -> list[str]:
+    """The webhook events queued for this incident (sorted: one test is one transaction, so
+    their created_at are all equal)."""
+    return sorted(
+        db.session.scalars(
+            select(WebhookDelivery.event).where(
+                WebhookDelivery.payload["incident_id"].as_integer() == incident_id
+            )
+        )
+    )
 
 
 def _file_twice(client, worker, body=None):
@@ -74,7 +86,17 @@ def test_late_photos_ask_the_lead_once_then_the_close_tells_them(
     monkeypatch.setitem(app.config, "ON_SITE_PHOTOS_GRACE_MINUTES", 30)
     _fixable(client, admin_headers)
     lead, worker = people["lead"], people["worker"]
+    # A county system subscribed to every event (written directly: the API resolves the host,
+    # and nothing is posted here — only the queued deliveries are looked at).
+    db.session.add(
+        WebhookSubscription(
+            county_code="430302", url="https://hooks.example.com/g", secret="s" * 32
+        )
+    )
+    db.session.flush()
     filed = _file_twice(client, worker)
+    # The county's systems learn of the case when it is filed, though no person is asked.
+    assert _deliveries(filed["id"]) == ["case.routed"]
     upload_photo(worker, filed["id"], "report", colour=(100, 100, 100))  # the after photo is late
     now = datetime.now(UTC)
     assert late_photos(now + timedelta(minutes=20)) == 0  # within the grace: still nobody
@@ -86,6 +108,7 @@ def test_late_photos_ask_the_lead_once_then_the_close_tells_them(
     assert late_photos(now + timedelta(minutes=32)) == 0
     assert late_photos(now + timedelta(hours=5)) == 0
     assert _notices(lead, filed["id"]) == asked
+    assert _deliveries(filed["id"]) == ["case.routed"]  # not posted to the systems twice
     events = client.get(f"/api/v1/incidents/{filed['id']}/events", headers=admin_headers).json
     assert [e["action"] for e in events["items"]].count("on_site_photos_late") == 1
 
@@ -95,6 +118,7 @@ def test_late_photos_ask_the_lead_once_then_the_close_tells_them(
     told = _notices(lead, filed["id"])
     assert [e for e, _ in told] == ["case.routed", "case.closed_on_site"]
     assert "无需受理" in told[1][1]
+    assert _deliveries(filed["id"]) == ["case.closed_on_site", "case.routed"]
 
 
 def test_a_sampled_fix_asks_the_lead_to_confirm_once(

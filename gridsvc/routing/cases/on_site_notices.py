@@ -37,7 +37,9 @@ LATE_EVENT = "on_site_photos_late"
 BATCH = 500
 
 # Open reports filed as fixed on the spot, past the grace, not yet announced as late. Read from
-# the open cases (a partial index) rather than the incidents.
+# the open cases (a partial index) rather than the incidents. The case rows are locked, skipping
+# those another sweep or a closing photo upload (which locks the case in ``act``) holds, so a
+# report is announced once and never after the photos closed it.
 LATE_SQL = text(
     """
 SELECT i.id FROM cases c JOIN incidents i ON i.id = c.incident_id
@@ -46,6 +48,7 @@ WHERE c.closed_at IS NULL AND c.status = 'reported'
   AND NOT EXISTS (SELECT 1 FROM incident_events e
                   WHERE e.incident_id = i.id AND e.action = :late)
 ORDER BY i.id LIMIT :batch
+FOR UPDATE OF c SKIP LOCKED
 """
 )
 
