@@ -137,3 +137,16 @@ def test_a_sampled_fix_asks_the_lead_to_confirm_once(
     assert late_photos(datetime.now(UTC) + timedelta(days=1)) == 0  # not reported any more
     confirmed = act(lead, filed["id"], "close")
     assert (confirmed.status_code, confirmed.json["status"]) == (200, "closed")
+
+
+def test_the_sla_sweep_runs_it_by_beat_and_by_hand(app, monkeypatch, client, people, admin_headers):
+    from gridsvc.routing.tasks import sla_sweep
+
+    monkeypatch.setitem(app.config, "ON_SITE_PHOTOS_GRACE_MINUTES", 0)
+    _fixable(client, admin_headers)
+    filed = _file_twice(client, people["worker"])
+    by_hand = app.test_cli_runner().invoke(args=["routing", "sla-sweep"])
+    assert by_hand.exit_code == 0, by_hand.output
+    assert "photos late, announced: 1" in by_hand.output
+    assert [e for e, _ in _notices(people["lead"], filed["id"])] == ["case.routed"]
+    assert sla_sweep()["on_site_late"] == 0  # beat's next minute: already asked
