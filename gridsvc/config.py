@@ -157,6 +157,9 @@ class Config:
     # On-the-spot fixes (自处置): one in ON_SITE_SAMPLE_EVERY per county waits for the team lead's
     # confirmation instead of closing at once (1: every one; 0: none).
     ON_SITE_SAMPLE_EVERY = int(_env("ON_SITE_SAMPLE_EVERY", "10"))
+    # A report filed as fixed on the spot asks nobody to accept it: its photos close it. Still
+    # open this long after it was received (photos late or lost), the lead is asked after all.
+    ON_SITE_PHOTOS_GRACE_MINUTES = float(_env("ON_SITE_PHOTOS_GRACE_MINUTES", "30"))
 
     # Early warning (研判预警): a cluster is HOTSPOT_MIN_POINTS reports of one category within
     # HOTSPOT_EPS_M metres of each other over the last HOTSPOT_WINDOW_DAYS; a recurring place is

@@ -56,8 +56,12 @@ class Router(Protocol):
         """Whether the county's list lets a grid worker fix this category on the spot (自处置)."""
         ...
 
-    def photo_added(self, scope, incident: Incident) -> None:
-        """A photo was attached: a report filed as fixed on the spot may now be complete."""
+    def photo_added(self, scope, incident: Incident) -> str | None:
+        """A photo was attached: a report filed as fixed on the spot may now be complete.
+
+        Returns the incident's on-the-spot state after it (``awaiting_photos``, ``closed``,
+        ``awaiting_confirmation``; None for an ordinary incident), which the upload answers with.
+        """
         ...
 
     def readable_as_party(self, scope) -> ColumnElement[bool] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest.fields import Upload
 from marshmallow import Schema
@@ -13,7 +13,8 @@ from gridsvc.idempotency import idempotent
 from gridsvc.incidents import photos, queries
 from gridsvc.incidents.api import READERS
 from gridsvc.incidents.handoff import router
-from gridsvc.incidents.schemas import PhotoForm, PhotoOut
+from gridsvc.incidents.queries import incident_etag
+from gridsvc.incidents.schemas import PhotoForm, PhotoOut, PhotoUploadOut
 
 blp = Blueprint("photos", __name__, description="Incident photos")
 
@@ -31,17 +32,33 @@ class Photos(MethodView):
     @idempotent
     @blp.arguments(PhotoForm, location="form")
     @blp.arguments(PhotoFile, location="files")
-    @blp.response(201, PhotoOut)
-    @blp.alt_response(200, schema=PhotoOut, description="The same photo was sent before")
+    @blp.response(201, PhotoUploadOut)
+    @blp.alt_response(200, schema=PhotoUploadOut, description="The same photo was sent before")
     def post(self, form, files, incident_id):
-        """Attach a JPEG, PNG or WebP photo (multipart `file`, `kind`); the same bytes again: 200."""
+        """Attach a JPEG, PNG or WebP photo (multipart `file`, `kind`); the same bytes again: 200.
+
+        The answer is the photo plus `incident`: its status, ETag and on-the-spot state after
+        the upload (a report filed with `resolved_on_site` closes with its last photo)."""
         scope = current_scope()
         incident = queries.get_incident(scope, incident_id)
         photo, created = photos.add_photo(scope, incident, form["kind"], files["file"].stream)
         # A report filed with resolved_on_site closes (自处置) with its last before/after photo.
-        router().photo_added(scope, incident)
+        on_site = router().photo_added(scope, incident)
         location = f"/api/v1/incidents/{incident_id}/photos/{photo.id}"
-        return photo, 201 if created else 200, {"Location": location}
+        # The incident's ETag goes in the body, not the ETag header: that header would name the
+        # photo (the resource at Location), whose own tag is its content hash.
+        answer = {
+            **PhotoOut().dump(photo),
+            "incident": {
+                "id": incident.id,
+                "status": incident.status,
+                "etag": incident_etag(incident),
+                "url": f"/api/v1/incidents/{incident.id}",
+                "on_site": on_site,
+            },
+        }
+        # PhotoUploadOut documents the answer; the photo's part is PhotoOut's own dump.
+        return jsonify(answer), 201 if created else 200, {"Location": location}
 
     @roles_required(*READERS)
     @blp.response(200, PhotoOut(many=True))

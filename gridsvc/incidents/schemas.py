@@ -347,6 +347,34 @@ class PhotoOut(Schema):
         return f"/api/v1/incidents/{photo.incident_id}/photos/{photo.id}/thumbnail"
 
 
+ON_SITE_STATES = ("awaiting_photos", "closed", "awaiting_confirmation")
+
+
+class PhotoIncidentState(Schema):
+    """The incident as the upload left it, so the phone need not read it again."""
+
+    id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    etag = fields.String(metadata={"description": "the incident's ETag now (for If-Match)"})
+    url = fields.String()
+    on_site = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(ON_SITE_STATES),
+        metadata={
+            "description": "a report filed as fixed on the spot (自处置): still awaiting its "
+            "before/after photos, closed, or awaiting the team lead's confirmation (sampled); "
+            "null for any other incident"
+        },
+    )
+
+
+class PhotoUploadOut(PhotoOut):
+    """An upload's answer: the photo, plus the incident it may have changed (a report filed
+    with ``resolved_on_site`` closes with its last before/after photo)."""
+
+    incident = fields.Nested(PhotoIncidentState)
+
+
 class IncidentProperties(IncidentOut):
     """An incident as a GeoJSON Feature's properties: its location is the geometry."""
 

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from gridsvc.extensions import db
+from gridsvc.routing.cases.on_site_notices import late_photos
 from gridsvc.routing.deadlines import statutory
 from gridsvc.routing.deadlines.models import WorkCalendarDay
 from gridsvc.routing.deadlines.sweep import sweep
@@ -20,10 +21,13 @@ routing_cli = AppGroup("routing", help="Deadlines, supervision and notices.")
 
 @routing_cli.command("sla-sweep")
 def sla_sweep() -> None:
-    """Issue the supervision notices (督办) due now (what beat runs every minute)."""
+    """Issue the supervision notices (督办) due now (what beat runs every minute), and ask the
+    leads about on-the-spot reports whose photos are late."""
     issued = sweep()["notices"]
+    late = late_photos()
     db.session.commit()
     click.echo(f"supervision notices issued: {issued}")
+    click.echo(f"on-the-spot reports with photos late, announced: {late}")
 
 
 @routing_cli.command("deliver-webhooks")

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
+from openapi_schema_validator import OAS30Validator
 from PIL import ExifTags, Image
 from sqlalchemy import text
 
+from gridsvc.http import etag
 from gridsvc.incidents.storage import LocalStorage, S3Storage
 from tests.conftest import bearer
 from tests.test_app import assert_problem
@@ -99,6 +101,36 @@ def test_photo_is_cleaned_thumbnailed_and_deduplicated(client, incident, as_work
     added = events.get_json()["items"][-1]
     assert added["action"] == "photo_added"
     assert added["evidence"]["photo_id"] == photo["id"]
+
+
+def test_the_upload_answers_the_incident_it_changed(client, incident, as_worker):
+    """The photo's answer carries the incident's new status and ETag (its version moved on)."""
+    first = upload(client, as_worker, incident["id"], encoded("PNG"), "a.png").get_json()
+    read = client.get(f"/api/v1/incidents/{incident['id']}", headers=as_worker)
+    assert first["incident"] == {
+        "id": incident["id"],
+        "status": "reported",
+        "etag": read.headers["ETag"],
+        "url": f"/api/v1/incidents/{incident['id']}",
+        "on_site": None,  # an ordinary report
+    }
+    assert first["incident"]["etag"] != etag("incident", incident["id"], incident["version"])
+    # The same bytes again change nothing: the same ETag as a fresh read.
+    again = upload(client, as_worker, incident["id"], encoded("PNG"), "a.png")
+    assert again.status_code == 200
+    assert again.get_json()["incident"]["etag"] == read.headers["ETag"]
+    # The answer is the documented one (the contract tests' generated uploads never get a 201).
+    spec = client.get("/api/v1/openapi.json").get_json()
+    post = spec["paths"]["/api/v1/incidents/{incident_id}/photos"]["post"]
+    for status, answer in (("201", first), ("200", again.get_json())):
+        schema = post["responses"][status]["content"]["application/json"]["schema"]
+        validator = OAS30Validator({**schema, "components": spec["components"]})
+        assert [e.message for e in validator.iter_errors(answer)] == []
+    upload_out = spec["components"]["schemas"]["PhotoUploadOut"]["properties"]
+    assert {"incident", "url"} <= set(upload_out)
+    # The listing stays the plain photos.
+    listed = client.get(f"/api/v1/incidents/{incident['id']}/photos", headers=as_worker).get_json()
+    assert "incident" not in listed[0]
 
 
 def test_exif_position_is_kept_for_the_record(client, incident, as_worker, db_session):

@@ -142,6 +142,18 @@ def _(w, t, x=None):
     return Req("POST", "/teams", body)
 
 
+# The stationed agency (S, in A1 under department A) moved under another department.
+@row(
+    "PATCH /teams/{team_id}",
+    "parent_department_id",
+    A="ok: G CA | 403: *",
+    B="422=team.unknown_department: G | missing: CA | 403: *",
+)
+def _(w, t, x=None):
+    body = {"parent_department_id": pick(x, w.id("team", "A_2" if t == "A" else "B_dept"))}
+    return Req("PATCH", f"/teams/{w.id('team', 'S')}", body, if_match=True)
+
+
 # --- the responsibility list, zones, webhooks ------------------------------------------------
 
 COUNTY_RECORD_READ = {"A": "ok: *", "B": "ok: G | 404: *"}

@@ -205,3 +205,76 @@ def test_resolved_on_site_in_a_sync_batch_is_checked_per_item(client, people, ad
     assert resent[0]["result"] == "replayed"
     assert resent[0]["incident"]["id"] == first["incident"]["id"]
     assert _case_count(first["incident"]["id"]) == 1
+
+
+# --- the upload's answer tells the phone what its photo changed -----------------------------
+
+
+def _upload(client, user, incident_id, kind, colour, **headers):
+    import io
+
+    from tests.routing.conftest import jpeg
+
+    return client.post(
+        f"/api/v1/incidents/{incident_id}/photos",
+        data={"kind": kind, "file": (io.BytesIO(jpeg(colour)), "p.jpg")},
+        headers={**bearer(user), **headers},
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_photo_that_closes_the_case_says_so(app, monkeypatch, client, people, admin_headers):
+    monkeypatch.setitem(app.config, "ON_SITE_SAMPLE_EVERY", 2)
+    _fixable(client, admin_headers)
+    worker = people["worker"]
+    filed = client.post("/api/v1/incidents", json=_on_site_body(), headers=bearer(worker)).json
+    before = _upload(client, worker, filed["id"], "report", (60, 60, 60))
+    assert before.status_code == 201
+    assert (before.json["kind"], before.json["incident"]["status"]) == ("report", "reported")
+    assert before.json["incident"]["on_site"] == "awaiting_photos"
+
+    after = _upload(client, worker, filed["id"], "verification", (60, 250, 250))
+    assert after.status_code == 201
+    state = after.json["incident"]
+    assert (state["status"], state["on_site"]) == ("closed", "closed")
+    read = client.get(f"/api/v1/incidents/{filed['id']}", headers=bearer(worker))
+    assert (read.json["status"], read.headers["ETag"]) == ("closed", state["etag"])
+    # The ETag in the answer is good for the next step without a re-read (the worker rates it).
+    rated = client.post(
+        f"/api/v1/incidents/{filed['id']}/actions",
+        json={"action": "evaluate", "satisfaction": 5},
+        headers={**bearer(worker), "If-Match": state["etag"]},
+    )
+    assert (rated.status_code, rated.json["status"]) == (200, "evaluated")
+    # A phone that lost the answer sends the photo again: 200, and the state as it is now.
+    resent = _upload(client, worker, filed["id"], "verification", (60, 250, 250))
+    assert resent.status_code == 200
+    assert resent.json["id"] == after.json["id"]
+    assert (resent.json["incident"]["status"], resent.json["incident"]["on_site"]) == (
+        "evaluated",
+        "closed",
+    )
+
+    # The second on-the-spot fix of the county is sampled: left for the lead to confirm.
+    sampled = client.post(
+        "/api/v1/incidents", json=_on_site_body(lonlat=(112.84, 27.86)), headers=bearer(worker)
+    ).json
+    _upload(client, worker, sampled["id"], "report", (70, 70, 70))
+    last = _upload(client, worker, sampled["id"], "verification", (70, 250, 250)).json
+    assert (last["incident"]["status"], last["incident"]["on_site"]) == (
+        "verified",
+        "awaiting_confirmation",
+    )
+
+
+def test_an_idempotency_key_replays_the_first_answer(client, people, admin_headers):
+    _fixable(client, admin_headers)
+    worker = people["worker"]
+    filed = client.post("/api/v1/incidents", json=_on_site_body(), headers=bearer(worker)).json
+    _upload(client, worker, filed["id"], "report", (80, 80, 80))
+    key = {"Idempotency-Key": "casework-last-photo"}
+    first = _upload(client, worker, filed["id"], "verification", (80, 250, 250), **key)
+    replay = _upload(client, worker, filed["id"], "verification", (80, 250, 250), **key)
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json == first.json
+    assert replay.json["incident"]["status"] == "closed"

@@ -83,3 +83,60 @@ def test_offices_beside_the_general_team_and_a_stationed_agency(
         headers={**admin_headers, "If-Match": etag},
     )
     assert (widen.status_code, widen.json["code"]) == (409, "team.township_taken")
+
+
+def test_a_stationed_agency_changes_its_department_through_patch(
+    client, people, admin_headers, make_team, make_user
+):
+    ids = people["teams"]
+    stationed = make_team(
+        "township_team",
+        "YHL-SJS",
+        "雨湖路市场监管所",
+        township_code=T1,
+        category_codes=["0501"],
+        parent_department_id=ids["scjg"],
+    )
+    url = f"/api/v1/teams/{stationed['id']}"
+
+    def patch(body, headers=admin_headers):
+        tag = client.get(url, headers=headers).headers.get("ETag", '"none"')
+        return client.patch(url, json=body, headers={**headers, "If-Match": tag})
+
+    # An id that is no county department of the county answers as one that does not exist.
+    global_admin = bearer(make_user(role="admin", county_code=None, township_code=None))
+    other_county = client.post(
+        "/api/v1/teams",
+        json={"kind": "county_department", "code": "ZRZY", "name": "x", "county_code": "430304"},
+        headers=global_admin,
+    ).json
+    missing = patch({"parent_department_id": 99_999_999})
+    for parent in (ids["t2"], other_county["id"]):
+        refused = patch({"parent_department_id": parent})
+        assert (refused.status_code, refused.json["code"]) == (422, "team.unknown_department")
+        assert refused.json["code"] == missing.json["code"]
+    department = f"/api/v1/teams/{ids['zhzf']}"
+    tag = client.get(department, headers=admin_headers).headers["ETag"]
+    no_parent = client.patch(
+        department,
+        json={"parent_department_id": ids["scjg"]},
+        headers={**admin_headers, "If-Match": tag},
+    )
+    assert (no_parent.status_code, no_parent.json["code"]) == (
+        422,
+        "team.department_has_no_parent",
+    )
+    by_lead = patch({"parent_department_id": ids["zrzy"]}, headers=bearer(people["lead"]))
+    assert by_lead.status_code == 403
+    assert client.get(url, headers=admin_headers).json["parent_department_id"] == ids["scjg"]
+
+    moved = patch({"parent_department_id": ids["zrzy"]})
+    assert (moved.status_code, moved.json["parent_department_id"]) == (200, ids["zrzy"])
+    # The queue's second master follows: the new department reads it, the old one no longer.
+    queue = f"{url}/queue"
+    scjg_handler = make_user(role="department_handler", county_code="430302", team_id=ids["scjg"])
+    assert client.get(queue, headers=bearer(people["ziran"])).status_code == 200
+    assert client.get(queue, headers=bearer(scjg_handler)).status_code == 404
+    cleared = patch({"parent_department_id": None})
+    assert (cleared.status_code, cleared.json["parent_department_id"]) == (200, None)
+    assert client.get(queue, headers=bearer(people["ziran"])).status_code == 404

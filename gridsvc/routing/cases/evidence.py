@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from gridsvc.errors import Conflict, Invalid
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident, IncidentPhoto
+from gridsvc.routing.cases import on_site_notices
 from gridsvc.routing.cases.models import Case
 from gridsvc.routing.directory.responsibility import entry_in_force
 
@@ -80,6 +81,7 @@ def fix_on_site(scope, actor, incident, case, data, now):
     case.assignee_id = None
     case.resolved_at = now
     incident.status = "verified" if case.on_site_sampled else "closed"
+    on_site_notices.after_fix(incident, case)
     return {
         "evidence": {"before_photo_ids": before, "after_photo_ids": after},
         "sampled": case.on_site_sampled,

@@ -12,13 +12,14 @@ from collections.abc import Sequence
 
 from gridsvc.incidents import Filing, Incident
 from gridsvc.prepared import Prepared
+from gridsvc.routing.cases.announce import ON_SITE_PENDING, routed_notice
 from gridsvc.routing.cases.calls import new_call_rows
-from gridsvc.routing.cases.on_site import ON_SITE_PENDING, complete_on_site
+from gridsvc.routing.cases.on_site import complete_on_site, on_site_state
 from gridsvc.routing.cases.visibility import readable_as_party
 from gridsvc.routing.deadlines.clock import deadline
 from gridsvc.routing.decision import COUNTY_CALL, TOWNSHIP_TEAM, county_world, route_many
 from gridsvc.routing.directory.responsibility import entry_in_force
-from gridsvc.routing.notices.notify import Notice, notify_many
+from gridsvc.routing.notices.notify import notify_many
 
 
 class CaseIntake:
@@ -35,8 +36,9 @@ class CaseIntake:
         entry = entry_in_force(county_code, category_code)
         return entry is not None and entry.fixable_on_site
 
-    def photo_added(self, scope, incident: Incident) -> None:
+    def photo_added(self, scope, incident: Incident) -> str | None:
         complete_on_site(scope, incident)
+        return on_site_state(incident)
 
     def readable_as_party(self, scope):
         return readable_as_party(scope)
@@ -133,32 +135,11 @@ def _announce(incidents: Sequence[Incident]) -> None:
     worlds = {c: county_world(c) for c in {i.county_code for i in incidents}}
     notices = []
     for incident in incidents:
-        routing = incident.routing
         people = worlds[incident.county_code].people
-        target = routing["target"]
-        if target == TOWNSHIP_TEAM:
-            users = people.leads(routing["team"]["id"])
-            title = f"新案件待受理：{incident.id}号"
-        else:
-            users = people.dispatchers(incident.county_code)
-            title = (
-                f"乡呼县应：{incident.id}号案件待受理"
-                if target == COUNTY_CALL
-                else f"待分拨：{incident.id}号案件（清单未覆盖）"
-            )
-        reason = routing["reason"]
-        notices.append(
-            Notice(
-                "case.routed",
-                incident.county_code,
-                tuple(users),
-                title,
-                f"routed:{incident.id}",
-                body=reason[-1]["message_zh"] if reason else None,
-                incident_id=incident.id,
-                team_id=(routing["team"] or {}).get("id"),
-                data={"target": target},
-            )
-        )
+        # Filed as fixed on the spot: nobody is asked to accept it now. Its photos usually follow
+        # within minutes and close it; if they have not after the grace, the lead is asked then
+        # (on_site_notices.late_photos). Webhook subscribers still learn of the case now.
+        users = () if incident.routing.get(ON_SITE_PENDING) else None
+        notices.append(routed_notice(incident, people, users=users))
     webhooks = any(world.has_webhooks for world in worlds.values())
     notify_many(notices, webhooks=webhooks)

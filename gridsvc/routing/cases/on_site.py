@@ -18,11 +18,11 @@ from gridsvc.accounts import User
 from gridsvc.errors import DomainError
 from gridsvc.extensions import db
 from gridsvc.incidents import Incident, IncidentPhoto
+from gridsvc.routing.cases.announce import ON_SITE_PENDING
+from gridsvc.routing.cases.models import Case
 from gridsvc.routing.cases.workflow import act
 
 log = logging.getLogger(__name__)
-
-ON_SITE_PENDING = "resolved_on_site"  # key in the incident's stored routing
 
 
 def complete_on_site(scope, incident: Incident) -> bool:
@@ -50,3 +50,19 @@ def complete_on_site(scope, incident: Incident) -> bool:
         )
         return False
     return True
+
+
+def on_site_state(incident: Incident) -> str | None:
+    """Where an on-the-spot report stands, as the phone shows it after an upload.
+
+    ``awaiting_photos`` while a report filed with ``resolved_on_site`` is still an ordinary
+    reported case; ``awaiting_confirmation`` for a sampled fix the lead has not closed yet;
+    ``closed`` once it is done. None for every other incident (including a pending report the
+    lead has meanwhile accepted as an ordinary case).
+    """
+    case = db.session.get(Case, incident.id)
+    if case is not None and case.on_site:
+        return "awaiting_confirmation" if incident.status == "verified" else "closed"
+    if (incident.routing or {}).get(ON_SITE_PENDING) and incident.status == "reported":
+        return "awaiting_photos"
+    return None

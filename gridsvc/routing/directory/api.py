@@ -83,7 +83,8 @@ class TeamItem(MethodView):
     @blp.arguments(TeamUpdate)
     @blp.response(200, TeamOut)
     def patch(self, data, team_id):
-        """Rename, change the townships served, deactivate; needs If-Match."""
+        """Rename, change the townships served or a stationed agency's department, deactivate;
+        needs If-Match."""
         scope = current_scope()
         team = teams.get_team(scope, team_id)
         require_if_match(etag("team", team.id, team.version))

@@ -67,6 +67,11 @@ class TeamIn(Schema):
 
 class TeamUpdate(Schema):
     name = fields.String(validate=validate.Length(1, 128))
+    parent_department_id = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={"description": "a stationed agency's county department (派驻机构); null: none"},
+    )
     townships = fields.List(fields.String(validate=TOWNSHIP), validate=validate.Length(1, 50))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     active = fields.Boolean()

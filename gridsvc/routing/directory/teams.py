@@ -149,6 +149,16 @@ def get_team(scope: Scope, team_id: int) -> Team:
 
 def update_team(scope: Scope, team: Team, data: dict) -> Team:
     policy.team(scope, policy.ADMINISTER, county=team.county_code)
+    if data.get("parent_department_id") is not None:
+        # A stationed agency changes masters (派驻机构 moved under another department): the same
+        # rule as at creation, so an id the caller cannot see answers as one that does not exist.
+        if team.kind != "township_team":
+            raise Invalid(
+                "A county department answers to no other department.",
+                code="team.department_has_no_parent",
+                errors={"parent_department_id": ["not allowed for a county department"]},
+            )
+        _check_parent(scope, team.county_code, data["parent_department_id"])
     townships = data.pop("townships", None)
     for key in ("category_codes", "item_codes"):
         if key in data:
