@@ -27,7 +27,9 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
 
+from gridsvc.extensions import db
 from tests.conftest import bearer
 from tests.routing.conftest import (  # noqa: F401  (fixtures used here)
     GRID,
@@ -240,6 +242,13 @@ def world(client, people, report, admin_headers):  # noqa: F811  (imported fixtu
         "entry_id": entries["items"][0]["id"],
         "code": GRID,
         "collection_id": "grids",  # OGC API - Features: a collection every county has
+        # the county's current grids: a generation every caller may read (its download, changes)
+        "generation_id": db.session.scalar(
+            text(
+                "SELECT id FROM generations WHERE level = 'grid' AND number IS NOT NULL"
+                " ORDER BY number DESC LIMIT 1"
+            )
+        ),
     }
 
 
