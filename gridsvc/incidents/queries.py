@@ -55,6 +55,8 @@ def list_incidents(scope: Scope, args: dict) -> tuple[list[Incident], str | None
         stmt = stmt.where(Incident.status.in_(args["status"]))
     if args.get("category"):
         stmt = stmt.where(Incident.category_code == args["category"])
+    if args.get("county"):
+        stmt = stmt.where(Incident.county_code == args["county"])
     if args.get("township"):
         stmt = stmt.where(Incident.township_code == args["township"])
     if args.get("grid"):

@@ -152,6 +152,10 @@ class IncidentListArgs(Schema):
     )
     status = StatusList()
     category = fields.String(validate=CATEGORY_CODE)
+    county = fields.String(
+        validate=validate.Regexp(r"^\d{6}$"),
+        metadata={"description": "one county (a global admin's desk works one at a time)"},
+    )
     township = fields.String(validate=validate.Regexp(r"^\d{9}$"))
     grid = fields.String(validate=validate.Length(1, 32))
     bbox = BBox(metadata={"description": "minlon,minlat,maxlon,maxlat (EPSG:4326)"})

@@ -65,11 +65,21 @@ def test_etag_and_conditional_get(client, scene, as_worker):
         ("bbox=112.80,27.86,112.82,27.88", ["home"]),
         ("status=reported,accepted", ["own_abroad", "other", "grid2", "home"]),
         ("status=closed", []),
+        ("county=430302", ["own_abroad", "other", "grid2", "home"]),
+        ("county=430321", []),
     ],
 )
 def test_filters(client, scene, as_dispatcher, query, expected):
     got = _ids(client.get(f"/api/v1/incidents?{query}", headers=as_dispatcher))
     assert got == [scene[name]["id"] for name in expected]
+
+
+def test_a_global_admin_reads_one_county_at_a_time(client, scene, make_user):
+    """The desk's county picker: a global admin names the county; it narrows, never widens."""
+    admin = bearer(make_user(role="admin", county_code=None, township_code=None))
+    everything = sorted(s["id"] for s in scene.values())
+    assert sorted(_ids(client.get("/api/v1/incidents?county=430302", headers=admin))) == everything
+    assert _ids(client.get("/api/v1/incidents?county=430321", headers=admin)) == []
 
 
 def test_updated_since_and_mine(client, scene, as_dispatcher, as_worker):
@@ -85,7 +95,7 @@ def test_updated_since_and_mine(client, scene, as_dispatcher, as_worker):
 
 
 def test_bad_filters_are_422(client, scene, as_dispatcher):
-    for query in ("status=lost", "bbox=1,2", "category=x", "cursor=%%%"):
+    for query in ("status=lost", "bbox=1,2", "category=x", "cursor=%%%", "county=4303"):
         response = client.get(f"/api/v1/incidents?{query}", headers=as_dispatcher)
         assert response.status_code in (400, 422), query
 

@@ -153,14 +153,12 @@ async function loadMap() {
   try {
     const [collection, notices] = await Promise.all([
       api("incidents", {
-        query: { format: "geojson", status: OPEN_INCIDENT_STATUSES.join(","), limit: 500 },
+        query: { format: "geojson", status: OPEN_INCIDENT_STATUSES.join(","), county, limit: 500 },
       }),
       api("supervision-notices", { query: { county, open: true, limit: 500 } }),
     ]);
     // /incidents knows no deadlines: a case with an open 督办 notice is drawn as overdue.
     const supervised = new Set(notices.items.map((notice) => notice.incident_id));
-    // /incidents has no county filter: a global admin reads every county's, the desk keeps one.
-    collection.features = collection.features.filter((f) => placeCode(f.properties.county) === county);
     for (const feature of collection.features) {
       feature.properties.overdue = supervised.has(feature.properties.id);
     }
@@ -184,11 +182,6 @@ async function loadMap() {
 async function refresh() {
   await Promise.all([loadCalls(), loadTriage(), loadNotices(), map ? loadMap() : null]);
   countdowns();
-}
-
-/** A place property of /incidents: {code, name} (or a bare code). */
-function placeCode(place) {
-  return place && typeof place === "object" ? place.code : place;
 }
 
 /** A global admin before picking a county: say what to do, not the API's county errors. */
