@@ -276,7 +276,9 @@ def floor(raws: list[RawClient], apis: list[ApiClient], not_modified: str) -> No
     )
 
 
-def main() -> None:
+def bench_world():
+    """(app, the dispatcher's id, their access token, the newest generation's number), the
+    database built on first use; bench/tiles_c.py uses the same."""
     from flask_jwt_extended import create_access_token
 
     from gridsvc.accounts.models import User
@@ -287,6 +289,11 @@ def main() -> None:
     with app.app_context():
         token = create_access_token(identity=db.session.get(User, user_id))
         number = db.session.scalar(text("SELECT max(number) FROM generations"))
+    return app, user_id, token, number
+
+
+def main() -> None:
+    app, user_id, token, number = bench_world()
     database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
     print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
     if os.environ.get("BENCH_PART") == "ogc":  # only the pygeoapi comparison

@@ -33,12 +33,11 @@ import statistics
 import sys
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import Pair, bench_app, interleaved, pgbench, wrk
+from bench._common import Pair, interleaved, pgbench, wrk
 from bench._served import served
 from bench.tiles import (
     CENTRE,
@@ -48,7 +47,7 @@ from bench.tiles import (
     ZOOMS,
     ApiClient,
     RawClient,
-    build,
+    bench_world,
     grid_statement,
     same_features,
     tile_of,
@@ -82,19 +81,11 @@ def wrk_lua(token: str, path: str, extra: dict[str, str] | None = None) -> str:
 
 
 def main() -> None:
-    from flask_jwt_extended import create_access_token
-
-    from gridsvc.accounts.models import User
-    from gridsvc.extensions import db
     from gridsvc.maps import render, tiles
 
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk (make bench installs it)")
-    app = bench_app("tiles")
-    user_id = build(app)
-    with app.app_context():
-        token = create_access_token(identity=db.session.get(User, user_id))
-        number = db.session.scalar(text("SELECT max(number) FROM generations"))
+    app, user_id, token, number = bench_world()
     database_uri = app.config["SQLALCHEMY_DATABASE_URI"]
     dsn = make_url(database_uri).set(drivername="postgresql").render_as_string(False)
     base = f"http://127.0.0.1:{PORT}"
