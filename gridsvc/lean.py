@@ -35,11 +35,11 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, has_app_context, request
 from flask_jwt_extended import get_jwt
 
 from gridsvc.caching import versions_of
-from gridsvc.logs import request_ids
+from gridsvc.logs import log_access, request_ids
 
 EXTENSION = "gridsvc.lean"
 # Set on a request the lean path hands on: called with the caller's county and verified claims
@@ -47,7 +47,6 @@ EXTENSION = "gridsvc.lean"
 REMEMBER_CALLER = "gridsvc.lean.remember_caller"
 MAX_KNOWN_TOKENS = 10_000
 ACCOUNTS = ("accounts",)
-access = logging.getLogger("gridsvc.access")
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[[str, list[tuple[str, str]]], object]
@@ -167,17 +166,11 @@ class LeanPaths:
             if answer is None:
                 return None
             handler.served += 1
-            g.request_id = _request_id(environ)
-            answer[1].append(("X-Request-ID", g.request_id))
-            access.info(
-                "request",
-                extra={
-                    "method": "GET",
-                    "path": environ["PATH_INFO"],
-                    "status": int(answer[0][:3]),
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
-                    "user": known.user_id,
-                },
+            request_id = _request_id(environ)
+            answer[1].append(("X-Request-ID", request_id))
+            ms = round((time.perf_counter() - started) * 1000, 2)
+            log_access(
+                request_id, "GET", environ["PATH_INFO"], int(answer[0][:3]), ms, known.user_id
             )
             return answer
 
