@@ -92,7 +92,19 @@ def measure() -> None:
 
     lean = app.extensions[EXTENSION]
     route, _, query = tile.partition("?")
+    # As Granian builds it (granian/wsgi.py): the process environment and its constants, then
+    # the request's own names; copied per request, as Granian merges them per request.
     base = {
+        **os.environ,
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SCRIPT_NAME": "",
+        "SERVER_SOFTWARE": "Granian",
+        "wsgi.errors": sys.stderr,
+        "wsgi.input_terminated": True,
+        "wsgi.multiprocess": False,
+        "wsgi.multithread": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
         "REQUEST_METHOD": "GET",
         "PATH_INFO": route,
         "QUERY_STRING": query,

@@ -215,6 +215,15 @@ def _bearer_jwt(header: str) -> str | None:
     return value
 
 
+# Environ names that are no request header (the server's own and, under Granian, every variable
+# of the process environment: ~60 names, of which a request brings ~5 headers). Set difference in
+# C skips them, instead of a Python loop over them all (~5 µs of a ~25 µs lean answer). Only
+# names not starting with HTTP_ are learned, so a header is never skipped; the cap bounds the set
+# should a server invent names per request.
+_NOT_HEADERS: set[str] = set()
+MAX_LEARNED_NAMES = 1024
+
+
 def heads_within_limits(environ: dict, config) -> bool:
     """The app refuses oversized heads (gridsvc/inputs.py, 414/431): those take the full path."""
     raw = environ.get("RAW_URI")
@@ -224,10 +233,12 @@ def heads_within_limits(environ: dict, config) -> bool:
     if target > config["MAX_URL_BYTES"]:
         return False
     count = longest = 0
-    for key, value in environ.items():
+    for key in environ.keys() - _NOT_HEADERS:
         if key.startswith("HTTP_"):
             count += 1
-            longest = max(longest, len(key) - 3 + len(value))
+            longest = max(longest, len(key) - 3 + len(environ[key]))
+        elif len(_NOT_HEADERS) < MAX_LEARNED_NAMES:
+            _NOT_HEADERS.add(key)
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             count += 1
