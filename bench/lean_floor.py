@@ -283,6 +283,7 @@ def _over_http(trees: dict[str, Path]) -> None:
         }
         rates = {(c, t): [] for c in cases for t in [*trees, "ceiling"]}
         latencies = {(c, t): [] for c in cases for t in trees}
+        ceiling_ms: list[float] = []  # the server and the client alone: the HTTP floor
         for round_ in range(ROUNDS):
             order = list(ports.items())
             if round_ % 2:
@@ -293,6 +294,7 @@ def _over_http(trees: dict[str, Path]) -> None:
                     latencies[case, label].append(_latency(port, path, headers))
                 if case == "304":
                     rates[case, "ceiling"].append(_wrk(ceiling, path, headers))
+                    ceiling_ms.append(_latency(ceiling, path, headers))
     print(f"over HTTP: wrk -t2 -c8 -d{SECONDS}s req/s, and one keep-alive client's median ms")
     for case in cases:
         after, after_ms = rates[case, "after"], latencies[case, "after"]
@@ -311,7 +313,10 @@ def _over_http(trees: dict[str, Path]) -> None:
                 f" {statistics.median(lat):.2f}×"
             )
         if rates[case, "ceiling"]:
-            line += f"   empty app {statistics.median(rates[case, 'ceiling']):,.0f}/s"
+            line += (
+                f"   empty app {statistics.median(rates[case, 'ceiling']):,.0f}/s"
+                f" {statistics.median(ceiling_ms):.3f} ms"
+            )
         print(line)
 
 
