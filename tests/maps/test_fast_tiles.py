@@ -205,3 +205,39 @@ def test_a_failure_on_the_lean_path_hands_the_request_over(
     answer = client.get(f"{TILE}?generation={hierarchy.number}", headers=headers)
     assert_problem(answer, 500, "server.internal_error")  # Flask's handler, not a bare 500
     assert lean.served == before
+
+
+def test_a_lean_answer_logs_the_line_a_full_one_logs(client, make_user, hierarchy, lean, caplog):
+    import json
+    import logging
+
+    from gridsvc.logs import JsonLineFormatter
+
+    caplog.set_level("INFO", logger="gridsvc.access")
+    user = make_user(role="grid_worker")
+    headers = bearer(user)
+    full = client.get(TILE, headers={**headers, "X-Request-ID": "full-1"})
+    before = lean.served
+    for sent in ({"X-Request-ID": "lean-1"}, {"If-None-Match": full.headers["ETag"]}):
+        answer = client.get(TILE, headers={**headers, **sent})
+        assert lean.served == before + 1
+        before = lean.served
+        record = [r for r in caplog.records if r.name == "gridsvc.access"][-1]
+        assert record.request_id == answer.headers["X-Request-ID"]
+        assert (record.method, record.path, record.status) == ("GET", TILE, answer.status_code)
+        assert record.user == user.id
+        assert isinstance(record.ms, float)
+    assert record.status == 304
+    assert [r.request_id for r in caplog.records if r.name == "gridsvc.access"][-3:-1] == [
+        "full-1",
+        "lean-1",
+    ]
+    lines = [
+        json.loads(JsonLineFormatter().format(r))
+        for r in caplog.records
+        if r.name == "gridsvc.access"
+    ][-3:]
+    assert {tuple(line) for line in lines} == {
+        ("ts", "level", "logger", "msg", "request_id", "method", "path", "status", "ms", "user")
+    }
+    assert logging.getLogger("gridsvc.access").isEnabledFor(logging.INFO)
