@@ -39,12 +39,15 @@ from flask import Flask, current_app, has_app_context, request
 from flask_jwt_extended import get_jwt
 
 from gridsvc.caching import versions_of
+from gridsvc.dblimits import QUERY_CANCELED
 from gridsvc.logs import log_access, request_ids
 
 EXTENSION = "gridsvc.lean"
 # Set on a request the lean path hands on: called with the caller's county and verified claims
 # once a full-path view has accepted the token (remember_accepted_caller).
 REMEMBER_CALLER = "gridsvc.lean.remember_caller"
+# Set on a request the lean path hands on after the server cancelled its statement.
+CANCELLED = "gridsvc.lean.cancelled"
 MAX_KNOWN_TOKENS = 10_000
 ACCOUNTS = ("accounts",)
 log = logging.getLogger(__name__)
@@ -141,8 +144,10 @@ class LeanPaths:
                     continue
                 try:
                     answer = self._answer(environ, handler, parsed)
-                except Exception:  # the database, say: the full path answers its problem
+                except Exception as error:  # the database, say: the full path answers its problem
                     log.warning("lean path failed; handing over", exc_info=True)
+                    if _sqlstate(error) == QUERY_CANCELED:
+                        environ[CANCELLED] = error  # answered, not run a second time
                     answer = None
                 if answer is not None:
                     status, headers, body = answer
@@ -189,7 +194,21 @@ def add_lean_handler(app: Flask, handler: LeanHandler) -> None:
         lean = LeanPaths(app, app.wsgi_app)
         app.wsgi_app = lean  # type: ignore[method-assign]
         app.extensions[EXTENSION] = lean
+        app.before_request(_answer_cancelled)
     lean.handlers.append(handler)
+
+
+def _answer_cancelled() -> None:
+    """A statement of the lean path that the server cancelled (the statement timeout,
+    gridsvc/dblimits.py): the full path answers its problem (503 ``server.database_timeout``,
+    gridsvc/errors.py) at once, instead of running the same statement again for as long."""
+    error = request.environ.get(CANCELLED)
+    if error is not None:
+        raise error
+
+
+def _sqlstate(error: Exception) -> str | None:
+    return getattr(getattr(error, "orig", error), "pgcode", None)
 
 
 def query_pairs(environ: dict, allowed: frozenset[str]) -> dict[str, str] | None:

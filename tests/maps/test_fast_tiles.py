@@ -207,6 +207,37 @@ def test_a_failure_on_the_lean_path_hands_the_request_over(
     assert lean.served == before
 
 
+def test_a_cancelled_statement_is_answered_not_run_again(
+    client, make_user, hierarchy, lean, monkeypatch
+):
+    """The server cancels the lean path's statement (the statement timeout): the full path
+    answers the timeout's 503 at once; it does not render (and wait) a second time."""
+    from sqlalchemy import text
+
+    from gridsvc.maps import delivery
+
+    headers = bearer(make_user(role="supervisor", township_code=None))
+    assert client.get(TILE, headers=headers).status_code == 200  # the token is known now
+    renders = []
+
+    def slow(_key):
+        renders.append(_key)
+        with db.session.begin_nested():  # a real statement, really cancelled by the server
+            db.session.execute(text("SET LOCAL statement_timeout = 50"))
+            db.session.execute(text("SELECT pg_sleep(2)"))
+        return b""
+
+    monkeypatch.setattr(delivery, "rendered_tile", slow)
+    before = lean.served
+    started = time.monotonic()
+    answer = client.get(f"{TILE}?generation={hierarchy.number}", headers=headers)
+    assert_problem(answer, 503, "server.database_timeout")
+    assert answer.headers["Retry-After"]
+    assert len(renders) == 1  # the lean path's only
+    assert lean.served == before
+    assert time.monotonic() - started < 1.5
+
+
 def test_a_lean_answer_logs_the_line_a_full_one_logs(client, make_user, hierarchy, lean, caplog):
     import json
     import logging
