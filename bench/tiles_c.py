@@ -8,7 +8,9 @@ more than the other: a request or a transaction is sent as bytes and its answer 
 side's rate is the server's. This is how the other edge figures are measured (bench/edge.py).
 
 - The API: Granian with gridsvc/serving.py's settings (2 workers) on BENCH_PORT (8107), the
-  rendered-tile cache off (TILE_CACHE_ENTRIES=0): every request renders.
+  rendered-tile cache off (TILE_CACHE_ENTRIES=0): every request renders. ``BENCH_TILE_CACHE=1``
+  serves with production's cache instead (boundary tiles of a published generation rendered once
+  per worker, then answered from memory; incident tiles are never cached).
 - Raw: the same statements bench/tiles.py prepares (grids: the text gridsvc/maps/tiles.py
   prepares; incidents: what the API runs for a county dispatcher), under ``pgbench -M prepared``
   with the settings of the API's tile connections (gridsvc/maps/render.py: the generic plan, no
@@ -56,6 +58,7 @@ from bench.tiles import (
 PORT = int(os.environ.get("BENCH_PORT", "8107"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
+CACHE = os.environ.get("BENCH_TILE_CACHE") == "1"  # production's tile cache instead of none
 DUE_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
 TARGET = 1.15  # issue 13: within 15 % of the raw statement's time
 
@@ -96,7 +99,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
 
     pairs = []
-    with served(database_uri, PORT, app.config["JWT_SECRET_KEY"], TILE_CACHE_ENTRIES="0"):
+    cache = {} if CACHE else {"TILE_CACHE_ENTRIES": "0"}
+    with served(database_uri, PORT, app.config["JWT_SECRET_KEY"], **cache):
         api, raw = ApiClient(PORT, token), RawClient(dsn, number, user_id)
 
         def side_by_side(label: str, path: str, sql: str, variables: dict, extra=None) -> Pair:
@@ -149,7 +153,8 @@ def main() -> None:
                 pairs.append(side_by_side(f"{layer} z{z} ({len(body):,} B)", path, sql, variables))
         raw.connection.close()
         print(
-            f"Granian (gridsvc/serving.py) on :{PORT}, tile cache off; wrk and pgbench with"
+            f"Granian (gridsvc/serving.py) on :{PORT}, tile cache {'on' if CACHE else 'off'};"
+            f" wrk and pgbench with"
             f" {CLIENTS} connections each, {SECONDS:g} s per side, {ROUNDS} interleaved rounds"
         )
         interleaved(pairs, ROUNDS)
