@@ -101,6 +101,13 @@ MESSAGES = {
         {"{code} is already served by {name}": "{code} 已由 {name} 服务"},
     ),
     "team.township_required": ("请指定乡镇", "乡镇队伍需要指定所属乡镇。"),
+    "team.department_has_no_parent": (
+        "县级部门没有上级部门",
+        "县级部门直接对区县负责，不能设置上级部门。",
+        {
+            "A county department answers to no other department.": "县级部门直接对区县负责，不能设置上级部门。"
+        },
+    ),
     "team.department_has_no_township": (
         "县级部门不属于乡镇",
         "县级部门服务整个区县，不属于某个乡镇。",
