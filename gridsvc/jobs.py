@@ -80,6 +80,10 @@ celery.conf.update(
         "routing-sla-sweep": {"task": "routing.sla_sweep", "schedule": 60.0},
         "assessment-hotspot-sweep": {"task": "assessment.hotspot_sweep", "schedule": 900.0},
         "assessment-settle-days": {"task": "assessment.settle_days", "schedule": 3600.0},
+        "assessment-requeue-stale-recomputes": {
+            "task": "assessment.requeue_stale_recomputes",
+            "schedule": 300.0,
+        },
     },
 )
 

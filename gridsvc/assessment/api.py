@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from flask import after_this_request
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from gridsvc.accounts import current_scope, roles_required
-from gridsvc.assessment import exports, service, weights
+from gridsvc.assessment import exports, recompute_jobs, service, weights
 from gridsvc.assessment.schemas import (
     CaseFactsOut,
     HotspotArgs,
@@ -24,8 +25,10 @@ from gridsvc.assessment.schemas import (
     WeightsIn,
     WeightsOut,
 )
+from gridsvc.assessment.tasks import run_recompute
 from gridsvc.geo.crs import features_to_datum
 from gridsvc.http import Blueprint
+from gridsvc.idempotency import idempotent
 from gridsvc.transactions import atomic
 
 blp = Blueprint("assessment", __name__, description="考评: case indicators, ratings, scores")
@@ -55,12 +58,33 @@ class Indicators(MethodView):
 @blp.route("/indicators/recompute")
 class Recompute(MethodView):
     @roles_required("admin")
-    @atomic
+    @idempotent
     @blp.arguments(RecomputeIn)
-    @blp.response(200, RecomputeOut)
+    @blp.response(202, RecomputeOut)
     def post(self, data):
-        """Settle a range of days again (an admin's correction); settled figures never change else."""
-        return service.recompute(current_scope(), data)
+        """Settle a range of days again (an admin's correction), in the background: poll
+        ``Location``. Settled figures never change else; at most 366 days at a time."""
+        job = service.recompute(current_scope(), data)
+        job_id = str(job.id)
+
+        @after_this_request
+        def _queue(response):
+            # After the commit: the worker must find the row. A replayed key runs no view.
+            if response.status_code == 202:
+                run_recompute.delay(job_id)
+            return response
+
+        return job, 202, {"Location": f"/api/v1/indicator-recomputes/{job_id}"}
+
+
+@blp.route("/indicator-recomputes/<uuid:recompute_id>")
+class RecomputeItem(MethodView):
+    @roles_required("admin")
+    @blp.response(200, RecomputeOut)
+    def get(self, recompute_id):
+        """A recompute job: queued, running, done (with ``days`` and ``cases``) or failed
+        (with ``error``). Its county's admins see it; anyone else gets 404."""
+        return recompute_jobs.get(current_scope(), recompute_id)
 
 
 @blp.route("/indicators/cases")

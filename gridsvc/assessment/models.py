@@ -7,6 +7,7 @@ scores of past periods cite it — so a change is a new version, never an edit.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from geoalchemy2 import Geometry
@@ -26,12 +27,13 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gridsvc.extensions import db
 
 HOTSPOT_KINDS = ("cluster", "recurring")
+RECOMPUTE_STATUSES = ("queued", "running", "done", "failed")
 # The case-handling part of a score when a county sets nothing: 按期结案率 weighs most.
 DEFAULT_INDICATOR_WEIGHTS = {"on_time_rate": 0.6, "closing_rate": 0.4}
 
@@ -139,3 +141,32 @@ class StoredCaseFacts(db.Model):
     fixed_on_site: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     response_hours: Mapped[float | None] = mapped_column(Float)
     resolution_hours: Mapped[float | None] = mapped_column(Float)
+
+
+class IndicatorRecompute(db.Model):
+    """An admin's recompute of a range of settled days, run as a background job.
+
+    Settling a county's year again takes longer than the web's statement timeout allows, so the
+    view records the job and the task ``assessment.run_recompute`` settles the days
+    (recompute_jobs.py). ``days`` and ``cases`` are what the synchronous answer used to give.
+    """
+
+    __tablename__ = "indicator_recomputes"
+    __table_args__ = (
+        CheckConstraint(f"status IN {RECOMPUTE_STATUSES!r}", name="status_known"),
+        CheckConstraint("first_day <= last_day", name="range_ordered"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    status: Mapped[str] = mapped_column(String(16), server_default="queued")
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    days: Mapped[int | None] = mapped_column(Integer)
+    cases: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    error: Mapped[dict | None] = mapped_column(JSONB)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

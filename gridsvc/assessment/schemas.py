@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gridsvc.assessment.indicators import BY
+from gridsvc.assessment.models import RECOMPUTE_STATUSES
 from gridsvc.assessment.periods import KINDS
 from gridsvc.geojson import OutDatumArgs
 
@@ -263,9 +264,28 @@ class RecomputeIn(Schema):
 
 
 class RecomputeOut(Schema):
-    county = fields.String()
-    days = fields.Integer(metadata={"description": "days settled again (and any newly due)"})
-    cases = fields.Integer()
+    """A recompute job: poll it (``Location`` of the 202) until ``status`` is done or failed."""
+
+    id = fields.UUID()
+    status = fields.String(
+        validate=validate.OneOf(RECOMPUTE_STATUSES),
+        metadata={"description": "queued, running, done, or failed (see error)"},
+    )
+    county = fields.String(attribute="county_code")
+    from_ = fields.Date(data_key="from", attribute="first_day")
+    to = fields.Date(attribute="last_day")
+    days = fields.Integer(
+        allow_none=True,
+        metadata={"description": "once done: days settled again (and any newly due)"},
+    )
+    cases = fields.Integer(allow_none=True, metadata={"description": "once done: their cases"})
+    attempts = fields.Integer()
+    error = fields.Dict(
+        allow_none=True, metadata={"description": "why it failed, as an RFC 9457 problem"}
+    )
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
 
 
 class PatrolArgs(Schema):

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gridsvc.accounts import Scope
 from gridsvc.assessment import alerts as alerts_service
-from gridsvc.assessment import daily, hotspots, patrols, ratings, scores, weights
+from gridsvc.assessment import hotspots, patrols, ratings, recompute_jobs, scores, weights
 from gridsvc.assessment.daily import read
 from gridsvc.assessment.indicators import indicators
 from gridsvc.assessment.periods import period
@@ -118,15 +118,24 @@ def hotspot_map(scope: Scope, args: dict, now=None) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def recompute(scope: Scope, data: dict, now=None) -> dict:
+def recompute(scope: Scope, data: dict):
+    """Check a recompute request and record its job (queued; the view queues it once committed).
+
+    The range is capped (``recompute_jobs.MAX_DAYS``): the job deletes and settles it in one
+    transaction, and a longer one would hold the county's settled figures locked that long.
+    """
     county = weights.county_of(scope, data.get("county"))
     if scope.township_code or data["to"] < data["from_"]:
         raise Invalid(
             "A county admin recomputes a range of days (from <= to).",
             code="assessment.recompute_range",
         )
-    counts = daily.recompute(county, data["from_"], data["to"], now or datetime.now(UTC))
-    return {"county": county, **counts}
+    if (data["to"] - data["from_"]).days + 1 > recompute_jobs.MAX_DAYS:
+        raise Invalid(
+            f"A recompute covers at most {recompute_jobs.MAX_DAYS} days.",
+            code="assessment.recompute_too_long",
+        )
+    return recompute_jobs.create(scope, county, data["from_"], data["to"])
 
 
 def patrol_table(scope: Scope, args: dict) -> dict:

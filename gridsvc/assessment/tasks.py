@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import text
 
+from gridsvc.assessment import recompute_jobs
 from gridsvc.assessment.alerts import sweep
 from gridsvc.assessment.daily import settle
 from gridsvc.extensions import db
@@ -46,3 +47,23 @@ def settle_days() -> dict:
             totals[key] += value
         db.session.commit()
     return totals
+
+
+@celery.task(name="assessment.run_recompute", bind=True, max_retries=3)
+def run_recompute(self, recompute_id: str) -> str | None:
+    """Settle an admin's range of days again (idempotent; see recompute_jobs.py)."""
+    # The attempt is committed first, so a worker killed mid-settlement has used it up; the
+    # figures and ``done`` then commit together (which also lets the county's lock go).
+    job = recompute_jobs.run(recompute_id, progress=db.session.commit)
+    db.session.commit()
+    return job.status if job else None
+
+
+@celery.task(name="assessment.requeue_stale_recomputes")
+def requeue_stale_recomputes() -> int:
+    """Beat: give recomputes a lost worker left behind another try."""
+    requeued = recompute_jobs.requeue_stale()
+    db.session.commit()  # before queueing: the worker must find them queued
+    for job_id in requeued:
+        run_recompute.delay(job_id)
+    return len(requeued)

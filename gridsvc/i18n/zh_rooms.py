@@ -377,6 +377,14 @@ MESSAGES = {
         "重算范围有误",
         "只有区县管理员可以重算，且需给出日期范围（from ≤ to）。",
     ),
+    "assessment.recompute_too_long": (
+        "重算范围过长",
+        "一次重算的日期范围过长。",
+        {"A recompute covers at most {days} days.": "一次重算最多覆盖 {days} 天。"},
+    ),
+    "recompute.not_found": ("重算任务不存在", "找不到该重算任务。"),
+    "recompute.processing_error": ("重算失败", "重算考评数据时发生意外错误。"),
+    "recompute.too_many_attempts": ("多次重算失败", "重算多次失败，已停止重试。"),
     "assessment.stationed_unknown": (
         "派驻机构设置有误",
         "派驻机构及其上级部门必须是本区县的队伍，且上级必须是县级部门。",

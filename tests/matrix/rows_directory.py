@@ -425,3 +425,14 @@ def _(w, t, x=None):
     return Req(
         "POST", "/assessment-weights", _weights(w.id("team", "A1"), pick(x, w.id("team", t)))
     )
+
+
+# A recompute job is its county admins' (the global admin's too); a township's admin is no
+# county admin (404), every other role is refused by role (403).
+@row(
+    "GET /indicator-recomputes/{recompute_id}",
+    A="ok: G CA | 404: TA | 403: *",
+    B="ok: G | 404: CA TA | 403: *",
+)
+def _(w, t, x=None):
+    return Req("GET", f"/indicator-recomputes/{w.id('recompute', t)}")

@@ -28,6 +28,7 @@ from shapely.geometry import box
 from sqlalchemy import text
 
 from gridsvc.accounts import SHELL_SCOPE, Scope, api_tokens
+from gridsvc.assessment.models import IndicatorRecompute
 from gridsvc.boundaries import import_local_file, uploads
 from gridsvc.boundaries.models import GenerationPublish, GridMerge
 from gridsvc.extensions import db
@@ -450,4 +451,12 @@ def build_world(client, tmp) -> World:
         w.put("area", target, {"A1": A1, "A2": A2, "B": B1}[target])
         w.put("grid", target, GRIDS[target])
         w.put("vacant_grid", target, VACANT_GRIDS[target])
+    for target, county in (("A", A), ("B", B)):
+        # Queued, never run: an admin's recompute of the county's March.
+        job = IndicatorRecompute(
+            county_code=county, first_day=date(2026, 3, 1), last_day=date(2026, 3, 31)
+        )
+        db.session.add(job)
+        db.session.flush()
+        w.put("recompute", target, str(job.id))
     return w
