@@ -256,6 +256,9 @@ def check_publishable(scope: Scope, merge: GridMerge) -> None:
 def publish_merge(
     scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
 ) -> Generation:
+    # The merge's row lock orders this publish with an edit being staged into the same draft
+    # (merge_edits.stage_edit takes it too): the edit lands before, or finds the draft published.
+    db.session.refresh(merge, with_for_update=True)
     check_publishable(scope, merge)
     generation = db.session.get(Generation, merge.generation_id)
     if generation.status != "draft":

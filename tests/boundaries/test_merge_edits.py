@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from itertools import pairwise
 from pathlib import Path
 
@@ -13,6 +14,10 @@ import pytest
 import shapely
 from shapely.geometry import box, mapping, shape
 
+from gridsvc.accounts import Scope
+from gridsvc.boundaries import merges, uploads
+from gridsvc.boundaries.models import BoundaryUpload, GridMerge
+from gridsvc.extensions import db
 from tests.boundaries.conftest import VILLAGES, feature, merged, published
 from tests.conftest import bearer
 from tests.test_app import assert_problem
@@ -317,3 +322,29 @@ def test_a_merge_without_a_draft_has_nothing_to_edit(client, hierarchy, publish,
     )
     edit = post_edit(client, editor, body["id"], b"{}", "e.geojson")
     assert_problem(edit, 409, "merge.no_draft")
+
+
+def test_an_edit_whose_draft_was_published_meanwhile_fails_and_changes_nothing(
+    client, merge, editor, tmp_path
+):
+    """Accepted, then the draft is published before the worker runs it: the edit fails with the
+    conflict and the published layer keeps its rows."""
+    geoms = read_layer(download(client, editor, merge["id"], tmp_path, "geojson"))[0]
+    a, b = neighbours(geoms)
+    edited = moved_edge(geoms, a, b)
+    body = {
+        "type": "FeatureCollection",
+        "features": [feature(g, code=c) for c, g in edited.items()],
+    }
+    scope = Scope(user_id=None, role="gis_staff", county_code="430302")
+    row = db.session.get(GridMerge, uuid.UUID(merge["id"]))
+    upload = uploads.create_upload(
+        scope, io.BytesIO(json.dumps(body).encode()), "late.geojson", {}, merge=row
+    )
+    merges.publish_merge(scope, row, None, None)
+    uploads.process(str(upload.id), scope)
+    upload = db.session.get(BoundaryUpload, upload.id)
+    assert upload.status == "failed"
+    assert upload.error["code"] == "merge.already_published"
+    now = draft_geoms(client, editor, merge["id"], tmp_path)
+    assert now[a].area == pytest.approx(geoms[a].area, rel=1e-6)
