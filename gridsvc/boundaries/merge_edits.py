@@ -18,7 +18,7 @@ from sqlalchemy import select
 from gridsvc.accounts import Scope, User, policy
 from gridsvc.boundaries import access, merges, store
 from gridsvc.boundaries.models import UNIFIED_LAYER, BoundaryUpload, Generation, GridMerge
-from gridsvc.errors import Conflict
+from gridsvc.errors import Conflict, NotFound
 from gridsvc.extensions import db
 from gridsvc.geo.merge import crosswalk
 from gridsvc.geo.report import summarize_findings
@@ -91,7 +91,7 @@ def stage_edit(upload: BoundaryUpload, report: dict, features: list, scope: Scop
     """
     merge = db.session.get(GridMerge, merge_of(upload), with_for_update=True)
     if merge is None:
-        raise Conflict("The merge of this edit is gone.", code="merge.not_found")
+        raise NotFound("merge not found", code="merge.not_found")
     require_editable(scope, merge)
     if report["ok"] and (outside := _outside_findings(merge, features)):
         report["findings"] = report["findings"] + outside
@@ -102,11 +102,14 @@ def stage_edit(upload: BoundaryUpload, report: dict, features: list, scope: Scop
         return  # the previous draft stays
     store.clear_draft(merge.generation_id)
     store.write_features(merge.generation_id, features)
-    _recompute(scope, merge, upload, features)
+    _recompute(scope, merge, upload, report, features)
 
 
-def _recompute(scope: Scope, merge: GridMerge, upload: BoundaryUpload, features: list) -> None:
-    """The crosswalk against the edited grids, by area shares (as onto a proposed layer)."""
+def _recompute(
+    scope: Scope, merge: GridMerge, upload: BoundaryUpload, checked: dict, features: list
+) -> None:
+    """The crosswalk against the edited grids, by area shares (as onto a proposed layer), and
+    the report's validation (``summary``, ``findings``: what publishing uses) from the edit."""
     _county, _townships, villages, specialist = merges.read_inputs(scope, merge.params)
     unified = [
         Cell(
@@ -129,6 +132,12 @@ def _recompute(scope: Scope, merge: GridMerge, upload: BoundaryUpload, features:
                 {"layer": row["layer"], "code": row["code"], "area_share": part["share_of_unified"]}
             )
     report = dict(merge.report or {})
+    # The derivation's own validation, kept as it was for the first edit (it no longer
+    # describes the draft); the draft's validation is now the edit's.
+    report.setdefault(
+        "derived", {"summary": report.get("summary"), "findings": report.get("findings", [])}
+    )
+    report["summary"], report["findings"] = checked["summary"], checked["findings"]
     report["grids"] = [
         {
             "code": f.code,

@@ -169,6 +169,9 @@ def test_round_trip_moves_an_edge_recomputes_the_crosswalk_and_publishes(
     assert edit["created_by_username"]
     assert edit["summary"]["errors"] == 0
     assert page["report"]["edited"]["upload_id"] == upload["id"]
+    # The draft's validation is now the edit's (what publishing records); the derivation's kept.
+    assert page["report"]["summary"] == upload["report"]["summary"]
+    assert page["report"]["derived"]["summary"] == merge["report"]["summary"]
 
     # The draft is the edited layer: the moved edge is there.
     now = draft_geoms(client, editor, merge["id"], tmp_path)
