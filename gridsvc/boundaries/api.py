@@ -10,6 +10,7 @@ from gridsvc.boundaries import (
     changes,
     crosswalk_export,
     inspection,
+    merge_edits,
     merges,
     publish_jobs,
     queries,
@@ -22,6 +23,7 @@ from gridsvc.boundaries.schemas import (
     ChangeArgs,
     ChangeFeatureCollection,
     CrosswalkArgs,
+    EditForm,
     GenerationArgs,
     GenerationOut,
     GridListArgs,
@@ -293,8 +295,8 @@ class MergeItem(MethodView):
     @blp.response(200, MergeOut)
     def get(self, merge_id):
         """A merge: its status (queued, running, done, failed with ``error``) and, once done,
-        its report, crosswalk and draft generation."""
-        return merges.get_merge(current_scope(), merge_id)
+        its report, crosswalk, draft generation and the edits uploaded as that draft."""
+        return merge_edits.merge_page(current_scope(), merge_id)
 
 
 @blp.route("/grid-merges/<uuid:merge_id>/crosswalk")
@@ -324,3 +326,29 @@ class MergePublish(MethodView):
         """Publish the unified layer a merge derived, in the background: poll ``Location``
         (409 at once when it has errors or none was derived). Asking again answers the same job."""
         return _publish_job(merges.get_merge(current_scope(), merge_id), data)
+
+
+@blp.route("/grid-merges/<uuid:merge_id>/edits")
+class MergeEdits(MethodView):
+    @roles_required(*EDITORS)
+    @blp.arguments(EditForm, location="form")
+    @blp.arguments(UploadFile, location="files")
+    @blp.response(202, UploadOut)
+    def post(self, form, files, merge_id):
+        """Upload the merge's draft as edited in QGIS (the formats, limits and validation of
+        ``POST /boundary-uploads``). Poll ``Location``: once validated, the draft is the edited
+        layer and the crosswalk is recomputed; invalid, the previous draft stays (409 once the
+        draft was published)."""
+        scope = current_scope()
+        upload = files["file"]
+        created = uploads.create_upload(
+            scope,
+            upload.stream,
+            upload.filename or "upload",
+            form,
+            merge=merges.get_merge(scope, merge_id),
+        )
+        # Committed before it is queued, not after the response: the worker must find the row.
+        db.session.commit()
+        process_upload.delay(str(created.id))
+        return created, 202, {"Location": f"/api/v1/boundary-uploads/{created.id}"}

@@ -70,7 +70,7 @@ def _cells(level: str, layer: str, townships: list[str]) -> list[Cell]:
     ]
 
 
-def _inputs(scope: Scope, data: dict):
+def read_inputs(scope: Scope, data: dict):
     """Check a merge request against the caller and the published layers; read its cells.
 
     Returns (county code, townships, villages, specialist cells by layer). Run by the request,
@@ -138,7 +138,7 @@ def create_merge(scope: Scope, data: dict) -> tuple[GridMerge, bool]:
     if (earlier := _same_client_id(scope, client_id, params)) is not None:
         access.check_merge(scope, policy.READ, earlier)
         return earlier, False
-    county_code, townships, _villages, _specialist = _inputs(scope, data)
+    county_code, townships, _villages, _specialist = read_inputs(scope, data)
     if data.get("proposed_layer"):
         if not _cells("grid", data["proposed_layer"], townships):
             raise Invalid(
@@ -172,7 +172,7 @@ def create_merge(scope: Scope, data: dict) -> tuple[GridMerge, bool]:
 def compute(scope: Scope, merge: GridMerge) -> None:
     """The merge's work: crosswalk, derivation or overlay, with a draft generation when clean."""
     data = merge.params
-    county_code, townships, villages, specialist = _inputs(scope, data)
+    county_code, townships, villages, specialist = read_inputs(scope, data)
     if data.get("proposed_layer"):
         unified = _cells("grid", data["proposed_layer"], townships)
         if not unified:
@@ -256,6 +256,9 @@ def check_publishable(scope: Scope, merge: GridMerge) -> None:
 def publish_merge(
     scope: Scope, merge: GridMerge, effective_from: date | None, description: str | None
 ) -> Generation:
+    # The merge's row lock orders this publish with an edit being staged into the same draft
+    # (merge_edits.stage_edit takes it too): the edit lands before, or finds the draft published.
+    db.session.refresh(merge, with_for_update=True)
     check_publishable(scope, merge)
     generation = db.session.get(Generation, merge.generation_id)
     if generation.status != "draft":

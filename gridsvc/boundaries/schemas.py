@@ -32,6 +32,13 @@ class UploadForm(Schema):
     repair = fields.Boolean(load_default=False)
 
 
+class EditForm(UploadForm):
+    """An edit of a merge's draft: always the unified grid layer, so no level or layer."""
+
+    class Meta:
+        exclude = ("level", "layer")
+
+
 class UploadFile(Schema):
     file = Upload(required=True)
 
@@ -325,6 +332,23 @@ class CrosswalkArgs(Schema):
     format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
 
 
+class MergeEditOut(Schema):
+    """One edit of a merge's draft: the upload that carried it (its page has the whole report)."""
+
+    upload_id = fields.UUID()
+    status = fields.String(
+        metadata={"description": "validated: the draft is the edited layer; invalid: it is not"}
+    )
+    filename = fields.String()
+    created_by = fields.Integer(allow_none=True)
+    created_by_username = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    summary = fields.Dict(allow_none=True)
+    findings = fields.List(fields.Dict(), metadata={"description": "the first 50 findings"})
+    error = fields.Dict(allow_none=True)
+
+
 class MergeOut(Schema):
     id = fields.UUID()
     client_id = fields.UUID(allow_none=True)
@@ -346,9 +370,15 @@ class MergeOut(Schema):
     report = fields.Dict()
     generation_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
+    edits = fields.List(
+        fields.Nested(MergeEditOut),
+        metadata={"description": "edited layers uploaded as this merge's draft, oldest first"},
+    )
 
     @post_dump
     def _in_the_readers_language(self, data: dict, **_kwargs) -> dict:
+        for edit in data.get("edits") or []:
+            edit["findings"] = localize_findings(edit["findings"])
         return localize_report(data)
 
 

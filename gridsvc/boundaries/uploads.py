@@ -23,10 +23,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from gridsvc.accounts import SHELL_SCOPE, Scope, policy
-from gridsvc.boundaries import access, store
+from gridsvc.boundaries import access, merge_edits, store
 from gridsvc.boundaries.features import build_features, validate_features
-from gridsvc.boundaries.models import ADMIN_LAYER, UNIFIED_LAYER, BoundaryUpload, Generation
-from gridsvc.errors import Conflict, Invalid, NotFound, TooLarge
+from gridsvc.boundaries.models import (
+    ADMIN_LAYER,
+    UNIFIED_LAYER,
+    BoundaryUpload,
+    Generation,
+    GridMerge,
+)
+from gridsvc.errors import Conflict, DomainError, Invalid, NotFound, TooLarge, as_problem
 from gridsvc.extensions import db
 from gridsvc.geo.errors import GeoInputError
 from gridsvc.geo.files import ReadLimits, inspect_file, read_boundary_file
@@ -82,24 +88,34 @@ def save_stream(stream, filename: str) -> tuple[Path, int, str]:
     return path, size, digest.hexdigest()
 
 
-def create_upload(scope: Scope, stream, filename: str, form: dict) -> BoundaryUpload:
+def create_upload(
+    scope: Scope, stream, filename: str, form: dict, *, merge: GridMerge | None = None
+) -> BoundaryUpload:
     """Store the file and check it cheaply now (hostile files get their 4xx here).
 
     The row is ``queued``: the caller commits it, then queues ``process_upload`` (or, on the
-    command line, calls :func:`process` itself).
+    command line, calls :func:`process` itself). With ``merge`` the file is an edit of that
+    merge's draft (merge_edits.py): checked against the merge, staged into its draft.
     """
+    county = scope.county_code
+    if merge is None:
+        policy.boundary_work(
+            scope,
+            policy.WRITE,
+            county=scope.county_code,
+            townships=(scope.township_code,),
+            level=form["level"],
+        )
+    else:
+        merge_edits.require_editable(scope, merge)
+        form, county = merge_edits.edit_form(merge, form), merge.county_code
     level = form["level"]
-    policy.boundary_work(
-        scope,
-        policy.WRITE,
-        county=scope.county_code,
-        townships=(scope.township_code,),
-        level=level,
-    )
     layer = layer_for(level, form.get("layer"))
     path, size, sha256 = save_stream(stream, filename)
     options = {k: form[k] for k in FILE_OPTIONS if form.get(k)}
     options["repair"] = bool(form.get("repair"))
+    if merge is not None:
+        options[merge_edits.MERGE_OPTION] = form[merge_edits.MERGE_OPTION]
     try:
         inspect_file(path, filename=filename, crs=options.get("crs"), limits=read_limits())
     except GeoInputError:
@@ -108,7 +124,7 @@ def create_upload(scope: Scope, stream, filename: str, form: dict) -> BoundaryUp
     upload = BoundaryUpload(
         level=level,
         layer=layer,
-        county_code=scope.county_code,
+        county_code=county,
         filename=filename[:255],
         stored_path=str(path),
         size_bytes=size,
@@ -195,7 +211,7 @@ def process(
         # A savepoint: a failure drops this attempt's draft rows but keeps the upload row usable.
         with db.session.begin_nested():
             report, features = _validate(upload, layer_file, scope)
-            generation_id = _stage_draft(upload, report, features)
+            generation_id = _stage_draft(upload, report, features, scope)
     except Exception as exc:  # noqa: BLE001  (as above)
         return _fail(upload, exc)
     # The draft rows and the final status commit together (the caller's next commit).
@@ -215,6 +231,8 @@ def _fail(upload: BoundaryUpload, exc: Exception) -> BoundaryUpload:
     """End the upload as failed: a bad file says why; anything else is logged as our fault."""
     if isinstance(exc, GeoInputError):
         error = _problem(exc.code, exc.detail, exc.status)
+    elif isinstance(exc, DomainError):  # an edit whose merge was published meanwhile
+        error = as_problem(exc)
     else:
         log.error("upload processing failed", exc_info=exc, extra={"upload": str(upload.id)})
         error = _problem("upload.processing_error", "Processing failed unexpectedly.", 500)
@@ -222,8 +240,11 @@ def _fail(upload: BoundaryUpload, exc: Exception) -> BoundaryUpload:
     return upload
 
 
-def _stage_draft(upload: BoundaryUpload, report: dict, features: list) -> int | None:
+def _stage_draft(upload: BoundaryUpload, report: dict, features: list, scope: Scope) -> int | None:
     """Write the validated features into a draft generation (not committed here)."""
+    if merge_edits.merge_of(upload) is not None:
+        merge_edits.stage_edit(upload, report, features, scope)  # into the merge's draft
+        return None
     if not report["ok"]:
         return None
     if upload.generation_id:  # a redelivered task: replace the earlier draft's rows
@@ -282,6 +303,10 @@ def check_publishable(scope: Scope, upload: BoundaryUpload) -> None:
     access.check_upload(scope, policy.WRITE, upload)
     if upload.status == "published":
         return  # a retried publish: answered with what was published
+    if merge_edits.merge_of(upload) is not None:
+        raise Conflict(
+            "This upload edited a merge's draft; publish the merge.", code="upload.merge_edit"
+        )
     if upload.status in ("queued", "processing"):
         raise Conflict(
             "The upload is still being processed.",

@@ -289,6 +289,17 @@ MESSAGES = {
             "new merge.": "client_id {id} 已用于另一次不同的合并；新合并请生成新的 UUID。"
         },
     ),
+    "merge.no_draft": ("没有草稿", "该合并没有生成综合网格草稿，无法下载或编辑。"),
+    "merge.already_published": (
+        "草稿已发布",
+        "该合并的草稿已经发布，不能再编辑；请将修改后的图层作为新的边界上传。",
+    ),
+    "merge.edit_outside_townships": (
+        "超出合并范围",
+        "要素超出本次合并的乡镇范围。",
+        {"{code} lies outside the merged townships.": "{code} 超出本次合并的乡镇范围。"},
+    ),
+    "upload.merge_edit": ("请发布合并", "该上传是对合并草稿的修改，请通过合并发布。"),
     "merge.not_ready": ("合并仍在进行", "合并仍在后台进行，请在状态为完成后再试。"),
     "merge.failed": ("合并失败", "该合并失败，请查看错误原因后重新合并。"),
     "merge.processing_error": ("合并失败", "合并时发生意外错误。"),

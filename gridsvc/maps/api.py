@@ -6,7 +6,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 
 from gridsvc.accounts import current_scope, policy, roles_required
-from gridsvc.boundaries import get_upload
+from gridsvc.boundaries import get_upload, merge_draft
 from gridsvc.geojson import FeatureCollection
 from gridsvc.http import Blueprint, documents
 from gridsvc.jsonio import dumps_bytes
@@ -110,6 +110,30 @@ class GenerationDownload(MethodView):
                 fmt=args["format"],
                 crs=args["crs"],
                 limit=current_app.config["UPLOAD_MAX_FEATURES"],
+            )
+        )
+
+
+@blp.route("/grid-merges/<uuid:merge_id>/download")
+class MergeDraftDownload(MethodView):
+    @roles_required()
+    @blp.arguments(DownloadArgs, location="query")
+    @blp.doc(responses=FILE_RESPONSES)
+    def get(self, args, merge_id):
+        """A merge's unified layer as it staged it (a draft, or published since) as a file to fix
+        in QGIS and upload back (``POST /grid-merges/{id}/edits``); read as the merge itself."""
+        scope = current_scope()
+        draft = merge_draft(scope, merge_id)  # the boundary editors' policy
+        return _file(
+            *downloads.layer_file(
+                scope,
+                level="grid",
+                layer=draft.layer,
+                number=None,
+                fmt=args["format"],
+                crs=args["crs"],
+                limit=current_app.config["UPLOAD_MAX_FEATURES"],
+                draft=draft,
             )
         )
 

@@ -56,13 +56,24 @@ def published_generation(scope: Scope, generation_id: int) -> Generation:
 
 
 def layer_file(
-    scope: Scope, *, level: str, layer: str, number: int | None, fmt: str, crs: str, limit: int
+    scope: Scope,
+    *,
+    level: str,
+    layer: str,
+    number: int | None,
+    fmt: str,
+    crs: str,
+    limit: int,
+    draft: Generation | None = None,
 ) -> tuple[bytes, str, str]:
-    """(file bytes, filename, media type) of one level/layer in generation ``number``."""
+    """(file bytes, filename, media type) of one level/layer in generation ``number``, or of
+    the rows ``draft`` staged (a merge's draft, to be fixed in QGIS)."""
     driver, suffix, media = FORMATS[fmt]
     srid = 4326 if fmt == "kml" else CRSES[crs]
     sql = ROWS_SQL.format(
-        generation=queries.generation_filter(number),
+        generation=f"a.generation_id = {int(draft.id)}"
+        if draft is not None
+        else queries.generation_filter(number),
         county=" AND a.county_code = :county" if scope.county_code else "",
     )
     layer_name = layer if level == "grid" else level
@@ -87,6 +98,8 @@ def layer_file(
     columns = [np.array([getattr(r, c) for r in rows]) for c in COLUMNS]
     geometry = np.array([bytes(r.wkb) for r in rows], dtype=object)
     stem = f"{layer_name}-g{number}" if number else f"{layer_name}-current"
+    if draft is not None:
+        stem = f"{layer_name}-draft{draft.id}"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{stem}{suffix}"
         pyogrio.raw.write(

@@ -8,6 +8,7 @@ from the published polygons in PostGIS.
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -217,3 +218,40 @@ def test_demo_county_derives_an_adoptable_grid(client, demo, editor):
     )
     others = {c: g for c, g in before.items() if not c.startswith(town)}
     assert {c: after.get(c) for c in others} == others
+
+
+def test_demo_county_draft_round_trips_through_a_gpkg(client, demo, editor, tmp_path):
+    """The whole county's draft downloaded as GIS staff get it and uploaded back unchanged: it
+    validates as it is (households, codes and parents survive the file) and the recomputed
+    crosswalk maps every specialist cell whole."""
+    one = sorted(demo)[:3]  # three townships keep the test's time down; the path is the same
+    response = client.post(
+        "/api/v1/grid-merges",
+        json={"layers": ["zongzhi", "chengguan"], "townships": one},
+        headers=editor,
+    )
+    merge = merged(client, editor, response)
+    assert merge["report"]["ok"] is True, merge["report"]["findings"][:5]
+    download = client.get(f"/api/v1/grid-merges/{merge['id']}/download", headers=editor)
+    assert download.status_code == 200
+    data = {"file": (io.BytesIO(download.data), "draft.gpkg")}
+    response = client.post(
+        f"/api/v1/grid-merges/{merge['id']}/edits",
+        data=data,
+        headers=editor,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 202, response.get_json()
+    upload = client.get(response.headers["Location"], headers=editor).get_json()
+    assert upload["status"] == "validated", upload["report"]["findings"][:5]
+    page = client.get(f"/api/v1/grid-merges/{merge['id']}", headers=editor).get_json()
+    grids = {g["code"]: g["households"] for g in merge["report"]["grids"]}
+    assert {g["code"]: g["households"] for g in page["report"]["grids"]} == grids
+    # Each layer covers the county: every edited grid is covered whole by each layer's cells,
+    # so its shares (of the grid) from one layer add up to one.
+    covered = {(layer, code): 0.0 for layer in ("zongzhi", "chengguan") for code in grids}
+    for row in page["crosswalk"]:
+        for part in row["unified"]:
+            covered[row["layer"], part["code"]] += part["share_of_unified"]
+    assert min(covered.values()) == pytest.approx(1.0, abs=0.01)
+    assert max(covered.values()) == pytest.approx(1.0, abs=0.01)

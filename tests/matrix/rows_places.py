@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from tests.matrix.core import Req, pick, row
 
 # --- boundaries ------------------------------------------------------------------------------
@@ -57,6 +59,18 @@ def _(w, t, x=None):
 @row("POST /grid-merges/{merge_id}/publish", ok=(409,), **MERGES)
 def _(w, t, x=None):
     return Req("POST", f"/grid-merges/{w.id('merge', t)}/publish", {})
+
+
+# The world's merges staged no draft: the callers the policy lets through are told so (409).
+@row("GET /grid-merges/{merge_id}/download", ok=(409,), **MERGES)
+def _(w, t, x=None):
+    return Req("GET", f"/grid-merges/{w.id('merge', t)}/download?format=geojson")
+
+
+@row("POST /grid-merges/{merge_id}/edits", ok=(409,), **MERGES)
+def _(w, t, x=None):
+    form = {"file": (io.BytesIO(b'{"type": "FeatureCollection", "features": []}'), "e.geojson")}
+    return Req("POST", f"/grid-merges/{w.id('merge', t)}/edits", data=form)
 
 
 # The map is read county-wide by everyone of the county.
