@@ -22,10 +22,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 
+from gridsvc import job_rows
 from gridsvc.accounts import Scope
 from gridsvc.assessment import daily
 from gridsvc.assessment.models import IndicatorRecompute
@@ -36,9 +37,6 @@ log = logging.getLogger(__name__)
 
 # One transaction deletes and settles the range again: a year is the most an admin corrects.
 MAX_DAYS = 366
-MAX_ATTEMPTS = 3
-# A job a lost worker left behind is queued again after this (as boundaries' jobs are).
-STALE_AFTER = timedelta(minutes=30)
 # The advisory lock space of recomputes (the two-key form never meets single-key locks).
 LOCK_CLASS = 0x7265_636D  # "recm"
 LOCK_SQL = text("SELECT pg_advisory_xact_lock(:space, hashtext(:county))")
@@ -71,7 +69,7 @@ def run(job_id: str, *, progress: Callable[[], None] = _nothing, now: datetime |
     job = db.session.get(IndicatorRecompute, uuid.UUID(job_id), with_for_update=True)
     if job is None or job.status not in ("queued", "running"):
         return job  # gone, or finished by an earlier delivery
-    if job.attempts >= MAX_ATTEMPTS:
+    if job.attempts >= job_rows.MAX_ATTEMPTS:
         return _give_up(job)
     job.status, job.attempts = "running", job.attempts + 1
     job.started_at, job.error = datetime.now(UTC), None
@@ -109,26 +107,5 @@ def _give_up(job: IndicatorRecompute) -> IndicatorRecompute:
 
 
 def requeue_stale(now: datetime | None = None) -> list[str]:
-    """Jobs a lost worker left queued or running: queued again, or failed after the attempts.
-
-    The same rule as boundaries' job_rows (not importable here: a private module of a lower
-    room). Returns the ids to queue; the caller commits first, so the worker finds them queued.
-    """
-    now = now or datetime.now(UTC)
-    model = IndicatorRecompute
-    stale = db.session.scalars(
-        select(model).where(
-            model.status.in_(("queued", "running")),
-            model.created_at < now - STALE_AFTER,
-            model.started_at.is_(None) | (model.started_at < now - STALE_AFTER),
-        )
-    ).all()
-    requeued = []
-    for job in stale:
-        if job.attempts >= MAX_ATTEMPTS:
-            _give_up(job)
-        else:
-            job.status = "queued"
-            requeued.append(str(job.id))
-    db.session.flush()
-    return requeued
+    """Jobs a lost worker left queued or running: queued again, or failed after the attempts."""
+    return job_rows.requeue_stale(IndicatorRecompute, _give_up, now)

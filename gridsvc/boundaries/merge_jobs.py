@@ -14,13 +14,14 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from gridsvc import job_rows
 from gridsvc.accounts import Scope, User
-from gridsvc.boundaries import job_rows, merges
-from gridsvc.boundaries.job_rows import MAX_ATTEMPTS
+from gridsvc.boundaries import merges
 from gridsvc.boundaries.models import GridMerge
 from gridsvc.errors import DomainError, as_problem, problem_body
 from gridsvc.extensions import db
 from gridsvc.geo.errors import GeoInputError
+from gridsvc.job_rows import MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 

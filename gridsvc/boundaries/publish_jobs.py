@@ -21,12 +21,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from gridsvc import job_rows
 from gridsvc.accounts import Scope, User, policy
-from gridsvc.boundaries import access, job_rows, merges, uploads
-from gridsvc.boundaries.job_rows import MAX_ATTEMPTS
+from gridsvc.boundaries import access, merges, uploads
 from gridsvc.boundaries.models import BoundaryUpload, Generation, GenerationPublish, GridMerge
 from gridsvc.errors import DomainError, NotFound, as_problem, problem_body
 from gridsvc.extensions import db
+from gridsvc.job_rows import MAX_ATTEMPTS
 
 log = logging.getLogger(__name__)
 Source = BoundaryUpload | GridMerge

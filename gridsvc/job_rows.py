@@ -1,4 +1,4 @@
-"""What the room's background jobs (merges, publishes) share: a row with ``queued`` ->
+"""What the rooms' background jobs (merges, publishes, indicator recomputes) share: a row with ``queued`` ->
 ``running`` -> ``done`` | ``failed``, an attempt count, and a sweep for rows a lost worker left.
 
 Celery redelivers an unacknowledged task only after the broker's visibility timeout, and a message
