@@ -32,6 +32,7 @@ VIEWS_WITHOUT_ATOMIC = {
     "boundaries.Locate.post": "a read whose 10,000 points do not fit in a query string",
     "boundaries.UploadInspect.post": "reads a file's columns for the console; stores nothing",
     "boundaries.Uploads.post": "commits the upload itself, before it queues the validation task",
+    "boundaries.MergeEdits.post": "commits the edit's upload itself, before it queues its validation",
 }
 
 
