@@ -243,6 +243,22 @@ def wrk(
     return (rate, int(_WRK_COUNT.search(out).group(1))) if counted else rate
 
 
+def wrk_get(
+    port: int, path: str, headers: dict[str, str], seconds: float, connections: int = 8
+) -> float:
+    """Requests/s of ``wrk -t2`` GETting one ``path`` with ``headers`` on our loopback port;
+    refuses a run with socket errors or answers other than 2xx/3xx (a fast error is no rate)."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{round(seconds)}s"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(  # noqa: S603  (wrk, from the PATH, on our own loopback port)
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Non-2xx" not in out, out
+    assert "Socket errors" not in out, out
+    return float(_WRK_RATE.search(out).group(1))
+
+
 def pgbench(
     url: str,
     script_text: str,

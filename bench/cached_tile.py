@@ -22,10 +22,8 @@ import http.client
 import logging
 import os
 import pstats
-import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,7 +32,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import bench_account, bench_app
+from bench._common import bench_account, bench_app, wrk_get
 from bench._served import served
 from bench.tiles import CENTRE, COUNTY, tile_of
 
@@ -46,16 +44,8 @@ INPROC_REQUESTS = 3_000
 
 
 def wrk(port: int, path: str, headers: dict[str, str]) -> float:
-    """Requests per second over SECONDS; refuses a run with socket errors or non-2xx/3xx."""
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(  # noqa: S603  (wrk, from the PATH, on our own loopback port)
-        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
-    ).stdout
-    assert "Non-2xx" not in out, out
-    assert "Socket errors" not in out, out
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    """Requests per second over SECONDS with CONNECTIONS (bench/_common.py's ``wrk_get``)."""
+    return wrk_get(port, path, headers, SECONDS, CONNECTIONS)
 
 
 def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, http.client.HTTPMessage]:

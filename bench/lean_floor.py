@@ -30,7 +30,6 @@ import http.client
 import json
 import os
 import pstats
-import re
 import statistics
 import subprocess
 import sys
@@ -226,15 +225,9 @@ def _in_process(trees: dict[str, Path]) -> None:
 
 
 def _wrk(port: int, path: str, headers: dict[str, str]) -> float:
-    command = ["wrk", "-t2", "-c8", f"-d{SECONDS}s"]
-    for name, value in headers.items():
-        command += ["-H", f"{name}: {value}"]
-    out = subprocess.run(  # noqa: S603  (wrk, from the PATH, on our own loopback port)
-        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
-    ).stdout
-    assert "Non-2xx" not in out, out
-    assert "Socket errors" not in out, out
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    from bench._common import wrk_get  # this tree's (the HTTP part runs from it)
+
+    return wrk_get(port, path, headers, SECONDS, connections=8)
 
 
 def _latency(port: int, path: str, headers: dict[str, str], n: int = 400) -> float:
